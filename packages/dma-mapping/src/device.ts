@@ -2,7 +2,7 @@ import type { BusDmaRegion } from './bus-dma-region.js';
 import type { KernelLog } from './log.js';
 import { dmaBitMask } from './u64.js';
 
-export type DeviceBus = 'platform' | 'amba' | 'pci' | 'acpi';
+export type DeviceBus = 'platform' | 'amba' | 'pci';
 
 /** Where dev->dma_mask points: nowhere, at coherent_dma_mask, or at the device's own storage. */
 export type DmaMaskPointer =
