@@ -3,9 +3,9 @@ import {
   type BusDmaRegion,
   type Device,
   type DeviceBus,
-  type LogEntry,
   getDmaMask,
   hex,
+  type LogEntry,
 } from '@dmasim/dma-mapping';
 
 /** One device's line of `dmasim inspect --json`. */
@@ -35,7 +35,11 @@ export interface InspectReport {
 
 export function rangeMapReport(map: readonly BusDmaRegion[] | null): DeviceReport['rangeMap'] {
   if (map === null) return null;
-  return map.map((r) => ({ cpuStart: hex(r.cpuStart), dmaStart: hex(r.dmaStart), size: hex(r.size) }));
+  return map.map((r) => ({
+    cpuStart: hex(r.cpuStart),
+    dmaStart: hex(r.dmaStart),
+    size: hex(r.size),
+  }));
 }
 
 /** The report for a configured device; `path`, `node` and `ret` come from the caller. */

@@ -1,4 +1,4 @@
-import { U64_MAX, addU64, subU64 } from './u64.js';
+import { addU64, subU64, U64_MAX } from './u64.js';
 
 /** struct bus_dma_region: one entry of dev->dma_range_map (6.8+ layout, no offset field). */
 export interface BusDmaRegion {

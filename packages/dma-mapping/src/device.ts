@@ -51,6 +51,18 @@ export interface Device {
   /** restricted-dma-pool assigned by of_dma_set_restricted_buffer(): the pool's node path. */
   restrictedPool: string | null;
   log: KernelLog;
+  /** dev->dma_parms: absent until a driver sets one (dma_set_min_align_mask() and friends). */
+  dmaParms?: DeviceDmaParms;
+}
+
+/** struct device_dma_parameters: what drivers tell the DMA layer about their segments. */
+export interface DeviceDmaParms {
+  /** dma_set_max_seg_size(); 0 means unset (dma_get_max_seg_size() then answers 64 KiB). */
+  maxSegmentSize?: bigint;
+  /** dma_set_seg_boundary(); 0 means unset (dma_get_seg_boundary() then answers ULONG_MAX). */
+  segmentBoundaryMask?: bigint;
+  /** dma_set_min_align_mask(): low address bits swiotlb must preserve when bouncing. */
+  minAlignMask?: bigint;
 }
 
 export interface NewDevice {

@@ -1,18 +1,25 @@
+export type { ArchDmaHooks, ArchName, KernelVersion, LegacyArchArgs } from './arch-hook.js';
 export {
-  U32_MAX,
-  U64_MAX,
-  addU64,
-  dmaBitMask,
-  hex,
-  ilog2,
-  maskForEnd,
-  maxU64,
-  minNotZero,
-  minU64,
-  parseU64,
-  subU64,
-  u64,
-} from './u64.js';
+  type BusDmaRegion,
+  DMA_MAPPING_ERROR,
+  dmaRangeMapMax,
+  dmaRangeMapMin,
+  liveRegions,
+  PHYS_ADDR_ERROR,
+  translateDmaToPhys,
+  translatePhysToDma,
+} from './bus-dma-region.js';
+export {
+  createDevice,
+  type Device,
+  type DeviceBus,
+  type DmaMaskPointer,
+  getDmaMask,
+  type IommuFwspec,
+  type NewDevice,
+  type PciIdentity,
+  setDmaMask,
+} from './device.js';
 export * from './errno.js';
 export {
   FW_BUG,
@@ -25,24 +32,17 @@ export {
   logWarn,
 } from './log.js';
 export {
-  type BusDmaRegion,
-  DMA_MAPPING_ERROR,
-  PHYS_ADDR_ERROR,
-  dmaRangeMapMax,
-  dmaRangeMapMin,
-  liveRegions,
-  translateDmaToPhys,
-  translatePhysToDma,
-} from './bus-dma-region.js';
-export {
-  type Device,
-  type DeviceBus,
-  type DmaMaskPointer,
-  type IommuFwspec,
-  type NewDevice,
-  type PciIdentity,
-  createDevice,
-  getDmaMask,
-  setDmaMask,
-} from './device.js';
-export type { ArchDmaHooks, ArchName, KernelVersion, LegacyArchArgs } from './arch-hook.js';
+  addU64,
+  dmaBitMask,
+  hex,
+  ilog2,
+  maskForEnd,
+  maxU64,
+  minNotZero,
+  minU64,
+  parseU64,
+  subU64,
+  U32_MAX,
+  U64_MAX,
+  u64,
+} from './u64.js';

@@ -21,11 +21,33 @@ export interface MemReserveEntry {
   size: bigint;
 }
 
+/**
+ * Where the blocks of the blob a tree was read from sat, so that writing the tree back
+ * reproduces that blob byte for byte (libfdt-made blobs order strings differently from dtc,
+ * some are padded). Absent for trees built from DTS, which get dtc's default layout.
+ */
+export interface FdtLayout {
+  /** The blob as read, `totalSize` bytes: the bytes outside the four blocks are written back as-is. */
+  blob: Uint8Array;
+  totalSize: number;
+  offMemRsvmap: number;
+  offDtStruct: number;
+  offDtStrings: number;
+  sizeDtStruct: number;
+  sizeDtStrings: number;
+  /** Reserve map entries before the terminating (0, 0) entry. */
+  memReserveCount: number;
+  /** The strings block as read; property names are looked up in it first. */
+  strings: Uint8Array;
+}
+
 export interface DeviceTree {
   root: DtNode;
   memReserve: MemReserveEntry[];
   /** FDT header fields kept for byte-exact round trips. */
   header: { version: number; lastCompVersion: number; bootCpuidPhys: number };
+  /** Set by parseFdt(); writeFdt() reuses it when the tree still fits it. */
+  layout?: FdtLayout;
 }
 
 /** A typed error pointing at where the tree is wrong: a node path (and property). */

@@ -1,0 +1,58 @@
+// Reading platform descriptions from disk (the only place besides cli.ts that touches Node APIs).
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+export type PlatformSource =
+  | { kind: 'dtb'; path: string; bytes: Uint8Array }
+  | { kind: 'dts'; path: string; text: string }
+  | { kind: 'iort'; path: string; bytes: Uint8Array }
+  | { kind: 'acpi-platform'; path: string; text: string };
+
+export class LoadError extends Error {
+  override name = 'LoadError';
+}
+
+/** Decide what a file is from its first bytes: FDT magic, an ACPI "IORT" header, or text. */
+export function loadPlatformFile(path: string): PlatformSource {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(path));
+  } catch (e) {
+    throw new LoadError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+  if (bytes.length >= 4 && bytes[0] === 0xd0 && bytes[1] === 0x0d && bytes[2] === 0xfe && bytes[3] === 0xed) {
+    return { kind: 'dtb', path, bytes };
+  }
+  if (bytes.length >= 4 && String.fromCharCode(...bytes.subarray(0, 4)) === 'IORT') {
+    return { kind: 'iort', path, bytes };
+  }
+  const text = new TextDecoder().decode(bytes);
+  if (/\.(ya?ml|json)$/i.test(path)) return { kind: 'acpi-platform', path, text };
+  return { kind: 'dts', path, text };
+}
+
+/** Run the system C preprocessor over a DTS the way the kernel's dtc rule does. */
+export function preprocessDts(path: string, includeDirs: readonly string[]): string {
+  const args = ['-nostdinc', '-undef', '-D__DTS__', '-x', 'assembler-with-cpp'];
+  for (const dir of [dirname(path), ...includeDirs]) args.push('-I', dir);
+  args.push(path);
+  const result = spawnSync('cpp', args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (result.error) throw new LoadError(`cannot run cpp: ${result.error.message}`);
+  if (result.status !== 0) throw new LoadError(`cpp failed on ${path}:\n${result.stderr}`);
+  return result.stdout;
+}
+
+/** /include/ "file" resolution for the DTS reader: relative to the including file, then -I dirs. */
+export function dtsFileReader(includeDirs: readonly string[]) {
+  return (file: string, from: string): Uint8Array | undefined => {
+    for (const dir of [dirname(from), ...includeDirs]) {
+      try {
+        return new Uint8Array(readFileSync(resolve(dir, file)));
+      } catch {
+        // try the next directory
+      }
+    }
+    return undefined;
+  };
+}

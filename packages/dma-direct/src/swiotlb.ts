@@ -1,0 +1,445 @@
+// swiotlb setup and bounce-buffer mapping: setup_io_tlb_npages(), swiotlb_adjust_size(),
+// swiotlb_adjust_nareas(), swiotlb_init_remap(), the arch callers' sizing rules (arm64 mem_init),
+// swiotlb_tbl_map_single(), swiotlb_tbl_unmap_single(), swiotlb_sync_single_for_*(),
+// swiotlb_alloc()/swiotlb_free() and rmem_swiotlb_setup()/rmem_swiotlb_device_init().
+
+import {
+  DMA_ATTR_NO_WARN,
+  DMA_ATTR_SKIP_CPU_SYNC,
+  DMA_BIDIRECTIONAL,
+  DMA_FROM_DEVICE,
+  DMA_MAPPING_ERROR,
+  DMA_TO_DEVICE,
+  type DmaDataDirection,
+  type Device,
+  dmaGetMinAlignMask,
+  dmaGetSegBoundary,
+} from '@dmasim/dma-mapping';
+import type { Memblock } from './memblock.js';
+import { memblockAlloc } from './memblock.js';
+import type { MemoryLayout } from './memory-zones.js';
+import { PAGE_SIZE, hex18 } from './memory-zones.js';
+import type { DmaStats } from './stats.js';
+import {
+  IO_TLB_DEFAULT_SIZE,
+  IO_TLB_SEGSIZE,
+  IO_TLB_SHIFT,
+  IO_TLB_SIZE,
+  type SlotRequest,
+  type SwiotlbMem,
+  type SwiotlbPool,
+  createSwiotlbMem,
+  createSwiotlbPool,
+  findSlots,
+  nrSlots,
+  releaseSlots,
+} from './swiotlb-pool.js';
+
+/** IO_TLB_MIN_SLABS: 1 MiB. */
+const IO_TLB_MIN_SLABS = (1 << 20) >> IO_TLB_SHIFT;
+const INVALID_PHYS_ADDR = 0xffff_ffff_ffff_ffffn;
+const PR = 'software IO TLB: ';
+
+/** The `swiotlb=` command-line parameter: [<slabs>][,<areas>][,force|noforce]. */
+export interface SwiotlbParam {
+  /** Already rounded up to a whole segment, as setup_io_tlb_npages() stores it. */
+  nslabs?: number;
+  nareas?: number;
+  force?: 'force' | 'noforce';
+}
+
+export class SwiotlbParamError extends Error {
+  override name = 'SwiotlbParamError';
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(`swiotlb= at offset ${offset}: ${message}`);
+  }
+}
+
+function alignUp(x: number, a: number): number {
+  return Math.ceil(x / a) * a;
+}
+
+function isPow2(x: number): boolean {
+  return x > 0 && (x & (x - 1)) === 0;
+}
+
+function roundupPow2(x: number): number {
+  return 2 ** Math.ceil(Math.log2(x));
+}
+
+/** setup_io_tlb_npages(): parse the value of `swiotlb=`. */
+export function parseSwiotlbParam(text: string): SwiotlbParam {
+  const out: SwiotlbParam = {};
+  let pos = 0;
+  const num = () => {
+    const m = /^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)/.exec(text.slice(pos));
+    if (!m) return undefined;
+    pos += m[0].length;
+    const s = m[0];
+    return s.startsWith('0x') || s.startsWith('0X') ? Number.parseInt(s, 16) : s.length > 1 && s.startsWith('0') ? Number.parseInt(s, 8) : Number(s);
+  };
+  const slabs = num();
+  if (slabs !== undefined) out.nslabs = alignUp(slabs, IO_TLB_SEGSIZE);
+  if (text[pos] === ',') pos++;
+  const areas = num();
+  if (areas !== undefined) out.nareas = areas;
+  if (text[pos] === ',') pos++;
+  const rest = text.slice(pos);
+  if (rest === 'force') out.force = 'force';
+  else if (rest === 'noforce') out.force = 'noforce';
+  else if (rest !== '') throw new SwiotlbParamError(`unexpected "${rest}"`, pos);
+  return out;
+}
+
+export interface SwiotlbBootInput {
+  layout: MemoryLayout;
+  memblock: Memblock;
+  param?: SwiotlbParam;
+  /** num_possible_cpus() */
+  cpus: number;
+  /** CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC (arm64, on in Debian's config). */
+  bounceUnalignedKmalloc: boolean;
+}
+
+export interface SwiotlbBoot {
+  mem: SwiotlbMem;
+  /** pr_info/pr_warn lines, in order. */
+  log: string[];
+}
+
+/** The default io_tlb_mem as the arch's mem_init() and swiotlb_init_remap() leave it. */
+export function bootDefaultSwiotlb(input: SwiotlbBootInput): SwiotlbBoot {
+  const { layout, param = {} } = input;
+  const log: string[] = [];
+  const defaultSlabs = IO_TLB_DEFAULT_SIZE >> IO_TLB_SHIFT;
+  let defaultNslabs = param.nslabs ?? defaultSlabs;
+  let defaultNareas = 0;
+
+  const roundUpDefaultNslabs = (): boolean => {
+    if (!defaultNareas) return false;
+    if (defaultNslabs < IO_TLB_SEGSIZE * defaultNareas) defaultNslabs = IO_TLB_SEGSIZE * defaultNareas;
+    else if (isPow2(defaultNslabs)) return false;
+    defaultNslabs = roundupPow2(defaultNslabs);
+    return true;
+  };
+  const adjustNareas = (n: number) => {
+    const nareas = !n ? 1 : isPow2(n) ? n : roundupPow2(n);
+    defaultNareas = nareas;
+    log.push(`${PR}area num ${nareas}.`);
+    if (roundUpDefaultNslabs()) {
+      log.push(`${PR}SWIOTLB bounce buffer size roundup to ${(defaultNslabs * IO_TLB_SIZE) >> 20}MB`);
+    }
+  };
+  const adjustSize = (bytes: number) => {
+    if (defaultNslabs !== defaultSlabs) return;
+    let size = alignUp(bytes, IO_TLB_SIZE);
+    defaultNslabs = alignUp(size >> IO_TLB_SHIFT, IO_TLB_SEGSIZE);
+    if (roundUpDefaultNslabs()) size = defaultNslabs * IO_TLB_SIZE;
+    log.push(`${PR}SWIOTLB bounce buffer size adjusted to ${Math.floor(size / 2 ** 20)}MB`);
+  };
+  if (param.nareas !== undefined) adjustNareas(param.nareas);
+
+  // The arch decides whether it needs bouncing at all (addressing_limit).
+  let needed: boolean;
+  const pfn = (x: bigint) => x >> 12n;
+  switch (layout.arch) {
+    case 'arm64':
+      needed = layout.maxPfn > pfn(layout.dmaPhysLimit);
+      if (input.bounceUnalignedKmalloc && !needed) {
+        // Only kmalloc() bouncing is left to do: 1 MiB per GiB of RAM.
+        const perGiB = Number((layout.totalRam + 1023n) / 1024n);
+        adjustSize(Math.min(defaultNslabs * IO_TLB_SIZE, perGiB));
+        needed = true;
+      }
+      break;
+    case 'x86':
+      needed = layout.maxPfn > pfn(1n << 32n);
+      break;
+    case 'riscv':
+      needed = layout.maxPfn > pfn(layout.dmaPhysLimit);
+      break;
+    case 'loongarch':
+      needed = true;
+      break;
+    default:
+      needed = false;
+  }
+
+  const forceBounce = param.force === 'force';
+  if ((!needed && !forceBounce) || param.force === 'noforce') {
+    return { mem: createSwiotlbMem('swiotlb', null, false, false), log };
+  }
+  if (!defaultNareas) adjustNareas(input.cpus);
+  const limitNareas = (nareas: number, nslots: number) =>
+    nslots < nareas * IO_TLB_SEGSIZE ? Math.floor(nslots / IO_TLB_SEGSIZE) : nareas;
+
+  let nslabs = defaultNslabs;
+  let nareas = limitNareas(defaultNareas, nslabs);
+  let start: bigint | null;
+  for (;;) {
+    const bytes = BigInt(alignUp(nslabs * IO_TLB_SIZE, PAGE_SIZE));
+    // memblock_alloc_low(): below ARCH_LOW_ADDRESS_LIMIT, top-down.
+    start = memblockAlloc(input.memblock, bytes, BigInt(PAGE_SIZE), 0n, layout.lowAddressLimit);
+    if (start !== null) break;
+    log.push(`${PR}swiotlb_memblock_alloc: Failed to allocate ${bytes} bytes tlb structure`);
+    if (nslabs <= IO_TLB_MIN_SLABS) return { mem: createSwiotlbMem('swiotlb', null, false, false), log };
+    nslabs = alignUp(nslabs >> 1, IO_TLB_SEGSIZE);
+    nareas = limitNareas(nareas, nslabs);
+  }
+  if (defaultNslabs !== nslabs) {
+    log.push(`${PR}SWIOTLB bounce buffer size adjusted ${defaultNslabs} -> ${nslabs} slabs`);
+  }
+  const pool = createSwiotlbPool(start, nslabs, nareas);
+  log.push(
+    `${PR}mapped [mem ${hex18(pool.start)}-${hex18(pool.end)}] (${(nslabs * IO_TLB_SIZE) >> 20}MB)`,
+  );
+  return { mem: createSwiotlbMem('swiotlb', pool, forceBounce, false), log };
+}
+
+/** A reserved-memory region offered to rmem_swiotlb_setup(). */
+export interface RestrictedPoolRegion {
+  /** The reserved-memory node's path (what Device.restrictedPool names). */
+  path: string;
+  name: string;
+  base: bigint;
+  size: bigint;
+  reusable?: boolean;
+  noMap?: boolean;
+  cmaDefault?: boolean;
+  dmaDefault?: boolean;
+}
+
+/**
+ * rmem_swiotlb_setup() + the pool rmem_swiotlb_device_init() builds on first use: null (the
+ * kernel's -EINVAL) for a region marked reusable, no-map or default.
+ */
+export function createRestrictedPool(region: RestrictedPoolRegion, log: string[]): SwiotlbMem | null {
+  if (region.reusable || region.noMap || region.cmaDefault || region.dmaDefault) return null;
+  log.push(
+    `${PR}Reserved memory: created restricted DMA pool at ${hex18(region.base)}, size ${region.size / (1n << 20n)} MiB`,
+  );
+  const nslabs = Number(region.size >> BigInt(IO_TLB_SHIFT));
+  return createSwiotlbMem(region.name, createSwiotlbPool(region.base, nslabs, 1), true, true);
+}
+
+/** What the swiotlb mapping functions need from the platform. */
+export interface SwiotlbContext {
+  stats: DmaStats;
+  /** raw_smp_processor_id(): which area a search starts in. */
+  cpu: number;
+}
+
+/** dev_WARN_ONCE()/dev_warn_once(): a message logged once per device. */
+export function devWarnOnce(dev: Device, msg: string): void {
+  if (!dev.log.some((e) => e.msg === msg)) dev.log.push({ level: 'warn', msg });
+}
+
+function minAlignMaskOf(dev: Device): number {
+  return Number(dmaGetMinAlignMask(dev) & 0xffff_ffffn);
+}
+
+function slotRequest(
+  dev: Device,
+  pool: SwiotlbPool,
+  poolDmaStart: bigint,
+  origAddr: bigint,
+  hasOrig: boolean,
+  allocSize: number,
+  allocAlignMask: number,
+  minAlignMask: number,
+): SlotRequest {
+  const boundary = dmaGetSegBoundary(dev);
+  const tbl = poolDmaStart & boundary;
+  const unbounded = boundary >= (1n << 53n) - 1n;
+  return {
+    origLow: Number(origAddr & 0xffff_ffffn),
+    hasOrig,
+    allocSize,
+    allocAlignMask,
+    minAlignMask,
+    tblDmaLow: Number(tbl & 0xffff_ffffn),
+    boundaryShift: unbounded ? 0 : nrSlots(Number(tbl)),
+    maxSlots: unbounded ? Number.POSITIVE_INFINITY : Number(boundary >> BigInt(IO_TLB_SHIFT)) + 1,
+  };
+  void pool;
+}
+
+function noteUsed(ctx: SwiotlbContext, delta: number): void {
+  const s = ctx.stats;
+  s.swiotlbUsedSlots += delta;
+  if (s.swiotlbUsedSlots > s.swiotlbHighWater) s.swiotlbHighWater = s.swiotlbUsedSlots;
+}
+
+/** The pool holding `paddr`, if any (swiotlb_find_pool() / is_swiotlb_buffer()). */
+export function swiotlbFindPool(mem: SwiotlbMem, paddr: bigint): SwiotlbPool | null {
+  const pool = mem.pool;
+  return pool && paddr >= pool.start && paddr < pool.end ? pool : null;
+}
+
+/** swiotlb_bounce(): dmasim moves no data, it counts the copy. */
+function swiotlbBounce(
+  ctx: SwiotlbContext,
+  dev: Device,
+  pool: SwiotlbPool,
+  tlbAddr: bigint,
+  size: number,
+): void {
+  const rel = Number(tlbAddr - pool.start);
+  const index = rel >>> IO_TLB_SHIFT;
+  const orig = pool.origAddr[index] as bigint;
+  if (orig === INVALID_PHYS_ADDR) return;
+  const tlbOffset = (rel & (IO_TLB_SIZE - 1)) - (Number(orig & 0x7ffn) & minAlignMaskOf(dev));
+  const allocSize = (pool.allocSize[index] as number) - tlbOffset;
+  let n = size;
+  if (n > allocSize) {
+    devWarnOnce(dev, `Buffer overflow detected. Allocation size: ${allocSize}. Mapping size: ${n}.`);
+    n = allocSize;
+  }
+  ctx.stats.bounceCopies++;
+  ctx.stats.bounceBytes += n;
+}
+
+/**
+ * swiotlb_tbl_map_single(): the bounce buffer's physical address, or DMA_MAPPING_ERROR.
+ * `poolDmaStart` is phys_to_dma_unencrypted(dev, pool start), which the slot search aligns in.
+ */
+export function swiotlbTblMapSingle(
+  ctx: SwiotlbContext,
+  dev: Device,
+  mem: SwiotlbMem,
+  poolDmaStart: bigint,
+  origAddr: bigint,
+  mappingSize: bigint,
+  allocAlignMask: number,
+  dir: DmaDataDirection,
+  attrs: number,
+): bigint {
+  const pool = mem.pool;
+  if (!pool) {
+    dev.log.push({
+      level: 'warn',
+      msg: "Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer",
+    });
+    return DMA_MAPPING_ERROR;
+  }
+  if (allocAlignMask > PAGE_SIZE - 1) {
+    devWarnOnce(dev, 'Alloc alignment may prevent fulfilling requests with max mapping_size');
+  }
+  const minAlign = minAlignMaskOf(dev);
+  const mapping = Number(mappingSize);
+  let offset = Number(origAddr & 0xffff_ffffn) & minAlign & (allocAlignMask | (IO_TLB_SIZE - 1));
+  const size = alignUp(mapping + offset, allocAlignMask + 1);
+  const req = slotRequest(dev, pool, poolDmaStart, origAddr, origAddr !== 0n, size, allocAlignMask, minAlign);
+  let index = findSlots(mem, ctx.cpu, req);
+  if (index === -1) {
+    if (!(attrs & DMA_ATTR_NO_WARN)) {
+      dev.log.push({
+        level: 'warn',
+        msg: `swiotlb buffer is full (sz: ${size} bytes), total ${pool.nslabs} (slots), used ${mem.totalUsed} (slots)`,
+      });
+    }
+    return DMA_MAPPING_ERROR;
+  }
+  noteUsed(ctx, nrSlots(size));
+  const padSlots = offset >>> IO_TLB_SHIFT;
+  offset &= IO_TLB_SIZE - 1;
+  index += padSlots;
+  pool.padSlots[index] = padSlots;
+  const n = nrSlots(size) - padSlots;
+  for (let i = 0; i < n; i++) pool.origAddr[index + i] = origAddr + BigInt(i << IO_TLB_SHIFT);
+  const tlbAddr = pool.start + BigInt(index * IO_TLB_SIZE + offset);
+  // Copied whatever the direction, so a partial device write keeps the original bytes.
+  swiotlbBounce(ctx, dev, pool, tlbAddr, mapping);
+  return tlbAddr;
+}
+
+/** swiotlb_tbl_unmap_single(): copy back for FROM_DEVICE/BIDIRECTIONAL, then free the slots. */
+export function swiotlbTblUnmapSingle(
+  ctx: SwiotlbContext,
+  dev: Device,
+  mem: SwiotlbMem,
+  tlbAddr: bigint,
+  mappingSize: bigint,
+  dir: DmaDataDirection,
+  attrs: number,
+): void {
+  const pool = swiotlbFindPool(mem, tlbAddr);
+  if (!pool) return;
+  if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) && (dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL)) {
+    swiotlbBounce(ctx, dev, pool, tlbAddr, Number(mappingSize));
+  }
+  releaseTlb(ctx, dev, mem, pool, tlbAddr);
+}
+
+function releaseTlb(ctx: SwiotlbContext, dev: Device, mem: SwiotlbMem, pool: SwiotlbPool, tlbAddr: bigint): void {
+  const offset = Number(tlbAddr & 0x7ffn) & minAlignMaskOf(dev);
+  const freed = releaseSlots(mem, pool, Number(tlbAddr - pool.start), offset);
+  noteUsed(ctx, -freed);
+}
+
+/** swiotlb_sync_single_for_device() */
+export function swiotlbSyncSingleForDevice(
+  ctx: SwiotlbContext,
+  dev: Device,
+  mem: SwiotlbMem,
+  tlbAddr: bigint,
+  size: bigint,
+  dir: DmaDataDirection,
+): void {
+  const pool = swiotlbFindPool(mem, tlbAddr);
+  if (pool && (dir === DMA_TO_DEVICE || dir === DMA_BIDIRECTIONAL)) {
+    swiotlbBounce(ctx, dev, pool, tlbAddr, Number(size));
+  }
+}
+
+/** swiotlb_sync_single_for_cpu() */
+export function swiotlbSyncSingleForCpu(
+  ctx: SwiotlbContext,
+  dev: Device,
+  mem: SwiotlbMem,
+  tlbAddr: bigint,
+  size: bigint,
+  dir: DmaDataDirection,
+): void {
+  const pool = swiotlbFindPool(mem, tlbAddr);
+  if (pool && (dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL)) {
+    swiotlbBounce(ctx, dev, pool, tlbAddr, Number(size));
+  }
+}
+
+/** swiotlb_alloc(): page-aligned slots for a coherent allocation from a restricted pool. */
+export function swiotlbAlloc(
+  ctx: SwiotlbContext,
+  dev: Device,
+  mem: SwiotlbMem,
+  poolDmaStart: bigint,
+  size: bigint,
+): bigint | null {
+  const pool = mem.pool;
+  if (!pool) return null;
+  const bytes = Number(size);
+  const order = Math.max(0, Math.ceil(Math.log2(Math.ceil(bytes / PAGE_SIZE))));
+  const align = 2 ** (order + 12) - 1;
+  const req = slotRequest(dev, pool, poolDmaStart, 0n, false, bytes, align, minAlignMaskOf(dev));
+  const index = findSlots(mem, ctx.cpu, req);
+  if (index === -1) return null;
+  noteUsed(ctx, nrSlots(bytes));
+  const tlbAddr = pool.start + BigInt(index * IO_TLB_SIZE);
+  if (tlbAddr % BigInt(PAGE_SIZE) !== 0n) {
+    devWarnOnce(dev, `Cannot allocate pages from non page-aligned swiotlb addr 0x${hex18(tlbAddr).slice(2)}.`);
+    releaseTlb(ctx, dev, mem, pool, tlbAddr);
+    return null;
+  }
+  return tlbAddr;
+}
+
+/** swiotlb_free(): false when the address is not in the device's pool. */
+export function swiotlbFree(ctx: SwiotlbContext, dev: Device, mem: SwiotlbMem, phys: bigint): boolean {
+  const pool = swiotlbFindPool(mem, phys);
+  if (!pool) return false;
+  releaseTlb(ctx, dev, mem, pool, phys);
+  return true;
+}

@@ -1,0 +1,203 @@
+// Single mappings of drivers/iommu/dma-iommu.c: iommu_dma_map_page / unmap_page, map_resource,
+// the coherent allocation path, and the __iommu_dma_map / __iommu_dma_unmap they share.
+import { DMA_MAPPING_ERROR, dmaBitMask, getDmaMask, logWarn } from '@dmasim/dma-mapping';
+import {
+  IOMMU_CACHE,
+  IOMMU_MMIO,
+  IOMMU_PRIV,
+  IOMMU_READ,
+  IOMMU_WRITE,
+  iommuIovaToPhys,
+  iommuMap,
+  iommuUnmap,
+} from '@dmasim/iommu-core';
+import {
+  DMA_ATTR_PRIVILEGED,
+  DMA_ATTR_SKIP_CPU_SYNC,
+  DmaIommuError,
+  type DmaDirection,
+  type IommuDmaDevice,
+  initialisedCookie,
+  warnOnce,
+} from './cookie.js';
+import { iommuDmaAllocIova, iommuDmaFreeIova } from './dma-iova.js';
+
+/** dma_info_to_prot(): IOMMU prot bits for a direction, coherence and attributes. */
+export function dmaInfoToProt(dir: DmaDirection, coherent: boolean, attrs: number): number {
+  let prot = coherent ? IOMMU_CACHE : 0;
+  if (attrs & DMA_ATTR_PRIVILEGED) prot |= IOMMU_PRIV;
+  switch (dir) {
+    case 'bidirectional':
+      return prot | IOMMU_READ | IOMMU_WRITE;
+    case 'to-device':
+      return prot | IOMMU_READ;
+    case 'from-device':
+      return prot | IOMMU_WRITE;
+    default:
+      return 0;
+  }
+}
+
+/** dma_get_mask(): *dma_mask, or 32 bits when the pointer or the mask is missing. */
+export function dmaGetMask(ddev: IommuDmaDevice): bigint {
+  const mask = getDmaMask(ddev.dev);
+  return mask ? mask : dmaBitMask(32);
+}
+
+function checkSize(ddev: IommuDmaDevice, size: bigint): void {
+  if (size <= 0n) throw new DmaIommuError(ddev.dev.name, `mapping of ${size} bytes`);
+}
+
+/**
+ * __iommu_dma_map(): allocate IOVA for the granule-aligned span around [phys, phys + size),
+ * map it, and return the IOVA plus phys's offset in its granule; DMA_MAPPING_ERROR on failure.
+ */
+export function iommuDmaMapRaw(
+  ddev: IommuDmaDevice,
+  phys: bigint,
+  size: bigint,
+  prot: number,
+  dmaMask: bigint,
+): bigint {
+  checkSize(ddev, size);
+  const { cookie, iovad } = initialisedCookie(ddev);
+  const mask = BigInt(iovad.granule) - 1n;
+  const iovaOff = phys & mask;
+  const span = (size + iovaOff + mask) & ~mask;
+  const iova = iommuDmaAllocIova(ddev, span, dmaMask);
+  if (iova === 0n) {
+    cookie.stats.mapFailures++;
+    return DMA_MAPPING_ERROR;
+  }
+  if (iommuMap(ddev.domain, iova, phys - iovaOff, span, prot, ddev.dev.log) !== 0) {
+    iommuDmaFreeIova(ddev, cookie, iova, span, false);
+    cookie.stats.mapFailures++;
+    return DMA_MAPPING_ERROR;
+  }
+  cookie.stats.mapCalls++;
+  return iova + iovaOff;
+}
+
+/**
+ * __iommu_dma_unmap(): unmap the granule-aligned span, sync the IOTLB now (strict) or leave it to
+ * the flush queue (lazy), and release the IOVA the same way.
+ */
+export function iommuDmaUnmapRaw(ddev: IommuDmaDevice, dmaAddr: bigint, size: bigint): void {
+  const { cookie, iovad } = initialisedCookie(ddev);
+  const mask = BigInt(iovad.granule) - 1n;
+  const iovaOff = dmaAddr & mask;
+  const start = dmaAddr - iovaOff;
+  const span = (size + iovaOff + mask) & ~mask;
+  const queued = cookie.fq !== null;
+  // iommu_unmap() is iommu_unmap_fast() plus one iommu_iotlb_sync(); a queued unmap skips the
+  // sync (the flush queue's iommu_flush_iotlb_all() covers it), so take that count back.
+  const unmapped = iommuUnmap(ddev.domain, start, span, ddev.dev.log);
+  if (queued) ddev.domain.iotlb.sync--;
+  if (unmapped !== span) {
+    logWarn(ddev.dev.log, 'WARNING: at drivers/iommu/dma-iommu.c __iommu_dma_unmap');
+  }
+  cookie.stats.unmapCalls++;
+  iommuDmaFreeIova(ddev, cookie, start, span, queued);
+}
+
+/** dev_use_swiotlb(): untrusted devices bounce (kmalloc bouncing is not modelled). */
+function devUseSwiotlb(ddev: IommuDmaDevice): boolean {
+  return ddev.untrusted;
+}
+
+/**
+ * iommu_dma_map_page(): the DMA address for [phys, phys + size). An untrusted device's buffer
+ * that is not granule-aligned at both ends is first bounced through swiotlb.
+ */
+export function iommuDmaMapPage(
+  ddev: IommuDmaDevice,
+  phys: bigint,
+  size: bigint,
+  dir: DmaDirection,
+  attrs = 0,
+): bigint {
+  checkSize(ddev, size);
+  const { cookie, iovad } = initialisedCookie(ddev);
+  const coherent = ddev.dev.dmaCoherent;
+  const prot = dmaInfoToProt(dir, coherent, attrs);
+  const granuleMask = BigInt(iovad.granule) - 1n;
+  if (devUseSwiotlb(ddev) && ((phys | size) & granuleMask) !== 0n) {
+    const swiotlb = ddev.swiotlb;
+    if (!swiotlb?.active) {
+      warnOnce(ddev, 'DMA bounce buffers are inactive, unable to map unaligned transaction.');
+      return DMA_MAPPING_ERROR;
+    }
+    phys = swiotlb.mapSingle(phys, size, granuleMask, dir);
+    if (phys === DMA_MAPPING_ERROR) return DMA_MAPPING_ERROR;
+    cookie.stats.bounces++;
+  }
+  if (!coherent && !(attrs & DMA_ATTR_SKIP_CPU_SYNC)) cookie.stats.cacheSyncs++;
+  const iova = iommuDmaMapRaw(ddev, phys, size, prot, dmaGetMask(ddev));
+  if (iova === DMA_MAPPING_ERROR && ddev.swiotlb?.isBuffer(phys)) {
+    ddev.swiotlb.unmapSingle(phys, size, dir);
+  }
+  return iova;
+}
+
+/** iommu_dma_unmap_page(): the reverse, releasing a bounce slot when there was one. */
+export function iommuDmaUnmapPage(
+  ddev: IommuDmaDevice,
+  dmaHandle: bigint,
+  size: bigint,
+  dir: DmaDirection,
+  attrs = 0,
+): void {
+  const { cookie } = initialisedCookie(ddev);
+  const phys = iommuIovaToPhys(ddev.domain, dmaHandle);
+  if (!phys) {
+    logWarn(ddev.dev.log, 'WARNING: at drivers/iommu/dma-iommu.c iommu_dma_unmap_page');
+    return;
+  }
+  if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) && !ddev.dev.dmaCoherent) cookie.stats.cacheSyncs++;
+  iommuDmaUnmapRaw(ddev, dmaHandle, size);
+  if (ddev.swiotlb?.isBuffer(phys)) ddev.swiotlb.unmapSingle(phys, size, dir);
+}
+
+/** iommu_dma_map_resource(): MMIO (e.g. a peer's BAR) mapped without cacheability. */
+export function iommuDmaMapResource(
+  ddev: IommuDmaDevice,
+  phys: bigint,
+  size: bigint,
+  dir: DmaDirection,
+  attrs = 0,
+): bigint {
+  return iommuDmaMapRaw(
+    ddev,
+    phys,
+    size,
+    dmaInfoToProt(dir, false, attrs) | IOMMU_MMIO,
+    dmaGetMask(ddev),
+  );
+}
+
+/** iommu_dma_unmap_resource() */
+export function iommuDmaUnmapResource(ddev: IommuDmaDevice, handle: bigint, size: bigint): void {
+  iommuDmaUnmapRaw(ddev, handle, size);
+}
+
+/**
+ * iommu_dma_alloc() once the memory exists: map the physically contiguous buffer at `phys`
+ * bidirectionally below the coherent mask. Page allocation itself is the caller's.
+ */
+export function iommuDmaAlloc(ddev: IommuDmaDevice, phys: bigint, size: bigint, attrs = 0): bigint {
+  const { cookie } = initialisedCookie(ddev);
+  const coherent = ddev.dev.dmaCoherent;
+  if (!coherent) cookie.stats.cacheSyncs++; // arch_dma_prep_coherent()
+  return iommuDmaMapRaw(
+    ddev,
+    phys,
+    size,
+    dmaInfoToProt('bidirectional', coherent, attrs),
+    ddev.dev.coherentDmaMask,
+  );
+}
+
+/** iommu_dma_free(): unmap a coherent buffer. */
+export function iommuDmaFree(ddev: IommuDmaDevice, handle: bigint, size: bigint): void {
+  iommuDmaUnmapRaw(ddev, handle, size);
+}

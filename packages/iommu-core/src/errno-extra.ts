@@ -1,0 +1,2 @@
+// Errno values the IOMMU code returns that @dmasim/dma-mapping's errno.ts does not define.
+export const EEXIST = 17;

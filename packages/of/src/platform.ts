@@ -1,0 +1,233 @@
+// Device creation from the tree as the kernel does it: of_platform_default_populate_init() with
+// of_platform_bus_create(), of_amba_device_create(), of_device_make_bus_id(); PCI endpoints found
+// under host bridges; and the bus dma_configure() calls (platform/AMBA: own node, force_dma;
+// PCI: the host bridge's node, force_dma).
+import { type Device, type KernelLog, createDevice, dmaBitMask, logErr } from '@dmasim/dma-mapping';
+import { ofTranslateAddress } from './address.js';
+import { isPciBusNode, propertyCells } from './bus.js';
+import { OF_BAD_ADDR } from './of-bad-addr.js';
+import type { OfContext } from './of-context.js';
+import { type OfDmaConfigureOptions, ofDmaConfigure } from './of-dma-configure.js';
+import { ofAddressToResource } from './resource.js';
+import {
+  type DtNode,
+  DtError,
+  getProperty,
+  hasProperty,
+  isAvailable,
+  isCompatible,
+  nodeBaseName,
+  readU32,
+  walkNodes,
+} from './tree.js';
+
+/** A device created from a DT node by of_platform_populate(). */
+export interface OfPlatformDevice {
+  device: Device;
+  node: DtNode;
+}
+
+/** of_default_bus_match_table (with CONFIG_ARM_AMBA): nodes whose children become devices. */
+export const DEFAULT_BUS_COMPATIBLES = ['simple-bus', 'simple-mfd', 'isa', 'arm,amba-bus'];
+const RESERVED_MEM_COMPATIBLES = ['qcom,rmtfs-mem', 'qcom,cmd-db', 'ramoops'];
+
+/**
+ * of_device_make_bus_id(): "<translated reg address in hex>.<node name>", prefixed with parent
+ * names ("name:...") while the address cannot be translated.
+ */
+export function ofDeviceMakeBusId(ctx: OfContext, node: DtNode): string {
+  let name: string | null = null;
+  for (let n: DtNode = node; n.parent; n = n.parent) {
+    const reg = getProperty(n, 'reg');
+    if (reg) {
+      const addr = ofTranslateAddress(ctx, n, propertyCells(reg));
+      if (addr !== OF_BAD_ADDR) {
+        const here = `${addr.toString(16)}.${nodeBaseName(n)}`;
+        return name === null ? here : `${here}:${name}`;
+      }
+    }
+    name = name === null ? n.name : `${n.name}:${name}`;
+  }
+  return name ?? '';
+}
+
+function matchesAny(node: DtNode, compatibles: readonly string[]): boolean {
+  return compatibles.some((c) => isCompatible(node, c));
+}
+
+interface PopulateState {
+  ctx: OfContext;
+  populated: Set<DtNode>;
+  populatedBus: Set<DtNode>;
+  devices: OfPlatformDevice[];
+  log: KernelLog;
+}
+
+// of_platform_device_create_pdata(): a platform device with platform_device_alloc()'s own 32-bit
+// dma_mask storage and a 32-bit coherent mask.
+function createPlatform(state: PopulateState, node: DtNode): Device | null {
+  if (!isAvailable(node) || state.populated.has(node)) return null;
+  state.populated.add(node);
+  const device = createDevice({ name: ofDeviceMakeBusId(state.ctx, node), bus: 'platform', fwNode: node.path });
+  device.dmaMask = { kind: 'own', value: dmaBitMask(32) };
+  state.devices.push({ device, node });
+  return device;
+}
+
+// of_amba_device_create(): dma_mask points at the coherent mask; no device without a resource.
+function createAmba(state: PopulateState, node: DtNode): void {
+  if (!isAvailable(node) || state.populated.has(node)) return;
+  state.populated.add(node);
+  const res = ofAddressToResource(state.ctx, node, 0);
+  if (res.ret) {
+    logErr(state.log, `amba: of_address_to_resource() failed (${res.ret}) for ${node.path}`);
+    state.populated.delete(node);
+    return;
+  }
+  const device = createDevice({ name: ofDeviceMakeBusId(state.ctx, node), bus: 'amba', fwNode: node.path });
+  state.devices.push({ device, node });
+}
+
+// of_platform_bus_create()
+function busCreate(state: PopulateState, node: DtNode, matches: readonly string[], strict: boolean): void {
+  if (strict && !hasProperty(node, 'compatible')) return;
+  if (isCompatible(node, 'operating-points-v2')) return;
+  if (state.populatedBus.has(node)) return;
+  if (isCompatible(node, 'arm,primecell')) {
+    createAmba(state, node);
+    return;
+  }
+  const device = createPlatform(state, node);
+  if (!device || !matchesAny(node, matches)) return;
+  for (const child of node.children) busCreate(state, child, matches, strict);
+  state.populatedBus.add(node);
+}
+
+/**
+ * of_platform_default_populate_init(): reserved-memory nodes with the listed compatibles, the
+ * children of /firmware, then the root's children (recursing into simple-bus, simple-mfd, isa and
+ * arm,amba-bus). Only nodes with `compatible` and an okay `status`; "arm,primecell" makes AMBA
+ * devices. Creation order is the kernel's.
+ */
+export function ofPlatformPopulate(ctx: OfContext, log: KernelLog = []): OfPlatformDevice[] {
+  const state: PopulateState = { ctx, populated: new Set(), populatedBus: new Set(), devices: [], log };
+  for (const node of walkNodes(ctx.tree.root)) {
+    if (matchesAny(node, RESERVED_MEM_COMPATIBLES)) createPlatform(state, node);
+  }
+  const firmware = ctx.tree.root.children.find((c) => c.name === 'firmware');
+  if (firmware) {
+    for (const child of firmware.children) busCreate(state, child, [], true);
+    state.populatedBus.add(firmware);
+  }
+  for (const child of ctx.tree.root.children) busCreate(state, child, DEFAULT_BUS_COMPATIBLES, true);
+  return state.devices;
+}
+
+/** platform_dma_configure() / amba_dma_configure(): of_dma_configure(dev, dev->of_node, true). */
+export function ofPlatformDmaConfigure(
+  ctx: OfContext,
+  pdev: OfPlatformDevice,
+  options: OfDmaConfigureOptions,
+): number {
+  return ofDmaConfigure(ctx, pdev.device, pdev.node, true, options);
+}
+
+/** A PCI function behind a DT-described host bridge. */
+export interface OfPciEndpoint {
+  device: Device;
+  hostBridge: DtNode;
+  /** The DT node describing the function (pci_set_of_node), when the tree has one. */
+  node: DtNode | null;
+  /** Requester ID: bus << 8 | devfn. */
+  rid: number;
+}
+
+/** Nodes that are PCI buses whose parent is not: the host bridges, in tree order. */
+export function pciHostBridges(ctx: OfContext): DtNode[] {
+  return [...walkNodes(ctx.tree.root)].filter(
+    (n) => isPciBusNode(n) && !(n.parent && isPciBusNode(n.parent)),
+  );
+}
+
+/** The PCI domain of a host: linux,pci-domain, else its position among the host bridges. */
+export function pciDomainOf(ctx: OfContext, host: DtNode): number {
+  return readU32(host, 'linux,pci-domain') ?? Math.max(0, pciHostBridges(ctx).indexOf(host));
+}
+
+/** pci_name(): "SSSS:BB:DD.F". */
+export function pciDeviceName(segment: number, rid: number): string {
+  const p = (v: number, w: number) => v.toString(16).padStart(w, '0');
+  return `${p(segment, 4)}:${p(rid >> 8, 2)}:${p((rid >> 3) & 0x1f, 2)}.${rid & 7}`;
+}
+
+// The RID a PCI child node's reg phys.hi cell encodes (bbbbbbbb dddddfff in bits 23..8).
+function ridOfNode(node: DtNode): number | null {
+  const reg = getProperty(node, 'reg');
+  if (!reg || reg.value.length < 4) return null;
+  return (propertyCells(reg)[0]! >>> 8) & 0xffff;
+}
+
+function pciDevice(ctx: OfContext, host: DtNode, rid: number, node: DtNode | null, aliases?: number[]): OfPciEndpoint {
+  const segment = pciDomainOf(ctx, host);
+  const device = createDevice({
+    name: pciDeviceName(segment, rid),
+    bus: 'pci',
+    fwNode: node ? node.path : null,
+    pci: { segment, bus: rid >> 8, devfn: rid & 0xff, aliases: aliases ?? [rid] },
+  });
+  // pci_setup_device(): dma_mask points at pci_dev's own 32-bit mask.
+  device.dmaMask = { kind: 'own', value: dmaBitMask(32) };
+  return { device, hostBridge: host, node, rid };
+}
+
+// Children of a PCI bus node with a reg are functions; bridge children are searched in turn.
+function pciChildNodes(bus: DtNode): DtNode[] {
+  const found: DtNode[] = [];
+  for (const child of bus.children) {
+    if (ridOfNode(child) === null) continue;
+    found.push(child);
+    if (isPciBusNode(child)) found.push(...pciChildNodes(child));
+  }
+  return found;
+}
+
+/** A PCI endpoint for every child node (with reg) of every host bridge; RID from phys.hi. */
+export function ofPciEndpoints(ctx: OfContext): OfPciEndpoint[] {
+  const endpoints: OfPciEndpoint[] = [];
+  for (const host of pciHostBridges(ctx)) {
+    if (!isAvailable(host)) continue;
+    for (const node of pciChildNodes(host)) endpoints.push(pciDevice(ctx, host, ridOfNode(node)!, node));
+  }
+  return endpoints;
+}
+
+/**
+ * The PCI function bus:dev.fn under the host bridge at `hostPath`, picking up its DT node when the
+ * tree describes it. `aliases` are its DMA aliases (default: its own RID).
+ */
+export function createPciEndpoint(
+  ctx: OfContext,
+  hostPath: string,
+  bus: number,
+  dev: number,
+  fn: number,
+  aliases?: number[],
+): OfPciEndpoint {
+  const host = ctx.byPath.get(hostPath);
+  if (!host || !isPciBusNode(host)) throw new DtError('not a PCI host bridge node', hostPath);
+  if (bus < 0 || bus > 0xff || dev < 0 || dev > 0x1f || fn < 0 || fn > 7) {
+    throw new DtError(`no PCI function ${bus}:${dev}.${fn}`, hostPath);
+  }
+  const rid = (bus << 8) | (dev << 3) | fn;
+  const node = pciChildNodes(host).find((n) => ridOfNode(n) === rid) ?? null;
+  return pciDevice(ctx, host, rid, node, aliases);
+}
+
+/** pci_dma_configure(): of_dma_configure(dev, host bridge node, true). */
+export function ofPciDmaConfigure(
+  ctx: OfContext,
+  endpoint: OfPciEndpoint,
+  options: OfDmaConfigureOptions,
+): number {
+  return ofDmaConfigure(ctx, endpoint.device, endpoint.hostBridge, true, options);
+}

@@ -1,0 +1,32 @@
+// Sums the vitest JSON reports of every workspace package into CI's closing line.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const missing = [];
+for (const group of ['packages', 'apps']) {
+  for (const name of readdirSync(join(root, group))) {
+    const dir = join(root, group, name);
+    if (!existsSync(join(dir, 'package.json'))) continue;
+    const report = join(dir, '.vitest', 'results.json');
+    if (!existsSync(report)) {
+      missing.push(`${group}/${name}`);
+      continue;
+    }
+    const r = JSON.parse(readFileSync(report, 'utf8'));
+    passed += r.numPassedTests;
+    failed += r.numFailedTests;
+    skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+    // A suite that failed to load counts as a failure even though no test in it ran.
+    failed += r.testResults.filter((t) => t.status === 'failed' && t.assertionResults.length === 0).length;
+  }
+}
+if (missing.length > 0) {
+  console.log(`no test report from: ${missing.join(', ')} (its tests did not run)`);
+  failed += missing.length;
+}
+console.log(`Tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 ? 1 : 0);
