@@ -232,9 +232,9 @@ export interface SwiotlbContext {
   cpu: number;
 }
 
-/** dev_WARN_ONCE()/dev_warn_once(): a message logged once per device. */
-export function devWarnOnce(dev: Device, msg: string): void {
-  if (!dev.log.some((e) => e.msg === msg)) dev.log.push({ level: 'warn', msg });
+/** dev_WARN_ONCE(): logged once per device for messages starting with `site`. */
+export function devWarnOnce(dev: Device, site: string, msg: string): void {
+  if (!dev.log.some((e) => e.msg.startsWith(site))) dev.log.push({ level: 'warn', msg });
 }
 
 function minAlignMaskOf(dev: Device): number {
@@ -243,7 +243,6 @@ function minAlignMaskOf(dev: Device): number {
 
 function slotRequest(
   dev: Device,
-  pool: SwiotlbPool,
   poolDmaStart: bigint,
   origAddr: bigint,
   hasOrig: boolean,
@@ -264,7 +263,6 @@ function slotRequest(
     boundaryShift: unbounded ? 0 : nrSlots(Number(tbl)),
     maxSlots: unbounded ? Number.POSITIVE_INFINITY : Number(boundary >> BigInt(IO_TLB_SHIFT)) + 1,
   };
-  void pool;
 }
 
 function noteUsed(ctx: SwiotlbContext, delta: number): void {
@@ -295,7 +293,7 @@ function swiotlbBounce(
   const allocSize = (pool.allocSize[index] as number) - tlbOffset;
   let n = size;
   if (n > allocSize) {
-    devWarnOnce(dev, `Buffer overflow detected. Allocation size: ${allocSize}. Mapping size: ${n}.`);
+    devWarnOnce(dev, 'Buffer overflow detected.', `Buffer overflow detected. Allocation size: ${allocSize}. Mapping size: ${n}.`);
     n = allocSize;
   }
   ctx.stats.bounceCopies++;
@@ -326,13 +324,14 @@ export function swiotlbTblMapSingle(
     return DMA_MAPPING_ERROR;
   }
   if (allocAlignMask > PAGE_SIZE - 1) {
-    devWarnOnce(dev, 'Alloc alignment may prevent fulfilling requests with max mapping_size');
+    const msg = 'Alloc alignment may prevent fulfilling requests with max mapping_size';
+    devWarnOnce(dev, msg, msg);
   }
   const minAlign = minAlignMaskOf(dev);
   const mapping = Number(mappingSize);
   let offset = Number(origAddr & 0xffff_ffffn) & minAlign & (allocAlignMask | (IO_TLB_SIZE - 1));
   const size = alignUp(mapping + offset, allocAlignMask + 1);
-  const req = slotRequest(dev, pool, poolDmaStart, origAddr, origAddr !== 0n, size, allocAlignMask, minAlign);
+  const req = slotRequest(dev, poolDmaStart, origAddr, origAddr !== 0n, size, allocAlignMask, minAlign);
   let index = findSlots(mem, ctx.cpu, req);
   if (index === -1) {
     if (!(attrs & DMA_ATTR_NO_WARN)) {
@@ -423,13 +422,13 @@ export function swiotlbAlloc(
   const bytes = Number(size);
   const order = Math.max(0, Math.ceil(Math.log2(Math.ceil(bytes / PAGE_SIZE))));
   const align = 2 ** (order + 12) - 1;
-  const req = slotRequest(dev, pool, poolDmaStart, 0n, false, bytes, align, minAlignMaskOf(dev));
+  const req = slotRequest(dev, poolDmaStart, 0n, false, bytes, align, minAlignMaskOf(dev));
   const index = findSlots(mem, ctx.cpu, req);
   if (index === -1) return null;
   noteUsed(ctx, nrSlots(bytes));
   const tlbAddr = pool.start + BigInt(index * IO_TLB_SIZE);
   if (tlbAddr % BigInt(PAGE_SIZE) !== 0n) {
-    devWarnOnce(dev, `Cannot allocate pages from non page-aligned swiotlb addr 0x${hex18(tlbAddr).slice(2)}.`);
+    devWarnOnce(dev, 'Cannot allocate pages', `Cannot allocate pages from non page-aligned swiotlb addr 0x${hex18(tlbAddr).slice(2)}.`);
     releaseTlb(ctx, dev, mem, pool, tlbAddr);
     return null;
   }

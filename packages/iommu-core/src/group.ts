@@ -184,8 +184,6 @@ export function pciDeviceGroup(reg: GroupRegistry, topo: PciTopology, dev: Devic
     }
     up = busSelf(nodes, up.bdf.segment, up.bdf.bus);
   }
-  const own = groupOf(reg, pdev.name);
-  if (own && pdev.name !== dev.name) return own.id;
 
   // Up to the ACS isolation point.
   guard.clear();
@@ -206,7 +204,7 @@ export function pciDeviceGroup(reg: GroupRegistry, topo: PciTopology, dev: Devic
   };
   for (const other of nodes.values()) {
     if (other.name === at.name || other.bdf.bus !== at.bdf.bus) continue;
-    if (aliasesOf(at.name).includes(other.bdf.devfn)) {
+    if (aliasesOf(at.name).includes((other.bdf.bus << 8) | other.bdf.devfn)) {
       const g = groupOf(reg, other.name);
       if (g) return g.id;
     }
@@ -259,8 +257,16 @@ export function deviceGroup(
   }
   let group: IommuGroup;
   if (id === null) {
-    group = { id: reg.groups.length, iommu: instance.id, devices: [], defaultDomain: null };
-    reg.groups.push(group);
+    // iommu_group_alloc() takes the lowest free id (ida); a group emptied by a failed probe
+    // gives its id back.
+    const free = reg.groups.find((g) => g.devices.length === 0 && g.defaultDomain === null);
+    if (free) {
+      group = free;
+      group.iommu = instance.id;
+    } else {
+      group = { id: reg.groups.length, iommu: instance.id, devices: [], defaultDomain: null };
+      reg.groups.push(group);
+    }
   } else {
     group = reg.groups[id]!;
   }

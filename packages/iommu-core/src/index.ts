@@ -1,4 +1,27 @@
 export {
+  AMD_HT_RANGE_END,
+  AMD_HT_RANGE_START,
+  AMD_MSI_RANGE_END,
+  AMD_MSI_RANGE_START,
+  type AmdViOptions,
+  amdViInstance,
+} from './amd-vi.js';
+export {
+  type ArmSmmuModel,
+  type ArmSmmuOptions,
+  armSmmuInstance,
+  armSmmuVersion,
+} from './arm-smmu.js';
+export {
+  type GroupMemberPolicy,
+  groupDefaultDomainType,
+  type IommuPolicy,
+  type IommuPolicyInput,
+  iommuSubsysInit,
+  kstrtobool,
+  parseIommuCmdline,
+} from './default-domain.js';
+export {
   createDomain,
   type DomainGeometry,
   type DomainPageTable,
@@ -20,8 +43,49 @@ export {
   iommuFwspecFree,
   iommuFwspecInit,
 } from './fwspec.js';
+export { type GenericIommuOptions, genericIommuInstance } from './generic-iommu.js';
+export {
+  acsRequestedAtScan,
+  type Bdf,
+  deviceGroup,
+  type GroupRegistry,
+  groupOf,
+  type IommuGroup,
+  newGroupRegistry,
+  type PcieType,
+  type PciTopology,
+  type PciTopologyDevice,
+  PciTopologyError,
+  parseBdf,
+  pciDeviceGroup,
+  pciDeviceName,
+} from './group.js';
+export {
+  type IntelVtdOptions,
+  IOAPIC_RANGE_END,
+  IOAPIC_RANGE_START,
+  intelVtdInstance,
+} from './intel-vtd.js';
 export type { IntervalMapping, IntervalMappings } from './interval-mappings.js';
 export type { RadixFormat, RadixLeaf, RadixPageTable } from './io-pgtable.js';
+export {
+  IORT_NODE_SMMU,
+  IORT_NODE_SMMU_V3,
+  IommuFirmwareError,
+  type IortSmmuNode,
+  iommuInstanceFromCompatible,
+  iommuInstanceFromIortNode,
+} from './iommu-factory.js';
+export {
+  apertureForBits,
+  deviceResvRegions,
+  type IommuDriverKind,
+  type IommuInstance,
+  lpaePgsizes,
+  SZ_1G,
+  SZ_2M,
+  SZ_4K,
+} from './iommu-instance.js';
 export {
   IommuModelError,
   iommuIovaToPhys,
@@ -33,6 +97,17 @@ export {
   minPageSize,
   type PageSizeChoice,
 } from './iommu-map.js';
+export {
+  createIommuCore,
+  type IommuCore,
+  iommuCreateDeviceDirectMappings,
+  iommuProbeDevice,
+  iommuSetupDmaOps,
+  logIommuConfigureResult,
+  type ProbeInput,
+  type ProbeResult,
+  type SetupDmaOps,
+} from './probe.js';
 export {
   formatResvRegions,
   IOMMU_CACHE,
@@ -52,3 +127,22 @@ export {
   resvRegionEnd,
   resvTypeName,
 } from './resv-region.js';
+export {
+  type SmmuGranule,
+  type SmmuV3Options,
+  smmuGranuleBitmap,
+  smmuV3Instance,
+} from './smmu-v3.js';
+export {
+  groupResvRegions,
+  type IovaRange,
+  iommufdIovaRanges,
+  sysfsGroups,
+  sysfsGroupType,
+  sysfsReservedRegions,
+} from './sysfs.js';
+export {
+  QEMU_VIRT_VIOMMU_RESV,
+  type VirtioIommuOptions,
+  virtioIommuInstance,
+} from './virtio-iommu.js';

@@ -1,6 +1,7 @@
 // Test-only: build a DeviceTree from a nested object. Keys whose value is a plain object are child
 // nodes; everything else is a property: number[] → u32 cells, string → string, string[] → string
 // list, true → empty, Uint8Array → raw bytes.
+import type { ArchDmaHooks, Device, LegacyArchArgs } from '@dmasim/dma-mapping';
 import { type DeviceTree, type DtNode, createNode } from './tree.js';
 
 export type PropValue = number[] | string | string[] | true | Uint8Array;
@@ -53,4 +54,25 @@ export function u64Cells(value: bigint | number): number[] {
 /** One (bus, cpu, size) entry with 2/2/2 cells. */
 export function entry2(bus: bigint | number, cpu: bigint | number, size: bigint | number): number[] {
   return [...u64Cells(bus), ...u64Cells(cpu), ...u64Cells(size)];
+}
+
+
+export interface ArchCall {
+  dev: string;
+  coherent: boolean;
+  legacy: LegacyArchArgs | undefined;
+}
+
+/** An arm64-like arch hook that records its calls and sets dma_coherent as arm64 does. */
+export function recordingArch(defaultCoherent = false): { hooks: ArchDmaHooks; calls: ArchCall[] } {
+  const calls: ArchCall[] = [];
+  const hooks: ArchDmaHooks = {
+    arch: 'arm64',
+    defaultCoherent,
+    setupDmaOps(dev: Device, coherent: boolean, legacy?: LegacyArchArgs) {
+      calls.push({ dev: dev.name, coherent, legacy });
+      dev.dmaCoherent = coherent;
+    },
+  };
+  return { hooks, calls };
 }

@@ -1,0 +1,113 @@
+// Composes the OF, arch and IOMMU packages into what the kernel decides for every device of a
+// device-tree platform at probe time.
+import { archHooks, guessArch } from '@dmasim/arch';
+import type { ArchName, KernelVersion } from '@dmasim/dma-mapping';
+import {
+  type DeviceTree,
+  type OfContext,
+  type OfDmaConfigureOptions,
+  type OfIommuDrivers,
+  type OfPciEndpoint,
+  type OfPlatformDevice,
+  createOfContext,
+  createPciEndpoint,
+  ofPciDmaConfigure,
+  ofPciEndpoints,
+  ofPlatformDmaConfigure,
+  ofPlatformPopulate,
+  readStrings,
+  walkNodes,
+} from '@dmasim/of';
+import { type DeviceReport, type InspectReport, deviceReport, pciPath } from './report.js';
+
+/** A PCI function named on the command line: host bridge node path and bus:dev.fn. */
+export interface PciRequest {
+  hostPath: string;
+  bus: number;
+  dev: number;
+  fn: number;
+}
+
+export interface DtInspectOptions {
+  arch?: ArchName;
+  kernel?: KernelVersion;
+  pci?: readonly PciRequest[];
+  /** IOMMU node paths whose driver has not registered (their masters defer). */
+  iommuNotReady?: readonly string[];
+}
+
+/** "/pcie@10000000:00:01.0" → host path and bus/dev/fn. */
+export function parsePciRequest(text: string): PciRequest {
+  const m = /^(.+):([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7])$/.exec(text);
+  if (!m) throw new SyntaxError(`--pci wants HOSTPATH:BB:DD.F, got "${text}"`);
+  return {
+    hostPath: m[1]!,
+    bus: Number.parseInt(m[2]!, 16),
+    dev: Number.parseInt(m[3]!, 16),
+    fn: Number.parseInt(m[4]!, 10),
+  };
+}
+
+/** The arch a tree implies: root and CPU compatibles, else arm64. */
+export function treeArch(ctx: OfContext): ArchName {
+  const compatibles: string[] = [...readStrings(ctx.tree.root, 'compatible')];
+  const cpus = ctx.tree.root.children.find((c) => c.name === 'cpus');
+  if (cpus) for (const cpu of walkNodes(cpus)) compatibles.push(...readStrings(cpu, 'compatible'));
+  return guessArch(compatibles);
+}
+
+export interface DtPlatform {
+  ctx: OfContext;
+  arch: ArchName;
+  platformDevices: { pdev: OfPlatformDevice; ret: number }[];
+  pciDevices: { endpoint: OfPciEndpoint; ret: number }[];
+}
+
+/** Create and configure every device the kernel would, in probe order. */
+export function configureDtPlatform(tree: DeviceTree, options: DtInspectOptions = {}): DtPlatform {
+  const ctx = createOfContext(tree);
+  const arch = options.arch ?? treeArch(ctx);
+  const notReady = new Set(options.iommuNotReady ?? []);
+  const iommuDrivers: OfIommuDrivers = {
+    state: (node) => (notReady.has(node.path) ? 'not-registered' : 'ready'),
+  };
+  const configure: OfDmaConfigureOptions = {
+    version: options.kernel ?? '6.10',
+    arch: archHooks(arch),
+    iommuDrivers,
+  };
+  const platformDevices = ofPlatformPopulate(ctx).map((pdev) => ({
+    pdev,
+    ret: ofPlatformDmaConfigure(ctx, pdev, configure),
+  }));
+  const endpoints = ofPciEndpoints(ctx);
+  for (const req of options.pci ?? []) {
+    const ep = createPciEndpoint(ctx, req.hostPath, req.bus, req.dev, req.fn);
+    const known = endpoints.some((e) => e.hostBridge === ep.hostBridge && e.rid === ep.rid);
+    if (!known) endpoints.push(ep);
+  }
+  const pciDevices = endpoints.map((endpoint) => ({
+    endpoint,
+    ret: ofPciDmaConfigure(ctx, endpoint, configure),
+  }));
+  return { ctx, arch, platformDevices, pciDevices };
+}
+
+/** `dmasim inspect` for a device tree: platform devices in tree order, then PCI functions. */
+export function inspectDeviceTree(tree: DeviceTree, options: DtInspectOptions = {}): InspectReport {
+  const platform = configureDtPlatform(tree, options);
+  const order = new Map([...walkNodes(tree.root)].map((n, i) => [n, i]));
+  const platformReports = [...platform.platformDevices]
+    .sort((a, b) => order.get(a.pdev.node)! - order.get(b.pdev.node)!)
+    .map(({ pdev, ret }) => deviceReport(pdev.device, { path: pdev.node.path, ret }));
+  const pciReports: DeviceReport[] = platform.pciDevices.map(({ endpoint, ret }) => {
+    const segment = endpoint.device.pci?.segment ?? 0;
+    const where: { path: string; ret: number; node?: string } = {
+      path: pciPath(segment, endpoint.rid),
+      ret,
+    };
+    if (endpoint.node) where.node = endpoint.node.path;
+    return deviceReport(endpoint.device, where);
+  });
+  return { arch: platform.arch, devices: [...platformReports, ...pciReports] };
+}

@@ -1,0 +1,67 @@
+// The dmasim command line: argument handling, output and exit codes.
+import { UsageError, parseArgs } from './args.js';
+import { type CommandOutput, toJson } from './commands/common.js';
+import { INSPECT_USAGE, inspectCommand } from './commands/inspect.js';
+import { OF_PROBE_USAGE, ofProbeCommand } from './commands/of-probes.js';
+
+const VALUED = [
+  '--arch',
+  '--kernel',
+  '--pci',
+  '--iommu-not-ready',
+  '-I',
+  '--phys-to-dma',
+  '--dma-to-phys',
+  '-o',
+  '--platform',
+  '--cmdline',
+  '--workload',
+  '--device',
+  '--size',
+  '--count',
+  '--mask',
+  '--threads',
+  '--seconds',
+  '--granule',
+  '--dir',
+  '--dma-trans-ns',
+  '--seed',
+];
+
+const USAGE = `dmasim: what the Linux kernel decides for every device's DMA
+
+${INSPECT_USAGE}
+${OF_PROBE_USAGE}`;
+
+const COMMANDS: Record<string, (args: ReturnType<typeof parseArgs>) => CommandOutput> = {
+  inspect: inspectCommand,
+  of: ofProbeCommand,
+};
+
+export function main(argv: readonly string[]): number {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`dmasim: unknown command "${name}"\n\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    const args = parseArgs(rest, VALUED);
+    const out = command(args);
+    process.stdout.write(args.flags.has('--json') ? toJson(out.json) : `${out.text.trimEnd()}\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`dmasim ${name}: ${e.message}\n`);
+      return 2;
+    }
+    // Typed errors from the models name where the input is wrong; anything else is our bug.
+    const err = e as Error;
+    process.stderr.write(`dmasim ${name}: ${err.name}: ${err.message}\n`);
+    return 1;
+  }
+}

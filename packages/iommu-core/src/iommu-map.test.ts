@@ -1,0 +1,179 @@
+import { EINVAL, ENODEV } from '@dmasim/dma-mapping';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createDomain, type IommuDomain } from './domain.js';
+import { EEXIST } from './errno-extra.js';
+import {
+  iommuIovaToPhys,
+  iommuMap,
+  iommuMappedBytes,
+  iommuPgsize,
+  iommuTablePages,
+  iommuUnmap,
+} from './iommu-map.js';
+import { IOMMU_READ, IOMMU_WRITE } from './resv-region.js';
+import { smmuV3Instance } from './smmu-v3.js';
+import { virtioIommuInstance } from './virtio-iommu.js';
+import { intelVtdInstance } from './intel-vtd.js';
+import type { IommuInstance } from './iommu-instance.js';
+
+const K4 = 0x1000n;
+const M2 = 0x20_0000n;
+const G1 = 0x4000_0000n;
+const RW = IOMMU_READ | IOMMU_WRITE;
+
+function domainFor(inst: IommuInstance, type: IommuDomain['type'] = 'DMA'): IommuDomain {
+  return createDomain({
+    type,
+    iommu: inst.id,
+    pgsizeBitmap: inst.pgsizeBitmap,
+    geometry: inst.geometry,
+    pageTable: inst.pageTable,
+  });
+}
+const smmu = () => domainFor(smmuV3Instance({ id: '/smmuv3@9050000' }));
+
+describe('iommu_pgsize', () => {
+  const bm = K4 | M2 | G1;
+  it('takes the largest size both addresses and the size allow', () => {
+    expect(iommuPgsize(bm, 0n, 0n, G1)).toEqual({ pgsize: G1, count: 1n });
+    expect(iommuPgsize(bm, M2, 0x4020_0000n, 4n * M2)).toEqual({ pgsize: M2, count: 4n });
+    expect(iommuPgsize(bm, K4, K4, M2)).toEqual({ pgsize: K4, count: 511n });
+  });
+  it('stays with small pages when iova and paddr are offset differently', () => {
+    expect(iommuPgsize(bm, K4, 2n * K4, 4n * M2)).toEqual({ pgsize: K4, count: (4n * M2) / K4 });
+  });
+});
+
+describe('iommu_map / iommu_unmap on an SMMUv3 domain', () => {
+  it('rejects misalignment with -EINVAL and logs the kernel text', () => {
+    const d = smmu();
+    const log: { level: string; msg: string }[] = [];
+    expect(iommuMap(d, 0x1800n, 0x40000000n, K4, RW, log as never)).toBe(-EINVAL);
+    expect(iommuMap(d, 0x1000n, 0x40000800n, K4, RW)).toBe(-EINVAL);
+    expect(iommuMap(d, 0x1000n, 0x40000000n, 0x800n, RW)).toBe(-EINVAL);
+    expect(log[0]?.msg).toBe(
+      'unaligned: iova 0x1800 pa 0x0000000040000000 size 0x1000 min_pagesz 0x1000',
+    );
+    expect(iommuMappedBytes(d)).toBe(0n);
+  });
+
+  it('identity domains have no map op: -ENODEV; unmap returns 0', () => {
+    const d = domainFor(smmuV3Instance({ id: 's' }), 'identity');
+    expect(iommuMap(d, 0n, 0n, K4, RW)).toBe(-ENODEV);
+    expect(iommuUnmap(d, 0n, K4)).toBe(0n);
+    expect(iommuIovaToPhys(d, 0x1234n)).toBe(0x1234n);
+  });
+
+  it('uses a 2M block when aligned and counts page-table pages per level', () => {
+    const d = smmu();
+    expect(iommuMap(d, 0xfff0_0000n, 0x8000_0000n, K4, RW)).toBe(0);
+    expect(iommuTablePages(d)).toEqual([1, 1, 1, 1]);
+    expect(iommuMap(d, 0x4000_0000n, 0x8000_0000n, M2, RW)).toBe(0);
+    // The 2M block sits in the existing L1 entry for 1G..2G? No: 0x40000000 is another 1G slot.
+    expect(iommuTablePages(d)).toEqual([1, 1, 2, 1]);
+    expect(iommuIovaToPhys(d, 0x4000_1234n)).toBe(0x8000_1234n);
+    expect(iommuMap(d, 0x8000_0000n, 0x1_0000_0000n, G1, RW)).toBe(0);
+    expect(iommuTablePages(d)).toEqual([1, 1, 2, 1]);
+    expect(d.iotlb.mapPagesCalls).toBe(3);
+  });
+
+  it('maps a large unaligned run in several map_pages calls, one table at a time', () => {
+    const d = smmu();
+    // 4 MiB + 8 KiB starting 4 KiB below a 2M boundary: 4K, then 2M blocks, then 4K pages.
+    expect(iommuMap(d, M2 - K4, M2 - K4, 2n * M2 + 2n * K4, RW)).toBe(0);
+    expect(iommuMappedBytes(d)).toBe(2n * M2 + 2n * K4);
+    expect(d.pageTable?.kind === 'radix' && d.pageTable.leaves[2]!.size).toBe(2);
+  });
+
+  it('refuses to map over a live entry with -EEXIST and unrolls', () => {
+    const d = smmu();
+    expect(iommuMap(d, 0x3000n, 0x3000n, K4, RW)).toBe(0);
+    expect(iommuMap(d, 0x1000n, 0x1000n, 4n * K4, RW)).toBe(-EEXIST);
+    expect(iommuMappedBytes(d)).toBe(K4);
+    expect(iommuIovaToPhys(d, 0x1000n)).toBeNull();
+  });
+
+  it('unmap stops at the first hole and returns what it unmapped', () => {
+    const d = smmu();
+    expect(iommuMap(d, 0x10000n, 0x10000n, 3n * K4, RW)).toBe(0);
+    expect(iommuUnmap(d, 0x10000n, 8n * K4)).toBe(3n * K4);
+    expect(iommuUnmap(d, 0x10000n, K4)).toBe(0n);
+    expect(iommuUnmap(d, 0x10800n, K4)).toBe(0n);
+  });
+
+  it('unmapping 4K out of a 2M block splits it (io-pgtable-arm)', () => {
+    const d = smmu();
+    expect(iommuMap(d, M2, 0x4000_0000n, M2, RW)).toBe(0);
+    expect(iommuUnmap(d, M2 + K4, K4)).toBe(K4);
+    expect(iommuMappedBytes(d)).toBe(M2 - K4);
+    expect(iommuIovaToPhys(d, M2 + 2n * K4)).toBe(0x4000_2000n);
+    expect(iommuIovaToPhys(d, M2 + K4)).toBeNull();
+    // The 2M unmap over the now-split range frees the table and reports 2M.
+    expect(iommuUnmap(d, M2, M2)).toBe(M2);
+    expect(iommuMappedBytes(d)).toBe(0n);
+  });
+
+  it('VT-d drops a whole large page and reports its size', () => {
+    const d = domainFor(intelVtdInstance({ id: 'dmar0' }));
+    expect(iommuMap(d, M2, M2, M2, RW)).toBe(0);
+    expect(iommuUnmap(d, M2, K4)).toBe(M2);
+    expect(iommuMappedBytes(d)).toBe(0n);
+  });
+});
+
+describe('virtio-iommu mappings', () => {
+  const v = () => domainFor(virtioIommuInstance({ id: '/pcie@10000000/virtio_iommu@4,0' }));
+  it('maps one interval per iommu_pgsize step and refuses overlaps with -EINVAL', () => {
+    const d = v();
+    expect(iommuMap(d, 0xfffff000n, 0x4000_0000n, K4, RW)).toBe(0);
+    expect(iommuMap(d, 0xffffe000n, 0x4100_0000n, 2n * K4, RW)).toBe(-EINVAL);
+    expect(iommuMappedBytes(d)).toBe(K4);
+  });
+  it('cannot split a mapping: a partial unmap returns 0', () => {
+    const d = v();
+    expect(iommuMap(d, 0x10000n, 0x10000n, 0x10000n, RW)).toBe(0);
+    expect(iommuUnmap(d, 0x10000n, K4)).toBe(0n);
+    expect(iommuMap(d, 0x40000n, 0x40000n, 0x10000n, RW)).toBe(0);
+    expect(iommuUnmap(d, 0x40000n, 0x10000n)).toBe(0x10000n);
+  });
+});
+
+describe('properties', () => {
+  const pages = fc.array(fc.record({ slot: fc.integer({ min: 0, max: 63 }), n: fc.integer({ min: 1, max: 600 }) }), {
+    minLength: 1,
+    maxLength: 8,
+  });
+  it('mapped sizes add up, nothing overlaps, unmapping each mapping returns its size', () => {
+    fc.assert(
+      fc.property(pages, fc.boolean(), (reqs, virtio) => {
+        const d = virtio ? domainFor(virtioIommuInstance({ id: 'v' })) : smmu();
+        const live: { iova: bigint; size: bigint }[] = [];
+        let total = 0n;
+        for (const { slot, n } of reqs) {
+          // Each slot is a 4 MiB window; mappings within a window start at its base.
+          const iova = BigInt(slot) * 2n * M2;
+          const size = BigInt(n) * K4;
+          const paddr = 0x8000_0000n + iova;
+          const clash = live.some((m) => m.iova < iova + size && iova < m.iova + m.size);
+          const ret = iommuMap(d, iova, paddr, size, RW);
+          if (clash) {
+            expect(ret).not.toBe(0);
+          } else {
+            expect(ret).toBe(0);
+            live.push({ iova, size });
+            total += size;
+            expect(iommuIovaToPhys(d, iova + size - K4)).toBe(paddr + size - K4);
+          }
+          expect(iommuMappedBytes(d)).toBe(total);
+        }
+        for (const m of live) {
+          expect(iommuUnmap(d, m.iova, m.size)).toBe(m.size);
+          total -= m.size;
+          expect(iommuMappedBytes(d)).toBe(total);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+});

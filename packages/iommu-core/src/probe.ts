@@ -1,0 +1,227 @@
+// The IOMMU core's per-device probe: __iommu_probe_device() → device_group → default domain
+// (iommu_setup_default_domain) → attach → iommu_create_device_direct_mappings() →
+// iommu_setup_dma_ops(), which since 6.10 the core (not arch code) calls.
+import {
+  type Device,
+  EINVAL,
+  ENODEV,
+  ENOSPC,
+  EPROBE_DEFER,
+  type KernelLog,
+  logDebug,
+  logWarn,
+} from '@dmasim/dma-mapping';
+import {
+  type GroupMemberPolicy,
+  groupDefaultDomainType,
+  type IommuPolicy,
+} from './default-domain.js';
+import { createDomain, domainIsPaging, domainUsesDmaApi, type IommuDomain } from './domain.js';
+import {
+  deviceGroup,
+  type GroupRegistry,
+  groupOf,
+  type IommuGroup,
+  newGroupRegistry,
+  type PciTopology,
+} from './group.js';
+import { deviceResvRegions, type IommuInstance } from './iommu-instance.js';
+import { iommuIovaToPhys, iommuMap, minPageSize } from './iommu-map.js';
+import type { ReservedRegion } from './resv-region.js';
+
+/** The IOMMU subsystem's state across probes. */
+export interface IommuCore {
+  policy: IommuPolicy;
+  /** Registered IOMMU instances by firmware node id. */
+  instances: Map<string, IommuInstance>;
+  groups: GroupRegistry;
+  /** dev_name → the regions its driver's get_resv_regions() reports. */
+  deviceResv: Map<string, ReservedRegion[]>;
+  /** dev_name → what it contributes to its group's default-domain choice. */
+  memberPolicy: Map<string, GroupMemberPolicy>;
+  /** Instance id → SMMUv1/v2 context banks in use. */
+  contextBanksUsed: Map<string, number>;
+  /** pr_* output of the core (not tied to one device). */
+  log: KernelLog;
+}
+
+export function createIommuCore(
+  policy: IommuPolicy,
+  instances: readonly IommuInstance[],
+  log: KernelLog = [],
+): IommuCore {
+  return {
+    policy,
+    instances: new Map(instances.map((i) => [i.id, i])),
+    groups: newGroupRegistry(),
+    deviceResv: new Map(),
+    memberPolicy: new Map(),
+    contextBanksUsed: new Map(),
+    log,
+  };
+}
+
+/**
+ * iommu_dma_init_domain(domain, dev) as dma-iommu provides it: 0 or a negative errno. Injected
+ * by the caller because dma-iommu sits above this package.
+ */
+export type SetupDmaOps = (dev: Device, domain: IommuDomain) => number;
+
+export interface ProbeInput {
+  dev: Device;
+  /** Only devices whose driver binds are configured (a driver-less device gets no group). */
+  driverBound: boolean;
+  /** The PCI topology of the device's host bridge (PCI devices only). */
+  pciTopology?: PciTopology | null;
+  /** pci_dev->untrusted. */
+  untrusted?: boolean;
+  /** The IOMMU driver's def_domain_type() for this device. */
+  driverDefDomainType?: 'identity' | 'DMA' | null;
+  /** Firmware's reserved regions for this device (IORT RMR, DT iommu-addresses, RMRR, IVMD). */
+  firmwareResvRegions?: readonly ReservedRegion[];
+}
+
+export interface ProbeResult {
+  /** 0, or -ENODEV (no IOMMU), -EPROBE_DEFER, -EINVAL / -ENOSPC (no usable default domain). */
+  ret: number;
+  /** The group joined; null when not probed. */
+  group: IommuGroup | null;
+}
+
+function leaveGroup(core: IommuCore, dev: Device, group: IommuGroup): void {
+  group.devices = group.devices.filter((n) => n !== dev.name);
+  core.groups.byDevice.delete(dev.name);
+  core.groups.streamIds.delete(dev.name);
+  core.deviceResv.delete(dev.name);
+  core.memberPolicy.delete(dev.name);
+}
+
+/**
+ * iommu_create_device_direct_mappings(): identity-map the device's DIRECT and DIRECT_RELAXABLE
+ * regions in a DMA domain, page by page, skipping pages already mapped; one IOTLB flush after.
+ */
+export function iommuCreateDeviceDirectMappings(
+  domain: IommuDomain,
+  regions: readonly ReservedRegion[],
+  log?: KernelLog,
+): number {
+  if (!domainUsesDmaApi(domain.type)) return 0;
+  if (domain.pgsizeBitmap === 0n) return -EINVAL;
+  const pg = minPageSize(domain);
+  const alignUp = (v: bigint) => (v + pg - 1n) & ~(pg - 1n);
+  for (const r of regions) {
+    if (r.type !== 'direct' && r.type !== 'direct-relaxable') continue;
+    const start = alignUp(r.start);
+    const end = alignUp(r.start + r.length);
+    let run = 0n;
+    for (let addr = start; addr <= end; addr += pg) {
+      const phys = addr === end ? null : iommuIovaToPhys(domain, addr);
+      if (addr !== end && (phys === null || phys === 0n)) {
+        run += pg;
+        continue;
+      }
+      if (run > 0n) {
+        const ret = iommuMap(domain, addr - run, addr - run, run, r.prot, log);
+        if (ret !== 0) return ret;
+        run = 0n;
+      }
+    }
+  }
+  if (regions.length > 0) domain.iotlb.flushAll++;
+  return 0;
+}
+
+/** iommu_setup_dma_ops(): dev->dma_iommu for DMA domains, initialised by dma-iommu. */
+export function iommuSetupDmaOps(
+  dev: Device,
+  domain: IommuDomain,
+  initDmaDomain: SetupDmaOps | undefined,
+  log: KernelLog,
+): void {
+  dev.dmaIommu = domainUsesDmaApi(domain.type);
+  if (!dev.dmaIommu || initDmaDomain === undefined) return;
+  if (initDmaDomain(dev, domain) !== 0) {
+    logWarn(log, `Failed to set up IOMMU for device ${dev.name}; retaining platform DMA ops`);
+    dev.dmaIommu = false;
+  }
+}
+
+function allocDefaultDomain(
+  core: IommuCore,
+  instance: IommuInstance,
+  group: IommuGroup,
+): IommuDomain | number {
+  const members = group.devices
+    .map((n) => core.memberPolicy.get(n))
+    .filter((m): m is GroupMemberPolicy => m !== undefined);
+  let type = groupDefaultDomainType(core.policy, members, group.id, core.log);
+  if (type === null) return -EINVAL;
+  // dma-iommu falls back to strict when the driver lacks IOMMU_CAP_DEFERRED_FLUSH.
+  if (type === 'DMA-FQ' && !instance.deferredFlush) type = 'DMA';
+  if (domainIsPaging(type) && instance.contextBanks !== null) {
+    const used = core.contextBanksUsed.get(instance.id) ?? 0;
+    if (used >= instance.contextBanks) return -ENOSPC;
+    core.contextBanksUsed.set(instance.id, used + 1);
+  }
+  return createDomain({
+    type,
+    iommu: instance.id,
+    pgsizeBitmap: instance.pgsizeBitmap,
+    geometry: instance.geometry,
+    pageTable: instance.pageTable,
+  });
+}
+
+/**
+ * iommu_probe_device() for one device at driver bind: fwspec → probe_device → device_group →
+ * default domain (allocated for the group's first device) → attach → direct mappings →
+ * iommu_setup_dma_ops() with the injected dma-iommu init.
+ */
+export function iommuProbeDevice(
+  core: IommuCore,
+  input: ProbeInput,
+  initDmaDomain?: SetupDmaOps,
+): ProbeResult {
+  const { dev } = input;
+  if (!input.driverBound) return { ret: 0, group: null };
+  const fwspec = dev.fwspec;
+  if (fwspec === null) return { ret: -ENODEV, group: null };
+  if (!fwspec.hasOps) return { ret: -EPROBE_DEFER, group: null };
+  const instance = core.instances.get(fwspec.iommuNode);
+  if (instance === undefined) return { ret: -ENODEV, group: null };
+  const already = groupOf(core.groups, dev.name);
+  if (already) return { ret: 0, group: already };
+
+  const group = deviceGroup(core.groups, instance, dev, input.pciTopology ?? null);
+  const regions = deviceResvRegions(instance, input.firmwareResvRegions ?? []);
+  core.deviceResv.set(dev.name, regions);
+  core.memberPolicy.set(dev.name, {
+    name: dev.name,
+    driverType: input.driverDefDomainType ?? null,
+    untrusted: input.untrusted ?? false,
+  });
+
+  if (group.defaultDomain === null) {
+    const domain = allocDefaultDomain(core, instance, group);
+    if (typeof domain === 'number') {
+      leaveGroup(core, dev, group);
+      return { ret: domain, group: null };
+    }
+    group.defaultDomain = domain;
+  }
+  const domain = group.defaultDomain;
+  const ret = iommuCreateDeviceDirectMappings(domain, regions, core.log);
+  if (ret !== 0) {
+    leaveGroup(core, dev, group);
+    return { ret, group: null };
+  }
+  logDebug(dev.log, `Adding to iommu group ${group.id}`);
+  iommuSetupDmaOps(dev, domain, initDmaDomain, core.log);
+  return { ret: 0, group };
+}
+
+/** of_dma_configure()'s debug lines after the IOMMU configuration returned `ret`. */
+export function logIommuConfigureResult(dev: Device, ret: number): void {
+  if (ret !== 0 && ret !== -EPROBE_DEFER) logDebug(dev.log, `Adding to IOMMU failed: ${ret}`);
+  logDebug(dev.log, `device is${ret === 0 ? ' ' : ' not '}behind an iommu`);
+}
