@@ -460,4 +460,4 @@ export function createDirectOps(plat: DirectPlatform): DmaMapOps {
   };
 }
 
-export { DMA_FROM_DEVICE };
+

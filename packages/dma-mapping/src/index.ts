@@ -13,6 +13,7 @@ export {
   createDevice,
   type Device,
   type DeviceBus,
+  type DeviceDmaParms,
   type DmaMaskPointer,
   getDmaMask,
   type IommuFwspec,
@@ -21,6 +22,7 @@ export {
   setDmaMask,
 } from './device.js';
 export * from './errno.js';
+export * from './mapping.js';
 export {
   FW_BUG,
   type KernelLog,

@@ -1,0 +1,82 @@
+export {
+  createDirectOps,
+  dmaAddressingLimited,
+  dmaCapable,
+  dmaCoherentOk,
+  dmaDirectAlloc,
+  dmaDirectAllRamMapped,
+  dmaDirectFree,
+  dmaDirectGetRequiredMask,
+  dmaDirectMapPage,
+  dmaDirectMapSg,
+  dmaDirectMaxMappingSize,
+  dmaDirectNeedSync,
+  dmaDirectOptimalGfpMask,
+  dmaDirectSupported,
+  dmaDirectSyncSingleForCpu,
+  dmaDirectSyncSingleForDevice,
+  dmaDirectUnmapPage,
+  dmaDirectUnmapSg,
+  dmaToPhys,
+  physToDma,
+  swiotlbMap,
+} from './direct.js';
+export { DoubleFreeError } from './extent-allocator.js';
+export { type Memblock, createMemblock, freeRanges, memblockAlloc } from './memblock.js';
+export {
+  type MemoryLayout,
+  type MemoryLayoutInput,
+  MemoryLayoutError,
+  PAGE_SIZE,
+  type RamBank,
+  ZONE_NAMES,
+  type ZoneName,
+  type ZoneSpan,
+  computeMemoryLayout,
+  formatZoneRanges,
+  hasZoneDma,
+  hex18,
+  normalizeBanks,
+  zoneOf,
+} from './memory-zones.js';
+export { MAX_PAGE_ORDER, getOrder } from './page-alloc.js';
+export {
+  type DirectPlatform,
+  type DmaDirectConfig,
+  type PlatformInput,
+  RestrictedPoolError,
+  createPlatform,
+  defaultDirectConfig,
+  describeSwiotlb,
+  swiotlbMemOf,
+} from './platform.js';
+export { dmaToPhysIndexed, physToDmaIndexed } from './range-index.js';
+export { type DmaStats, createStats } from './stats.js';
+export {
+  type RestrictedPoolRegion,
+  type SwiotlbBoot,
+  type SwiotlbContext,
+  type SwiotlbParam,
+  SwiotlbParamError,
+  bootDefaultSwiotlb,
+  createRestrictedPool,
+  parseSwiotlbParam,
+  swiotlbAlloc,
+  swiotlbFindPool,
+  swiotlbFree,
+  swiotlbSyncSingleForCpu,
+  swiotlbSyncSingleForDevice,
+  swiotlbTblMapSingle,
+  swiotlbTblUnmapSingle,
+} from './swiotlb.js';
+export {
+  IO_TLB_DEFAULT_SIZE,
+  IO_TLB_SEGSIZE,
+  IO_TLB_SHIFT,
+  IO_TLB_SIZE,
+  type SwiotlbMem,
+  type SwiotlbPool,
+  memUsed,
+  poolState,
+  swiotlbMaxMappingSize,
+} from './swiotlb-pool.js';
