@@ -1,5 +1,5 @@
 // Sums the vitest JSON reports of every workspace package into CI's closing line.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
@@ -21,7 +21,9 @@ for (const group of ['packages', 'apps']) {
     failed += r.numFailedTests;
     skipped += r.numPendingTests + (r.numTodoTests ?? 0);
     // A suite that failed to load counts as a failure even though no test in it ran.
-    failed += r.testResults.filter((t) => t.status === 'failed' && t.assertionResults.length === 0).length;
+    failed += r.testResults.filter(
+      (t) => t.status === 'failed' && t.assertionResults.length === 0,
+    ).length;
   }
 }
 if (missing.length > 0) {

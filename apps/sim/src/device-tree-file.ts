@@ -1,6 +1,6 @@
 // Loading a device tree (blob or source) for the CLI.
 import { type DeviceTree, parseDts, parseFdt } from '@dmasim/of';
-import { LoadError, dtsFileReader, loadPlatformFile, preprocessDts } from './load.js';
+import { dtsFileReader, LoadError, loadPlatformFile, preprocessDts } from './load.js';
 
 export interface TreeLoadOptions {
   /** Run the system C preprocessor first (sources that #include headers). */
@@ -14,5 +14,9 @@ export function loadDeviceTree(path: string, options: TreeLoadOptions = {}): Dev
   if (source.kind === 'dtb') return parseFdt(source.bytes);
   if (source.kind !== 'dts') throw new LoadError(`${path} is not a device tree (.dtb or .dts)`);
   const text = options.cpp ? preprocessDts(path, includeDirs) : source.text;
-  return parseDts(text, { fileName: path, readFile: dtsFileReader(includeDirs), includeDirs: [...includeDirs] });
+  return parseDts(text, {
+    fileName: path,
+    readFile: dtsFileReader(includeDirs),
+    includeDirs: [...includeDirs],
+  });
 }

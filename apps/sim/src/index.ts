@@ -1,12 +1,12 @@
-export { type DeviceReport, type InspectReport, deviceReport, pciPath } from './report.js';
 export {
+  configureDtPlatform,
   type DtInspectOptions,
   type DtPlatform,
-  type PciRequest,
-  configureDtPlatform,
   inspectDeviceTree,
+  type PciRequest,
   parsePciRequest,
   treeArch,
 } from './inspect-dt.js';
-export { formatInspectTable } from './table.js';
 export { main } from './main.js';
+export { type DeviceReport, deviceReport, type InspectReport, pciPath } from './report.js';
+export { formatInspectTable } from './table.js';

@@ -3,14 +3,14 @@
 import { archHooks, guessArch } from '@dmasim/arch';
 import type { ArchName, KernelVersion } from '@dmasim/dma-mapping';
 import {
+  createOfContext,
+  createPciEndpoint,
   type DeviceTree,
   type OfContext,
   type OfDmaConfigureOptions,
   type OfIommuDrivers,
   type OfPciEndpoint,
   type OfPlatformDevice,
-  createOfContext,
-  createPciEndpoint,
   ofPciDmaConfigure,
   ofPciEndpoints,
   ofPlatformDmaConfigure,
@@ -18,7 +18,7 @@ import {
   readStrings,
   walkNodes,
 } from '@dmasim/of';
-import { type DeviceReport, type InspectReport, deviceReport, pciPath } from './report.js';
+import { type DeviceReport, deviceReport, type InspectReport, pciPath } from './report.js';
 
 /** A PCI function named on the command line: host bridge node path and bus:dev.fn. */
 export interface PciRequest {

@@ -21,7 +21,13 @@ export function loadPlatformFile(path: string): PlatformSource {
   } catch (e) {
     throw new LoadError(`cannot read ${path}: ${(e as Error).message}`);
   }
-  if (bytes.length >= 4 && bytes[0] === 0xd0 && bytes[1] === 0x0d && bytes[2] === 0xfe && bytes[3] === 0xed) {
+  if (
+    bytes.length >= 4 &&
+    bytes[0] === 0xd0 &&
+    bytes[1] === 0x0d &&
+    bytes[2] === 0xfe &&
+    bytes[3] === 0xed
+  ) {
     return { kind: 'dtb', path, bytes };
   }
   if (bytes.length >= 4 && String.fromCharCode(...bytes.subarray(0, 4)) === 'IORT') {

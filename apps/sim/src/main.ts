@@ -1,5 +1,5 @@
 // The dmasim command line: argument handling, output and exit codes.
-import { UsageError, parseArgs } from './args.js';
+import { parseArgs, UsageError } from './args.js';
 import { type CommandOutput, toJson } from './commands/common.js';
 import { INSPECT_USAGE, inspectCommand } from './commands/inspect.js';
 import { OF_PROBE_USAGE, ofProbeCommand } from './commands/of-probes.js';

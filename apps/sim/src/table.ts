@@ -27,7 +27,17 @@ function iommuText(d: DeviceReport): string {
 export function formatInspectTable(report: InspectReport, minLevel: LogLevel = 'info'): string {
   const rank: Record<LogLevel, number> = { err: 0, warn: 1, info: 2, debug: 3 };
   const rows = [
-    ['DEVICE', 'BUS', 'RET', 'DMA MASK', 'COHERENT MASK', 'BUS LIMIT', 'COHERENT', 'IOMMU', 'RANGE MAP (dma->cpu+size)'],
+    [
+      'DEVICE',
+      'BUS',
+      'RET',
+      'DMA MASK',
+      'COHERENT MASK',
+      'BUS LIMIT',
+      'COHERENT',
+      'IOMMU',
+      'RANGE MAP (dma->cpu+size)',
+    ],
   ];
   for (const d of report.devices) {
     rows.push([

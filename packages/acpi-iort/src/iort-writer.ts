@@ -96,7 +96,6 @@ function layoutNode(n: IortNodeInput, at: number): Layout {
   const off = (v: NumInput | null | undefined, dflt: number, what: string) =>
     toNumber(v, dflt, 32, what, at);
   let end: number;
-  const parts: Array<[number, number]> = [];
   switch (n.type) {
     case 'its-group':
       end = 20 + 4 * (n.identifiers?.length ?? 0);
@@ -111,17 +110,14 @@ function layoutNode(n: IortNodeInput, at: number): Layout {
       end = 60;
       if (n.globalInterrupts !== null) {
         sub.global = off(n.globalInterruptOffset, end, 'global_interrupt_offset');
-        parts.push([sub.global, 16]);
         end = Math.max(end, sub.global + 16);
       } else sub.global = off(n.globalInterruptOffset, 0, 'global_interrupt_offset');
       const ctx = n.contextInterrupts?.length ?? 0;
       sub.context = off(n.contextInterruptOffset, end, 'context_interrupt_offset');
-      parts.push([sub.context, ctx * 8]);
-      end = Math.max(end, sub.context + ctx * 8);
+      if (ctx > 0) end = Math.max(end, sub.context + ctx * 8);
       const pmu = n.pmuInterrupts?.length ?? 0;
       sub.pmu = off(n.pmuInterruptOffset, end, 'pmu_interrupt_offset');
-      parts.push([sub.pmu, pmu * 8]);
-      end = Math.max(end, sub.pmu + pmu * 8);
+      if (pmu > 0) end = Math.max(end, sub.pmu + pmu * 8);
       break;
     }
     case 'smmu-v3':
@@ -139,7 +135,6 @@ function layoutNode(n: IortNodeInput, at: number): Layout {
   const maps = n.mappings?.length ?? 0;
   const mappingOffset = off(n.mappingOffset, maps > 0 ? align4(end) : 0, 'mapping_offset');
   if (maps > 0) {
-    parts.push([mappingOffset, maps * IORT_ID_MAPPING_SIZE]);
     end = Math.max(end, mappingOffset + maps * IORT_ID_MAPPING_SIZE);
   }
   if (n.type === 'rmr') {
@@ -340,7 +335,7 @@ export function writeIort(input: IortTableInput): Uint8Array {
     layouts.push(lay);
     at += lay.length;
   });
-  const end = Math.max(at, IORT_HEADER_SIZE);
+  const end = Math.max(nodes.length > 0 ? at : 0, IORT_HEADER_SIZE);
   const length = toNumber(input.length, end, 32, 'length', 4);
   if (length < end) throw new IortError(`table length 0x${length.toString(16)} cannot hold its nodes (0x${end.toString(16)})`, 4);
 

@@ -60,8 +60,11 @@ describe.skipIf(!hasCorpus)('configureAcpiPlatform on the corpus', () => {
     const out = configureAcpiPlatform(load('acpica-template.iort.bin'), undefined, { arch: arm64, kernelVersion: '6.10' });
     expect(out.map((d) => d.path)).toEqual(['iort@0x104', 'iort@0x164', 'iort@0x1bc', '\\_SB.PCI0.DEV0', 'pci:0000:00:00.0']);
     const nc = out[3]!;
-    expect(nc.attr).toBe('not-supported');
-    expect(nc.device.dmaOps).toBe('dummy');
+    // Default _CCA stands in from the IORT cache_coherency (0 here).
+    expect(nc.attr).toBe('non-coherent');
+    expect(nc.device.log).toContainEqual({ level: 'warn', msg: '[Firmware Bug]: Named component missing memory address limit' });
+    expect(nc.device.busDmaLimit).toBe(0n);
+    expect(nc.device.coherentDmaMask).toBe(0xffff_ffffn);
     const pci = out[4]!;
     expect(pci.device.busDmaLimit).toBe(0n);
     expect(pci.device.log.map((e) => e.msg)).toContain(

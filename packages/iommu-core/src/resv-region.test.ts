@@ -10,7 +10,12 @@ import {
   type ReservedRegion,
 } from './resv-region.js';
 
-const r = (start: bigint, length: bigint, type: ReservedRegion['type'], prot = 0): ReservedRegion => ({
+const r = (
+  start: bigint,
+  length: bigint,
+  type: ReservedRegion['type'],
+  prot = 0,
+): ReservedRegion => ({
   start,
   length,
   prot,
@@ -28,7 +33,11 @@ describe('reserved regions', () => {
   it('merges same-type regions that overlap or touch, keeping the lower prot', () => {
     const list = mergeResvRegions(
       [],
-      [r(0x2000n, 0x1000n, 'direct', 1), r(0x1000n, 0x1000n, 'direct', 2), r(0x2800n, 0x1000n, 'direct', 3)],
+      [
+        r(0x2000n, 0x1000n, 'direct', 1),
+        r(0x1000n, 0x1000n, 'direct', 2),
+        r(0x2800n, 0x1000n, 'direct', 3),
+      ],
     );
     expect(list).toEqual([r(0x1000n, 0x2800n, 'direct', 2)]);
   });
@@ -61,7 +70,10 @@ describe('reserved regions', () => {
   });
 
   it('SW MSI and MSI are distinct types: not merged, both print "msi"', () => {
-    const list = insertResvRegion([r(0x08000000n, 0x100000n, 'sw-msi')], r(0x08020000n, 0x1000n, 'msi'));
+    const list = insertResvRegion(
+      [r(0x08000000n, 0x100000n, 'sw-msi')],
+      r(0x08020000n, 0x1000n, 'msi'),
+    );
     expect(list).toHaveLength(2);
     expect(formatResvRegions(list)).toBe(
       '0x0000000008000000 0x00000000080fffff msi\n0x0000000008020000 0x0000000008020fff msi\n',

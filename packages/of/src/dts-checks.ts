@@ -25,7 +25,11 @@ const propWhere = (node: LiveNode, prop: LiveProp) => `${fullPath(node)}:${prop.
 
 function readCell(bytes: number[], offset: number): number {
   return (
-    ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0
+    ((bytes[offset]! << 24) |
+      (bytes[offset + 1]! << 16) |
+      (bytes[offset + 2]! << 8) |
+      bytes[offset + 3]!) >>>
+    0
   );
 }
 
@@ -46,7 +50,12 @@ function checkNames(root: LiveNode): void {
       for (let j = i + 1; j < children.length; j++) {
         const other = children[j]!;
         if (other.name === child.name) {
-          throw checkError(other.pos, 'duplicate_node_names', fullPath(other), 'Duplicate node name');
+          throw checkError(
+            other.pos,
+            'duplicate_node_names',
+            fullPath(other),
+            'Duplicate node name',
+          );
         }
       }
     }
@@ -56,7 +65,12 @@ function checkNames(root: LiveNode): void {
     const seen = new Set<string>();
     for (const prop of props) {
       if (seen.has(prop.name)) {
-        throw checkError(prop.pos, 'duplicate_property_names', propWhere(node, prop), 'Duplicate property name');
+        throw checkError(
+          prop.pos,
+          'duplicate_property_names',
+          propWhere(node, prop),
+          'Duplicate property name',
+        );
       }
       seen.add(prop.name);
     }
@@ -64,13 +78,23 @@ function checkNames(root: LiveNode): void {
   for (const node of liveNodes(root)) {
     if (!NODE_CHARS.test(node.name)) {
       const bad = [...node.name].find((c) => !NODE_CHARS.test(c));
-      throw checkError(node.pos, 'node_name_chars', fullPath(node), `Bad character '${bad}' in node name`);
+      throw checkError(
+        node.pos,
+        'node_name_chars',
+        fullPath(node),
+        `Bad character '${bad}' in node name`,
+      );
     }
   }
   for (const node of liveNodes(root)) {
     const at = node.name.indexOf('@');
     if (at >= 0 && node.name.indexOf('@', at + 1) >= 0) {
-      throw checkError(node.pos, 'node_name_format', fullPath(node), "multiple '@' characters in node name");
+      throw checkError(
+        node.pos,
+        'node_name_format',
+        fullPath(node),
+        "multiple '@' characters in node name",
+      );
     }
   }
   for (const node of liveNodes(root)) {
@@ -96,7 +120,12 @@ function checkNameProperties(root: LiveNode): void {
     const bytes = prop.data.bytes;
     const nul = bytes.indexOf(0);
     if (bytes.length === 0 || nul !== bytes.length - 1) {
-      throw checkError(prop.pos, 'name_is_string', propWhere(node, prop), 'property is not a string');
+      throw checkError(
+        prop.pos,
+        'name_is_string',
+        propWhere(node, prop),
+        'property is not a string',
+      );
     }
   }
   for (const node of liveNodes(root)) {
@@ -126,7 +155,12 @@ function checkDuplicateLabels(root: LiveNode): void {
   const claim = (label: string, owner: object, where: string, pos: Pos) => {
     const first = owners.get(label);
     if (first && first.owner !== owner) {
-      throw checkError(pos, 'duplicate_label', where, `Duplicate label '${label}' on ${where} and ${first.where}`);
+      throw checkError(
+        pos,
+        'duplicate_label',
+        where,
+        `Duplicate label '${label}' on ${where} and ${first.where}`,
+      );
     }
     owners.set(label, first ?? { owner, where });
   };
@@ -134,7 +168,8 @@ function checkDuplicateLabels(root: LiveNode): void {
     const path = fullPath(node);
     for (const l of node.labels) if (!l.deleted) claim(l.name, node, path, node.pos);
     for (const prop of liveProps(node)) {
-      for (const l of prop.labels) if (!l.deleted) claim(l.name, prop, `'${prop.name}' in ${path}`, prop.pos);
+      for (const l of prop.labels)
+        if (!l.deleted) claim(l.name, prop, `'${prop.name}' in ${path}`, prop.pos);
       for (const m of prop.data.markers) {
         if (m.kind === 'label') claim(m.ref, m, `value of '${prop.name}' in ${path}`, prop.pos);
       }
@@ -160,7 +195,12 @@ function checkExplicitPhandles(root: LiveNode): Map<number, LiveNode> {
     if (ref) {
       // Only "phandle = <&self>" makes sense: it asks for a phandle to be allocated.
       if (getNodeByRef(root, ref.ref) !== node) {
-        throw checkError(node.pos, 'explicit_phandles', fullPath(node), `${name} is a reference to another node`);
+        throw checkError(
+          node.pos,
+          'explicit_phandles',
+          fullPath(node),
+          `${name} is a reference to another node`,
+        );
       }
       return 0;
     }
@@ -208,7 +248,11 @@ function checkExplicitPhandles(root: LiveNode): Map<number, LiveNode> {
  * phandle gets the lowest free number at or above the last one given out, and a "phandle"
  * property appended (get_node_phandle()).
  */
-function fixupPhandleReferences(root: LiveNode, plugin: boolean, used: Map<number, LiveNode>): void {
+function fixupPhandleReferences(
+  root: LiveNode,
+  plugin: boolean,
+  used: Map<number, LiveNode>,
+): void {
   let next = 1;
   for (const node of liveNodes(root)) {
     for (const prop of liveProps(node)) {
@@ -234,7 +278,13 @@ function fixupPhandleReferences(root: LiveNode, plugin: boolean, used: Map<numbe
           if (!getProperty(target, 'phandle')) {
             const data = { bytes: [0, 0, 0, 0], markers: [] };
             writeCell(data.bytes, 0, next);
-            target.props.push({ name: 'phandle', data, labels: [], deleted: false, pos: target.pos });
+            target.props.push({
+              name: 'phandle',
+              data,
+              labels: [],
+              deleted: false,
+              pos: target.pos,
+            });
           }
         }
         writeCell(prop.data.bytes, m.offset, target.phandle);

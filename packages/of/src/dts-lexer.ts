@@ -142,7 +142,7 @@ function escapeAt(text: string, i: number): [number, number] {
 }
 
 /** data_copy_escape_string(): the bytes of a quoted string's body, escapes decoded. */
-function unescape(body: string, pos: Pos): number[] {
+function decodeEscapes(body: string, pos: Pos): number[] {
   const out: number[] = [];
   let i = 0;
   while (i < body.length) {
@@ -175,8 +175,13 @@ function parseLiteral(text: string, pos: Pos): bigint {
 
 export class DtsLexer {
   private readonly stack: { source: Source; offset: number }[] = [];
-  private cached: { mode: LexMode; source: Source; offset: number; token: Token; end: number } | null =
-    null;
+  private cached: {
+    mode: LexMode;
+    source: Source;
+    offset: number;
+    token: Token;
+    end: number;
+  } | null = null;
 
   constructor(
     text: string,
@@ -232,7 +237,7 @@ export class DtsLexer {
             const at = nl < 0 ? text.length : nl + 1;
             const last = source.markers[source.markers.length - 1];
             if (!last || last.at < at) {
-              const file = String.fromCharCode(...unescape(marker[2]!, { source, offset: i }));
+              const file = String.fromCharCode(...decodeEscapes(marker[2]!, { source, offset: i }));
               source.markers.push({ at, file, line: Number(marker[1]) });
             }
             i = at;
@@ -306,7 +311,8 @@ export class DtsLexer {
         ];
     for (const candidate of candidates) {
       const content = read(candidate, from);
-      if (content !== undefined) return typeof content === 'string' ? utf8.encode(content) : content;
+      if (content !== undefined)
+        return typeof content === 'string' ? utf8.encode(content) : content;
     }
     throw errorAt(pos, `Couldn't open "${name}": not found`);
   }
@@ -314,8 +320,13 @@ export class DtsLexer {
   private lex(mode: LexMode, source: Source, offset: number): [Token, number] {
     const text = source.text;
     const pos: Pos = { source, offset };
-    const make = (kind: TokenKind, tokenText: string, end: number, value = 0n, bytes: number[] = []) =>
-      [{ kind, text: tokenText, value, bytes, pos }, end] as [Token, number];
+    const make = (
+      kind: TokenKind,
+      tokenText: string,
+      end: number,
+      value = 0n,
+      bytes: number[] = [],
+    ) => [{ kind, text: tokenText, value, bytes, pos }, end] as [Token, number];
     if (offset >= text.length) return make('eof', '', offset);
     const sticky = (re: RegExp) => {
       re.lastIndex = offset;
@@ -323,17 +334,18 @@ export class DtsLexer {
     };
     const ch = text[offset]!;
     if (ch === '/') {
-      for (const kw of KEYWORDS) if (text.startsWith(kw, offset)) return make('keyword', kw, offset + kw.length);
+      for (const kw of KEYWORDS)
+        if (text.startsWith(kw, offset)) return make('keyword', kw, offset + kw.length);
     }
     if (ch === '"') {
-      const m = sticky(/"((?:[^\\"]|\\[^])*)"/y);
+      const m = sticky(/"((?:[^\\"]|\\[\s\S])*)"/y);
       if (!m) throw errorAt(pos, 'unterminated string');
-      return make('string', m[0], offset + m[0].length, 0n, unescape(m[1]!, pos));
+      return make('string', m[0], offset + m[0].length, 0n, decodeEscapes(m[1]!, pos));
     }
     if (ch === "'") {
       const m = sticky(/'((?:[^']|\\')*)'/y);
       if (m) {
-        const bytes = unescape(m[1]!, pos);
+        const bytes = decodeEscapes(m[1]!, pos);
         if (bytes.length === 0) throw errorAt(pos, 'Empty character literal');
         if (bytes.length > 1) {
           throw errorAt(pos, `Character literal has ${bytes.length} characters instead of 1`);
@@ -360,7 +372,8 @@ export class DtsLexer {
       if (byte) return make('byte', byte[0], offset + 2, BigInt(Number.parseInt(byte[0], 16)));
     } else {
       const number = sticky(NUMBER_RE);
-      if (number) return make('number', number[0], offset + number[0].length, parseLiteral(number[0], pos));
+      if (number)
+        return make('number', number[0], offset + number[0].length, parseLiteral(number[0], pos));
       const ident = sticky(IDENT_RE);
       if (ident) return make('ident', ident[0], offset + ident[0].length);
     }

@@ -377,7 +377,8 @@ class Parser {
     const cond = this.binary(0, depth);
     if (!this.isOp(this.lex.peek('value'), '?')) return cond;
     this.lex.next('value');
-    if (depth > MAX_NESTING) throw errorAt(this.lex.peek('value').pos, 'expression nested too deeply');
+    if (depth > MAX_NESTING)
+      throw errorAt(this.lex.peek('value').pos, 'expression nested too deeply');
     const whenTrue = this.ternary(depth + 1);
     this.expectOp(':');
     const whenFalse = this.ternary(depth + 1);
@@ -471,7 +472,7 @@ function guessBootCpuid(root: LiveNode): number {
   const cpus = liveChildren(root).find((c) => c.name === 'cpus');
   const first = cpus?.children[0];
   const reg = first ? getProperty(first, 'reg') : undefined;
-  if (!reg || reg.data.bytes.length !== 4) return 0;
+  if (reg?.data.bytes.length !== 4) return 0;
   const [a, b, c, d] = reg.data.bytes as [number, number, number, number];
   return ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
 }

@@ -49,7 +49,10 @@ class ByteBuffer {
     for (let i = 0; i < text.length; i++) {
       const code = text.charCodeAt(i);
       if (code > 0xff || code === 0) {
-        throw new DtError(`name ${JSON.stringify(text)} has a character that is not a byte`, nodePath);
+        throw new DtError(
+          `name ${JSON.stringify(text)} has a character that is not a byte`,
+          nodePath,
+        );
       }
       this.bytes[this.length++] = code;
     }
@@ -238,9 +241,7 @@ export function writeFdt(tree: DeviceTree): Uint8Array {
     throw new DtError(`cannot write FDT version ${version} (16 or later only)`, '/');
   }
   const layout = tree.layout;
-  const strings = new StringTable(
-    layout ? latin1(layout.strings, 0, layout.strings.length) : '',
-  );
+  const strings = new StringTable(layout ? latin1(layout.strings, 0, layout.strings.length) : '');
   const structBuffer = flattenStructure(tree.root, strings);
   let struct = structBuffer.result();
   const rsv = reserveMap(tree);

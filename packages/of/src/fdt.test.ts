@@ -352,9 +352,15 @@ describe('properties', () => {
     fc.assert(
       fc.property(
         arbShape,
-        fc.array(fc.record({ address: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), size: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }) }), {
-          maxLength: 3,
-        }),
+        fc.array(
+          fc.record({
+            address: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+            size: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+          }),
+          {
+            maxLength: 3,
+          },
+        ),
         fc.constantFrom(16, 17),
         fc.nat(),
         (shape, memReserve, version, bootCpuidPhys) => {
@@ -378,10 +384,13 @@ describe('properties', () => {
     const blob = writeFdt(tinyTree());
     fc.assert(
       fc.property(
-        fc.array(fc.record({ at: fc.nat(blob.length - 1), value: fc.integer({ min: 0, max: 255 }) }), {
-          minLength: 1,
-          maxLength: 6,
-        }),
+        fc.array(
+          fc.record({ at: fc.nat(blob.length - 1), value: fc.integer({ min: 0, max: 255 }) }),
+          {
+            minLength: 1,
+            maxLength: 6,
+          },
+        ),
         (mutations) => {
           const copy = blob.slice();
           for (const m of mutations) copy[m.at] = m.value;

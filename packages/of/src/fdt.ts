@@ -60,7 +60,10 @@ interface Header {
 
 function readHeader(blob: Uint8Array, view: DataView): Header {
   if (blob.length < 28) {
-    throw new FdtError(`blob is only ${blob.length} bytes, shorter than an FDT header`, blob.length);
+    throw new FdtError(
+      `blob is only ${blob.length} bytes, shorter than an FDT header`,
+      blob.length,
+    );
   }
   const magic = view.getUint32(0);
   if (magic !== FDT_MAGIC) {
@@ -143,7 +146,10 @@ function readMemReserve(view: DataView, h: Header): MemReserveEntry[] {
   const entries: MemReserveEntry[] = [];
   for (let at = h.offMemRsvmap; ; at += 16) {
     if (at + 16 > h.totalSize) {
-      throw new FdtError('memory reserve map runs past totalsize without its (0, 0) terminator', at);
+      throw new FdtError(
+        'memory reserve map runs past totalsize without its (0, 0) terminator',
+        at,
+      );
     }
     const address = view.getBigUint64(at);
     const size = view.getBigUint64(at + 8);
@@ -201,7 +207,10 @@ function readStructure(
         const nameStart = p + 4;
         const nul = blob.indexOf(0, nameStart);
         if (nul < 0 || nul >= end) {
-          throw new FdtError('node name is not NUL-terminated inside the structure block', nameStart);
+          throw new FdtError(
+            'node name is not NUL-terminated inside the structure block',
+            nameStart,
+          );
         }
         if (stack.length >= FDT_MAX_DEPTH) {
           throw new FdtError(`nodes nested deeper than FDT_MAX_DEPTH (${FDT_MAX_DEPTH})`, p);

@@ -1,4 +1,4 @@
-import { type ParsedArgs, options } from '../args.js';
+import { options, type ParsedArgs } from '../args.js';
 import type { TreeLoadOptions } from '../device-tree-file.js';
 
 /** What a command produces: the --json object and the human text. */

@@ -1,7 +1,7 @@
 // `dmasim inspect FILE`: every device's DMA configuration.
 import { isArchName } from '@dmasim/arch';
 import type { KernelVersion } from '@dmasim/dma-mapping';
-import { type ParsedArgs, UsageError, option, options } from '../args.js';
+import { option, options, type ParsedArgs, UsageError } from '../args.js';
 import { loadDeviceTree } from '../device-tree-file.js';
 import { inspectDeviceTree, parsePciRequest } from '../inspect-dt.js';
 import { formatInspectTable } from '../table.js';
@@ -28,5 +28,8 @@ export function inspectCommand(args: ParsedArgs): CommandOutput {
     pci: options(args, '--pci').map(parsePciRequest),
     iommuNotReady: options(args, '--iommu-not-ready'),
   });
-  return { json: report, text: formatInspectTable(report, args.flags.has('--verbose') ? 'debug' : 'info') };
+  return {
+    json: report,
+    text: formatInspectTable(report, args.flags.has('--verbose') ? 'debug' : 'info'),
+  };
 }

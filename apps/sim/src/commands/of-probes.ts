@@ -1,29 +1,30 @@
 // `dmasim of ...`: single kernel functions of drivers/of run on one node.
 import {
-  type KernelLog,
   hex,
+  type KernelLog,
   parseU64,
   translateDmaToPhys,
   translatePhysToDma,
 } from '@dmasim/dma-mapping';
 import {
+  createOfContext,
   type DtNode,
   OF_BAD_ADDR,
   type OfContext,
-  createOfContext,
   ofAddressToResource,
   ofDmaGetMaxCpuAddress,
   ofDmaGetRange,
   ofPropertyReadReg,
   ofRanges,
 } from '@dmasim/of';
-import { type ParsedArgs, UsageError, options } from '../args.js';
+import { options, type ParsedArgs, UsageError } from '../args.js';
 import { loadDeviceTree } from '../device-tree-file.js';
 import { rangeMapReport } from '../report.js';
 import { type CommandOutput, treeLoadOptions } from './common.js';
 
 function nodeArg(ctx: OfContext, path: string | undefined): DtNode {
-  if (path === undefined) throw new UsageError('missing NODE (a node path such as /soc/dma@7e007000)');
+  if (path === undefined)
+    throw new UsageError('missing NODE (a node path such as /soc/dma@7e007000)');
   const node = ctx.byPath.get(path);
   if (!node) throw new UsageError(`no node at ${path}`);
   return node;
@@ -32,7 +33,8 @@ function nodeArg(ctx: OfContext, path: string | undefined): DtNode {
 function indexArg(text: string | undefined): number {
   if (text === undefined) return 0;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`INDEX must be a whole number, got ${text}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new UsageError(`INDEX must be a whole number, got ${text}`);
   return n;
 }
 
@@ -119,9 +121,15 @@ function resource(ctx: OfContext, args: ParsedArgs): CommandOutput {
   const node = nodeArg(ctx, args.positionals[2]);
   const index = indexArg(args.positionals[3]);
   const r = ofAddressToResource(ctx, node, index);
-  if (!r.resource) return { json: { ret: r.ret }, text: `resource[${index}] of ${node.path}: ${r.ret}` };
+  if (!r.resource)
+    return { json: { ret: r.ret }, text: `resource[${index}] of ${node.path}: ${r.ret}` };
   const size = r.resource.end - r.resource.start + 1n;
-  const json = { ret: 0, start: hex(r.resource.start), size: hex(size), flags: hex(r.resource.flags) };
+  const json = {
+    ret: 0,
+    start: hex(r.resource.start),
+    size: hex(size),
+    flags: hex(r.resource.flags),
+  };
   return {
     json,
     text: `resource[${index}] of ${node.path}: start ${json.start} size ${json.size} flags ${json.flags}`,
