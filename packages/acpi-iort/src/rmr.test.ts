@@ -62,7 +62,7 @@ describe('RMR reserved regions', () => {
     const bare = rmrTable({ mappings: [], descriptors: [{ baseAddress: 0x10000n, length: 0x10000n }] });
     const log: KernelLog = [];
     expect(iortFindRmrs(bare, bare.nodes[1]!, null, log)).toEqual([]);
-    expect(log[0]?.msg).toBe(`${FW_BUG}Invalid ID mapping, skipping RMR node 0000000000000088`);
+    expect(log[0]?.msg).toBe(`${FW_BUG}Invalid ID mapping, skipping RMR node 00000000000000a0`);
   });
 
   it('with a device: only when it owns a SID in range (PCI also needs preserve_config)', () => {

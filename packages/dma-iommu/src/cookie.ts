@@ -2,9 +2,9 @@
 // dev->iommu flags, the PCI host bridge windows, dma_parms, the swiotlb it may bounce through.
 import { type Device, U32_MAX, U64_MAX } from '@dmasim/dma-mapping';
 import { EEXIST, type IommuDomain, type ReservedRegion } from '@dmasim/iommu-core';
+import type { FlushQueue } from './flush-queue.js';
 import type { IovaDomain } from './iova-allocator.js';
 import type { IovaRcaches, SimClock } from './iova-rcache.js';
-import type { FlushQueue } from './flush-queue.js';
 
 /** Misuse of the model (a call the kernel would BUG or WARN on), with the device it concerns. */
 export class DmaIommuError extends Error {
@@ -185,7 +185,7 @@ export function initialisedCookie(ddev: IommuDmaDevice): {
   rcaches: IovaRcaches;
 } {
   const cookie = getCookie(ddev.domain);
-  if (!cookie || !cookie.iovad || !cookie.rcaches) {
+  if (!cookie?.iovad || !cookie.rcaches) {
     throw new DmaIommuError(ddev.dev.name, 'domain has no initialised DMA cookie');
   }
   return { cookie, iovad: cookie.iovad, rcaches: cookie.rcaches };

@@ -1,6 +1,7 @@
-// Throughput of the hot paths: `npx tsx src/dma-iommu.bench.ts` or `node --import tsx ...`;
-// run from a built tree with `node dist-bench` is not needed: vitest can run it too
-// (`npx vitest bench` is not used; this is a plain script printing ops/s).
+// Throughput of the hot paths, printed as operations per second. A plain script: bundle it
+// with esbuild (after building the workspace) and run it with node, e.g.
+//   esbuild src/dma-iommu.bench.ts --bundle --platform=node --format=esm --outfile=/tmp/b.mjs
+//   node /tmp/b.mjs
 import { createDevice, setDmaMask } from '@dmasim/dma-mapping';
 import { createDomain } from '@dmasim/iommu-core';
 import { createIommuDmaDevice, iommuGetDmaCookie } from './cookie.js';
@@ -40,7 +41,10 @@ export function runBench(n = 1_000_000): Record<string, number> {
       iommu: 'bench',
       pgsizeBitmap: (1n << 12n) | (1n << 21n) | (1n << 30n),
       geometry: { apertureStart: 0n, apertureEnd: (1n << 48n) - 1n, forceAperture: true },
-      pageTable: { kind: 'radix', format: { granuleShift: 12, ias: 48, oas: 48, partialBlockUnmap: 'split' } },
+      pageTable: {
+        kind: 'radix',
+        format: { granuleShift: 12, ias: 48, oas: 48, partialBlockUnmap: 'split' },
+      },
     });
     iommuGetDmaCookie(domain);
     const dev = createDevice({ name: '0000:00:01.0', bus: 'pci' });

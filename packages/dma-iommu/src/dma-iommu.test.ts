@@ -1,24 +1,31 @@
-import { DMA_MAPPING_ERROR, EFAULT, EINVAL, ENOMEM, createDevice, setDmaMask } from '@dmasim/dma-mapping';
 import {
+  createDevice,
+  DMA_MAPPING_ERROR,
+  EFAULT,
+  EINVAL,
+  ENOMEM,
+  setDmaMask,
+} from '@dmasim/dma-mapping';
+import {
+  createDomain,
   type DomainType,
   IOMMU_CACHE,
   IOMMU_READ,
   IOMMU_WRITE,
+  iommuIovaToPhys,
+  iommuMappedBytes,
   MSI_IOVA_BASE,
   MSI_IOVA_LENGTH,
   MSI_REGION_PROT,
   type ReservedRegion,
-  createDomain,
-  iommuIovaToPhys,
-  iommuMappedBytes,
 } from '@dmasim/iommu-core';
 import { describe, expect, it } from 'vitest';
 import {
+  createIommuDmaDevice,
   type IommuDmaDevice,
+  iommuGetDmaCookie,
   type PciHostBridgeWindows,
   type SwiotlbHook,
-  createIommuDmaDevice,
-  iommuGetDmaCookie,
 } from './cookie.js';
 import { iommuDmaInitDomain, iommuSetupDmaOps, iovaFloor } from './init-domain.js';
 import { iovaRanges } from './iova-allocator.js';
@@ -42,8 +49,18 @@ const QEMU_VIRT_BRIDGE: PciHostBridgeWindows = {
   inbound: [],
 };
 
-const SW_MSI: ReservedRegion = { start: MSI_IOVA_BASE, length: MSI_IOVA_LENGTH, prot: MSI_REGION_PROT, type: 'sw-msi' };
-const VIOMMU_MSI: ReservedRegion = { start: GICV2M_DOORBELL, length: 0x1000n, prot: MSI_REGION_PROT, type: 'msi' };
+const SW_MSI: ReservedRegion = {
+  start: MSI_IOVA_BASE,
+  length: MSI_IOVA_LENGTH,
+  prot: MSI_REGION_PROT,
+  type: 'sw-msi',
+};
+const VIOMMU_MSI: ReservedRegion = {
+  start: GICV2M_DOORBELL,
+  length: 0x1000n,
+  prot: MSI_REGION_PROT,
+  type: 'msi',
+};
 
 function smmuDomain(type: DomainType = 'DMA', cpus = 2) {
   const domain = createDomain({
@@ -63,9 +80,18 @@ function smmuDomain(type: DomainType = 'DMA', cpus = 2) {
 function pciDevice(
   name: string,
   domain = smmuDomain(),
-  extra: { bridge?: PciHostBridgeWindows; resv?: ReservedRegion[]; untrusted?: boolean; swiotlb?: SwiotlbHook } = {},
+  extra: {
+    bridge?: PciHostBridgeWindows;
+    resv?: ReservedRegion[];
+    untrusted?: boolean;
+    swiotlb?: SwiotlbHook;
+  } = {},
 ): IommuDmaDevice {
-  const dev = createDevice({ name, bus: 'pci', pci: { segment: 0, bus: 0, devfn: 8, aliases: [8] } });
+  const dev = createDevice({
+    name,
+    bus: 'pci',
+    pci: { segment: 0, bus: 0, devfn: 8, aliases: [8] },
+  });
   dev.dmaCoherent = true;
   return createIommuDmaDevice({
     dev,
@@ -96,7 +122,9 @@ describe('kernel-observations B: SMMUv3, 64-bit PCI device', () => {
 
     // Driver mappings (virtio rings, buffers): one page, then larger, all below 4 GiB, descending.
     const sizes = [0x1000n, 0x1000n, 0x4000n, 0x1000n, 0x2000n, 0x10000n, 0x1000n, 0x600n];
-    const iovas = sizes.map((s, i) => iommuDmaMapPage(ddev, 0x4000_0000n + BigInt(i) * 0x10_0000n, s, 'bidirectional'));
+    const iovas = sizes.map((s, i) =>
+      iommuDmaMapPage(ddev, 0x4000_0000n + BigInt(i) * 0x10_0000n, s, 'bidirectional'),
+    );
     expect(iovas.map(hex)).toEqual([
       '0xffffe000',
       '0xffffd000',
@@ -135,7 +163,10 @@ describe('kernel-observations D: virtio-iommu reports the doorbell as an MSI reg
 
 describe('limits', () => {
   it('a 1 GiB inbound dma-ranges window at bus 0 gives 0x3ffff000 first', () => {
-    const bridge = { ...QEMU_VIRT_BRIDGE, inbound: [{ busStart: 0n, size: GIB, cpuStart: 0x4000_0000n }] };
+    const bridge = {
+      ...QEMU_VIRT_BRIDGE,
+      inbound: [{ busStart: 0n, size: GIB, cpuStart: 0x4000_0000n }],
+    };
     const ddev = pciDevice('0000:00:02.0', smmuDomain(), { bridge });
     expect(iommuSetupDmaOps(ddev)).toBe(0);
     setDmaMask(ddev.dev, (1n << 64n) - 1n);
@@ -156,14 +187,18 @@ describe('limits', () => {
     expect(hex(iommuDmaMapPage(ddev, 0x4000_0000n, GIB, 'bidirectional'))).toBe('0xffffc0000000');
     expect(ddev.pci32BitWorkaround).toBe(false);
     expect(ddev.dev.log).toEqual([{ level: 'info', msg: 'Using 48-bit DMA addresses' }]);
-    expect(hex(iommuDmaMapPage(ddev, 0x4000_0000n, 0x1000n, 'bidirectional'))).toBe('0xffffbffff000');
+    expect(hex(iommuDmaMapPage(ddev, 0x4000_0000n, 0x1000n, 'bidirectional'))).toBe(
+      '0xffffbffff000',
+    );
   });
 
   it('iommu.forcedac=1 skips the 32-bit first try', () => {
     const ddev = pciDevice('0000:00:01.0');
     iommuSetupDmaOps(ddev, { forcedac: true });
     setDmaMask(ddev.dev, (1n << 64n) - 1n);
-    expect(hex(iommuDmaMapPage(ddev, 0x4000_0000n, 0x1000n, 'bidirectional'))).toBe('0xfffffffff000');
+    expect(hex(iommuDmaMapPage(ddev, 0x4000_0000n, 0x1000n, 'bidirectional'))).toBe(
+      '0xfffffffff000',
+    );
   });
 
   it('bus_dma_limit caps the IOVA below the mask', () => {
@@ -180,7 +215,9 @@ describe('iommu_dma_init_domain', () => {
     const ddev = pciDevice('0000:00:01.0');
     ddev.dev.dmaRangeMap = [{ cpuStart: 0n, dmaStart: 1n << 50n, size: GIB }];
     expect(iommuDmaInitDomain(ddev)).toBe(-EFAULT);
-    expect(ddev.dev.log).toEqual([{ level: 'warn', msg: 'specified DMA range outside IOMMU capability' }]);
+    expect(ddev.dev.log).toEqual([
+      { level: 'warn', msg: 'specified DMA range outside IOMMU capability' },
+    ]);
     // iommu_setup_dma_ops() then keeps the platform ops.
     ddev.dev.log.length = 0;
     expect(iommuSetupDmaOps(ddev)).toBe(-EFAULT);
@@ -217,7 +254,12 @@ describe('iommu_dma_init_domain', () => {
     const legacy = { dmaBase: 1n << 49n, dmaLimit: (1n << 50n) - 1n };
     expect(iommuDmaInitDomain(ddev, { version: '6.7', legacy })).toBe(-EFAULT);
     const ok = pciDevice('0000:00:01.0');
-    expect(iommuDmaInitDomain(ok, { version: '6.7', legacy: { dmaBase: 0x20_0000n, dmaLimit: (1n << 32n) - 1n } })).toBe(0);
+    expect(
+      iommuDmaInitDomain(ok, {
+        version: '6.7',
+        legacy: { dmaBase: 0x20_0000n, dmaLimit: (1n << 32n) - 1n },
+      }),
+    ).toBe(0);
     expect(iovaFloor(ok)).toBe(0x20_0000n);
   });
 
@@ -287,11 +329,14 @@ describe('map/unmap, strict and lazy', () => {
     expect(dmaIommuDomainStats(domain)!.fqFlushes).toBe(0);
     iommuDmaAdvanceClock(domain, 10);
     let s = dmaIommuDomainStats(domain)!;
-    expect([s.fqFlushes, s.fqFlushesByTimer, s.fqPending, s.iotlbSyncs, s.iotlbFlushAll]).toEqual([1, 1, 0, 0, 1]);
+    expect([s.fqFlushes, s.fqFlushesByTimer, s.fqPending, s.iotlbSyncs, s.iotlbFlushAll]).toEqual([
+      1, 1, 0, 0, 1,
+    ]);
     expect(iommuDmaMapPage(ddev, 0x4000_0000n, 0x1000n, 'bidirectional')).toBe(first);
     // 300 unmaps without time passing: the 256-slot ring holds 255, so the 256th flushes.
     const iovas: bigint[] = [];
-    for (let i = 0; i < 300; i++) iovas.push(iommuDmaMapPage(ddev, 0x4000_0000n, 0x1000n, 'bidirectional'));
+    for (let i = 0; i < 300; i++)
+      iovas.push(iommuDmaMapPage(ddev, 0x4000_0000n, 0x1000n, 'bidirectional'));
     for (const iova of iovas) iommuDmaUnmapPage(ddev, iova, 0x1000n, 'bidirectional');
     s = dmaIommuDomainStats(domain)!;
     expect(s.fqFlushesWhenFull).toBe(1);
@@ -337,7 +382,10 @@ describe('map/unmap, strict and lazy', () => {
     expect(iommuDmaMapPage(noPool, 0x4000_0010n, 0x40n, 'to-device')).toBe(DMA_MAPPING_ERROR);
     expect(iommuDmaMapPage(noPool, 0x4000_0010n, 0x40n, 'to-device')).toBe(DMA_MAPPING_ERROR);
     expect(noPool.dev.log).toEqual([
-      { level: 'warn', msg: 'DMA bounce buffers are inactive, unable to map unaligned transaction.' },
+      {
+        level: 'warn',
+        msg: 'DMA bounce buffers are inactive, unable to map unaligned transaction.',
+      },
     ]);
   });
 });

@@ -1,7 +1,12 @@
 // iommu_dma_alloc_iova() / iommu_dma_free_iova(): DMA-API sizes and limits onto the IOVA
 // allocator, with the below-4-GiB first try for PCI devices.
-import { U32_MAX, logInfo, minNotZero, minU64 } from '@dmasim/dma-mapping';
-import { DmaIommuError, type IommuDmaCookie, type IommuDmaDevice, initialisedCookie } from './cookie.js';
+import { logInfo, minNotZero, minU64, U32_MAX } from '@dmasim/dma-mapping';
+import {
+  DmaIommuError,
+  type IommuDmaCookie,
+  type IommuDmaDevice,
+  initialisedCookie,
+} from './cookie.js';
 import { queueIova } from './flush-queue.js';
 import { iovaPfn, pfnToAddr } from './iova-allocator.js';
 import { allocIovaFast, freeIovaFast } from './iova-rcache.js';

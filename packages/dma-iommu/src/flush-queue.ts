@@ -1,7 +1,7 @@
 // The DMA-FQ flush queue of drivers/iommu/dma-iommu.c: unmapped IOVAs wait in a per-CPU ring
 // until one IOTLB flush covers a whole batch (ring full, or the 10 ms timer).
 import { type IommuDomain, iommuFlushIotlbAll } from '@dmasim/iommu-core';
-import { type IovaRcaches, freeIovaFast } from './iova-rcache.js';
+import { freeIovaFast, type IovaRcaches } from './iova-rcache.js';
 
 /** IOVA_DEFAULT_FQ_SIZE / IOVA_DEFAULT_FQ_TIMEOUT: per-CPU queues. */
 export const IOVA_DEFAULT_FQ_SIZE = 256;

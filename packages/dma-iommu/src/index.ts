@@ -1,12 +1,48 @@
 export {
+  createIommuDmaDevice,
+  DMA_ATTR_PRIVILEGED,
+  DMA_ATTR_SKIP_CPU_SYNC,
+  type DmaDirection,
+  DmaIommuError,
+  type DmaIommuStats,
+  getCookie,
+  type IommuDmaCookie,
+  type IommuDmaDevice,
+  iommuGetDmaCookie,
+  type MsiPage,
+  type NewIommuDmaDevice,
+  type PciHostBridgeWindows,
+  type PciInboundWindow,
+  type PciOutboundWindow,
+  type SwiotlbHook,
+} from './cookie.js';
+export { iommuDmaAllocIova, iommuDmaFreeIova } from './dma-iova.js';
+export {
+  type FlushQueue,
+  type FlushQueueStats,
+  flushQueueDepth,
+  IOVA_DEFAULT_FQ_SIZE,
+  IOVA_DEFAULT_FQ_TIMEOUT_MS,
+  IOVA_SINGLE_FQ_SIZE,
+  IOVA_SINGLE_FQ_TIMEOUT_MS,
+} from './flush-queue.js';
+export {
+  type InitDomainOptions,
+  iommuDmaInitDomain,
+  iommuSetupDmaOps,
+  iovaFloor,
+  type LegacyDmaWindow,
+  type SetupDmaOpsOptions,
+} from './init-domain.js';
+export {
+  allocIova,
+  findIova,
+  freeIova,
   IOVA_ANCHOR_PFN,
   type IovaDomain,
   IovaDomainError,
   type IovaNode,
   type IovaStats,
-  allocIova,
-  findIova,
-  freeIova,
   initIovaDomain,
   iovaPfn,
   iovaRangeCount,
@@ -17,12 +53,6 @@ export {
   reserveIova,
 } from './iova-allocator.js';
 export {
-  IOVA_DEPOT_DELAY_MS,
-  IOVA_MAG_SIZE,
-  IOVA_RANGE_CACHE_MAX_SIZE,
-  type IovaRcacheStats,
-  type IovaRcaches,
-  type SimClock,
   allocIovaFast,
   cachedPfns,
   depotSizes,
@@ -30,50 +60,20 @@ export {
   freeCpuCachedIovas,
   freeGlobalCachedIovas,
   freeIovaFast,
+  IOVA_DEPOT_DELAY_MS,
+  IOVA_MAG_SIZE,
+  IOVA_RANGE_CACHE_MAX_SIZE,
+  type IovaRcacheStats,
+  type IovaRcaches,
   initIovaRcaches,
   orderBase2,
   runDepotWork,
+  type SimClock,
 } from './iova-rcache.js';
-export {
-  DMA_ATTR_PRIVILEGED,
-  DMA_ATTR_SKIP_CPU_SYNC,
-  type DmaDirection,
-  DmaIommuError,
-  type DmaIommuStats,
-  type IommuDmaCookie,
-  type IommuDmaDevice,
-  type MsiPage,
-  type NewIommuDmaDevice,
-  type PciHostBridgeWindows,
-  type PciInboundWindow,
-  type PciOutboundWindow,
-  type SwiotlbHook,
-  createIommuDmaDevice,
-  getCookie,
-  iommuGetDmaCookie,
-} from './cookie.js';
-export {
-  type FlushQueue,
-  type FlushQueueStats,
-  IOVA_DEFAULT_FQ_SIZE,
-  IOVA_DEFAULT_FQ_TIMEOUT_MS,
-  IOVA_SINGLE_FQ_SIZE,
-  IOVA_SINGLE_FQ_TIMEOUT_MS,
-  flushQueueDepth,
-} from './flush-queue.js';
 export {
   type PciReservation,
   pciWindowReservations,
 } from './iova-reserve.js';
-export {
-  type InitDomainOptions,
-  type LegacyDmaWindow,
-  type SetupDmaOpsOptions,
-  iommuDmaInitDomain,
-  iommuSetupDmaOps,
-  iovaFloor,
-} from './init-domain.js';
-export { iommuDmaAllocIova, iommuDmaFreeIova } from './dma-iova.js';
 export {
   dmaGetMask,
   dmaInfoToProt,
@@ -85,23 +85,23 @@ export {
   iommuDmaUnmapResource,
 } from './map.js';
 export {
-  type ScatterEntry,
-  type ScatterList,
   iommuDmaMapSg,
   iommuDmaUnmapSg,
   newScatterList,
+  type ScatterEntry,
+  type ScatterList,
 } from './map-sg.js';
 export { iommuDmaGetMsiPage, iommuDmaMsiAddress } from './msi.js';
-export { iommuDmaAdvanceClock } from './timers.js';
 export { type DmaIommuDomainStats, dmaIommuDomainStats } from './stats.js';
+export { iommuDmaAdvanceClock } from './timers.js';
 export {
   type IovaRange,
   type IovaRestriction,
   type IovaView,
   type RestrictionKind,
+  subtractRanges,
   type UsableRanges,
   type UsableRangesInput,
-  subtractRanges,
   usableIovaRanges,
   usableRangesForDevice,
 } from './usable-ranges.js';

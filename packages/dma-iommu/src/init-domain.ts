@@ -1,15 +1,15 @@
 // iommu_dma_init_domain() and iommu_setup_dma_ops() of drivers/iommu/dma-iommu.c: 6.10 (with
 // the -rc2 fix "iommu/dma: Fix domain init") and the 6.7 form taking the arch's base/limit.
 import {
+  dmaRangeMapMax,
+  dmaRangeMapMin,
   EFAULT,
   EINVAL,
   type KernelVersion,
-  dmaRangeMapMax,
-  dmaRangeMapMin,
   logWarn,
 } from '@dmasim/dma-mapping';
 import { domainUsesDmaApi } from '@dmasim/iommu-core';
-import { DmaIommuError, type IommuDmaDevice, getCookie } from './cookie.js';
+import { DmaIommuError, getCookie, type IommuDmaDevice } from './cookie.js';
 import { initFlushQueue } from './flush-queue.js';
 import { initIovaDomain, pfnToAddr } from './iova-allocator.js';
 import { initIovaRcaches } from './iova-rcache.js';
@@ -60,7 +60,10 @@ function basePfnFor(ddev: IommuDmaDevice, order: number, opts: InitDomainOptions
   }
   const map = ddev.dev.dmaRangeMap;
   if (map) {
-    if (dmaRangeMapMin(map) > geometry.apertureEnd || dmaRangeMapMax(map) < geometry.apertureStart) {
+    if (
+      dmaRangeMapMin(map) > geometry.apertureEnd ||
+      dmaRangeMapMax(map) < geometry.apertureStart
+    ) {
       return warnOutside();
     }
   }

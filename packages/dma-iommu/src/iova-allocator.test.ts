@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  IovaDomainError,
   allocIova,
   findIova,
   freeIova,
+  IovaDomainError,
   initIovaDomain,
   iovaRanges,
   reserveIova,
@@ -115,7 +115,9 @@ describe('reserve_iova', () => {
   });
 });
 
-type Op = { kind: 'alloc'; size: number; limit: number; aligned: boolean } | { kind: 'free'; pick: number };
+type Op =
+  | { kind: 'alloc'; size: number; limit: number; aligned: boolean }
+  | { kind: 'free'; pick: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({

@@ -1,10 +1,10 @@
 // The IOVA allocator of drivers/iommu/iova.c, in page-frame numbers (plain numbers: with a
 // granule of 4 KiB or more every pfn of a 64-bit space is an exact double).
 import {
-  type IovaNode,
-  type IovaTree,
   createIovaNode,
   createIovaTree,
+  type IovaNode,
+  type IovaTree,
   treeErase,
   treeFindContaining,
   treeFirst,
@@ -148,8 +148,7 @@ function allocAndInsertRange(
 
   if (limitPfn <= iovad.dma32BitPfn && size >= iovad.max32AllocSize) return null;
 
-  let curr: IovaNode | null =
-    limitPfn <= iovad.dma32BitPfn ? iovad.cached32Node : iovad.cachedNode;
+  let curr: IovaNode | null = limitPfn <= iovad.dma32BitPfn ? iovad.cached32Node : iovad.cachedNode;
   const retryPfn = curr.pfnHi;
   let retried = false;
   let newPfn: number;
@@ -159,7 +158,8 @@ function allocAndInsertRange(
       const c: IovaNode = curr!;
       highPfn = Math.min(highPfn, c.pfnLo);
       // high - size wraps in the kernel when high < size: a huge pfn that ends the walk.
-      newPfn = highPfn >= size ? Math.floor((highPfn - size) / align) * align : Number.POSITIVE_INFINITY;
+      newPfn =
+        highPfn >= size ? Math.floor((highPfn - size) / align) * align : Number.POSITIVE_INFINITY;
       curr = treePrev(c);
       steps++;
     } while (curr && newPfn <= curr.pfnHi && newPfn >= lowPfn);

@@ -2,12 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { findIova, initIovaDomain, iovaRanges, reserveIova } from './iova-allocator.js';
 import {
-  IOVA_MAG_SIZE,
   allocIovaFast,
   cachedPfns,
   depotSizes,
   fastAllocLength,
   freeIovaFast,
+  IOVA_MAG_SIZE,
   initIovaRcaches,
   orderBase2,
   runDepotWork,
@@ -108,7 +108,13 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
     weight: 4,
   },
-  { arbitrary: fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 300 }) }), weight: 1 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('tick' as const),
+      ms: fc.integer({ min: 1, max: 300 }),
+    }),
+    weight: 1,
+  },
 );
 
 describe('properties', () => {

@@ -1,11 +1,11 @@
 // The per-CPU IOVA range caches of drivers/iommu/iova.c (magazines and a depot, after Bonwick &
 // Adams), and alloc_iova_fast() / free_iova_fast() on top of them.
 import {
-  type IovaDomain,
-  IovaDomainError,
   allocIova,
   findIova,
   freeIova,
+  type IovaDomain,
+  IovaDomainError,
   removeIova,
 } from './iova-allocator.js';
 

@@ -1,6 +1,6 @@
 // What iommu_dma_init_domain() keeps out of a new IOVA space: the PCI host bridge's windows
 // (iova_reserve_pci_windows) and the IOMMU's reserved regions (iova_reserve_iommu_regions).
-import { EINVAL, U64_MAX, addU64, logErr, subU64 } from '@dmasim/dma-mapping';
+import { addU64, EINVAL, logErr, subU64, U64_MAX } from '@dmasim/dma-mapping';
 import { type ReservedRegion, resvRegionEnd } from '@dmasim/iommu-core';
 import type { IommuDmaCookie, IommuDmaDevice, PciHostBridgeWindows } from './cookie.js';
 import { type IovaDomain, iovaPfn, reserveIova } from './iova-allocator.js';

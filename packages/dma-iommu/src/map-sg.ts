@@ -4,8 +4,8 @@ import { DMA_MAPPING_ERROR, EINVAL, EIO, ENOMEM } from '@dmasim/dma-mapping';
 import { iommuMap, iommuUnmap } from '@dmasim/iommu-core';
 import {
   DMA_ATTR_SKIP_CPU_SYNC,
-  DmaIommuError,
   type DmaDirection,
+  DmaIommuError,
   type IommuDmaDevice,
   initialisedCookie,
 } from './cookie.js';
@@ -32,7 +32,9 @@ export interface ScatterList {
   dmaIsSwiotlb: boolean;
 }
 
-export function newScatterList(segments: ReadonlyArray<{ phys: bigint; length: number }>): ScatterList {
+export function newScatterList(
+  segments: ReadonlyArray<{ phys: bigint; length: number }>,
+): ScatterList {
   return {
     entries: segments.map((s) => ({
       phys: s.phys,
@@ -54,7 +56,13 @@ function mapSgSwiotlb(ddev: IommuDmaDevice, sgl: ScatterList, dir: DmaDirection,
     if (s.dmaAddress === DMA_MAPPING_ERROR) {
       for (let j = 0; j < i; j++) {
         const done = entries[j]!;
-        iommuDmaUnmapPage(ddev, done.dmaAddress, BigInt(done.dmaLength), dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
+        iommuDmaUnmapPage(
+          ddev,
+          done.dmaAddress,
+          BigInt(done.dmaLength),
+          dir,
+          attrs | DMA_ATTR_SKIP_CPU_SYNC,
+        );
       }
       return -EIO;
     }
@@ -107,7 +115,12 @@ function mapRuns(ddev: IommuDmaDevice, iova: bigint, layout: Layout[], prot: num
 }
 
 /** __finalise_sg(): write the merged DMA segments back; returns how many there are. */
-function finaliseSg(ddev: IommuDmaDevice, sgl: ScatterList, layout: Layout[], iova: bigint): number {
+function finaliseSg(
+  ddev: IommuDmaDevice,
+  sgl: ScatterList,
+  layout: Layout[],
+  iova: bigint,
+): number {
   const segMask = ddev.segBoundaryMask;
   const maxLen = ddev.maxSegSize;
   let dmaAddr = iova;
@@ -227,4 +240,3 @@ export function iommuDmaUnmapSg(
   }
   if (end) iommuDmaUnmapRaw(ddev, start, end - start);
 }
-

@@ -14,8 +14,8 @@ import {
 import {
   DMA_ATTR_PRIVILEGED,
   DMA_ATTR_SKIP_CPU_SYNC,
-  DmaIommuError,
   type DmaDirection,
+  DmaIommuError,
   type IommuDmaDevice,
   initialisedCookie,
   warnOnce,

@@ -2,7 +2,7 @@
 // domain once, at the first IOVA the allocator hands out for the device, unless a hardware MSI
 // region already maps it 1:1.
 import { IOMMU_MMIO, IOMMU_NOEXEC, IOMMU_WRITE, iommuMap } from '@dmasim/iommu-core';
-import { type IommuDmaDevice, type MsiPage, getCookie, initialisedCookie } from './cookie.js';
+import { getCookie, type IommuDmaDevice, initialisedCookie, type MsiPage } from './cookie.js';
 import { iommuDmaAllocIova, iommuDmaFreeIova } from './dma-iova.js';
 import { dmaGetMask } from './map.js';
 

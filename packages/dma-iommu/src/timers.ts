@@ -21,8 +21,7 @@ export function iommuDmaAdvanceClock(domain: IommuDomain, nowMs: number): void {
         depotDue = c.depotWorkDueMs;
       }
     }
-    const next =
-      fqDue === null ? depotDue : depotDue === null ? fqDue : Math.min(fqDue, depotDue);
+    const next = fqDue === null ? depotDue : depotDue === null ? fqDue : Math.min(fqDue, depotDue);
     if (next === null || next > nowMs) break;
     if (next > cookie.clock.nowMs) cookie.clock.nowMs = next;
     if (fqDue === next) flushQueueTimeout(cookie.fq!, domain, rc);

@@ -1,10 +1,16 @@
 import { U64_MAX } from '@dmasim/dma-mapping';
-import { MSI_IOVA_BASE, MSI_IOVA_LENGTH, RESV_TYPES, type ReservedRegion } from '@dmasim/iommu-core';
+import {
+  MSI_IOVA_BASE,
+  MSI_IOVA_LENGTH,
+  RESV_TYPES,
+  type ReservedRegion,
+} from '@dmasim/iommu-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type IovaRange, subtractRanges, usableIovaRanges } from './usable-ranges.js';
 
-const hexRanges = (rs: IovaRange[]) => rs.map((r) => `0x${r.start.toString(16)}-0x${r.end.toString(16)}`);
+const hexRanges = (rs: IovaRange[]) =>
+  rs.map((r) => `0x${r.start.toString(16)}-0x${r.end.toString(16)}`);
 
 describe('usable IOVA ranges (QEMU virt + SMMUv3, 64-bit PCI device)', () => {
   it('shows both views and names the DMA-API-only restrictions', () => {
@@ -63,7 +69,11 @@ describe('properties', () => {
             granule: 0x1000n,
             resvRegions: resv,
             hostBridge: {
-              outbound: outbound.map((o) => ({ cpuStart: o.start, busStart: o.start, size: o.length })),
+              outbound: outbound.map((o) => ({
+                cpuStart: o.start,
+                busStart: o.start,
+                size: o.length,
+              })),
               inbound: inbound.map((i) => ({ busStart: i.start, size: i.length })),
             },
             iovaFloor: floorPfn << 12n,
@@ -93,7 +103,8 @@ describe('properties', () => {
           }
           // Ranges are sorted, disjoint and inside the aperture.
           for (const view of [u.vfio, u.dmaApi]) {
-            for (let i = 1; i < view.length; i++) expect(view[i]!.start).toBeGreaterThan(view[i - 1]!.end + 1n);
+            for (let i = 1; i < view.length; i++)
+              expect(view[i]!.start).toBeGreaterThan(view[i - 1]!.end + 1n);
           }
         },
       ),
@@ -102,7 +113,9 @@ describe('properties', () => {
   });
 
   it('subtractRanges handles the top of the 64-bit space', () => {
-    expect(subtractRanges(0n, U64_MAX, [{ start: 0x1000n, end: U64_MAX }])).toEqual([{ start: 0n, end: 0xfffn }]);
+    expect(subtractRanges(0n, U64_MAX, [{ start: 0x1000n, end: U64_MAX }])).toEqual([
+      { start: 0n, end: 0xfffn },
+    ]);
     expect(subtractRanges(0n, U64_MAX, [])).toEqual([{ start: 0n, end: U64_MAX }]);
   });
 });

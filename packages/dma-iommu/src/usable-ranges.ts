@@ -1,9 +1,9 @@
 // "Which IOVA ranges can this device really use?" Two views of one group's address space: what
 // iommufd reports (IOMMU_IOAS_IOVA_RANGES: the aperture minus the group's reserved regions) and
 // what dma-iommu's allocator will actually hand out, with every difference named.
-import { U64_MAX, minNotZero } from '@dmasim/dma-mapping';
+import { minNotZero, U64_MAX } from '@dmasim/dma-mapping';
 import { type ReservedRegion, type ResvType, resvRegionEnd } from '@dmasim/iommu-core';
-import { type IommuDmaDevice, type PciHostBridgeWindows, getCookie } from './cookie.js';
+import { getCookie, type IommuDmaDevice, type PciHostBridgeWindows } from './cookie.js';
 import { pfnToAddr } from './iova-allocator.js';
 import { pciWindowReservations } from './iova-reserve.js';
 
@@ -116,7 +116,12 @@ export function usableIovaRanges(input: UsableRangesInput): UsableRanges {
     // The allocator hands out whole granules up to the one holding the limit.
     const top = input.dmaLimit | (g - 1n);
     if (top < U64_MAX) {
-      restrictions.push({ start: top + 1n, end: U64_MAX, kind: 'above-dma-limit', views: ['dma-api'] });
+      restrictions.push({
+        start: top + 1n,
+        end: U64_MAX,
+        kind: 'above-dma-limit',
+        views: ['dma-api'],
+      });
     }
   }
   const holesFor = (view: IovaView) => restrictions.filter((r) => r.views.includes(view));

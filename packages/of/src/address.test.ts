@@ -1,5 +1,11 @@
+import type { KernelLog } from '@dmasim/dma-mapping';
 import { describe, expect, it } from 'vitest';
-import { OF_BAD_ADDR, ofGetDmaParent, ofTranslateAddress, ofTranslateDmaAddress } from './address.js';
+import {
+  OF_BAD_ADDR,
+  ofGetDmaParent,
+  ofTranslateAddress,
+  ofTranslateDmaAddress,
+} from './address.js';
 import {
   IORESOURCE_IO,
   IORESOURCE_MEM,
@@ -23,11 +29,17 @@ describe('cell counts (§1.1)', () => {
   it('default to 1/1 when no node says anything (not the DT-spec 2/1)', () => {
     const tree = dt({ a: { b: {} } });
     const b = at(tree, '/a/b');
-    expect([ofNAddrCells(b), ofNSizeCells(b), ofBusNAddrCells(b), ofBusNSizeCells(b)]).toEqual([1, 1, 1, 1]);
+    expect([ofNAddrCells(b), ofNSizeCells(b), ofBusNAddrCells(b), ofBusNSizeCells(b)]).toEqual([
+      1, 1, 1, 1,
+    ]);
   });
 
   it('of_n_* start at the parent, of_bus_n_* at the node itself', () => {
-    const tree = dt({ '#address-cells': [2], '#size-cells': [2], a: { '#address-cells': [3], b: {} } });
+    const tree = dt({
+      '#address-cells': [2],
+      '#size-cells': [2],
+      a: { '#address-cells': [3], b: {} },
+    });
     const a = at(tree, '/a');
     expect(ofNAddrCells(a)).toBe(2);
     expect(ofBusNAddrCells(a)).toBe(3);
@@ -46,7 +58,7 @@ describe('bus kinds and flags (§1.2)', () => {
       'b@3': { '#address-cells': [3] },
       'c@4': {},
     });
-    const log: { level: string; msg: string }[] = [];
+    const log: KernelLog = [];
     expect(ofMatchBus(at(tree, '/p@0')).name).toBe('pci');
     expect(ofMatchBus(at(tree, '/pcie@1'), log).name).toBe('pci');
     expect(log).toEqual([{ level: 'warn', msg: '/pcie@1: Missing device_type' }]);
@@ -56,11 +68,17 @@ describe('bus kinds and flags (§1.2)', () => {
   });
 
   it('decodes PCI space codes and prefetch; ISA bit 0; default-flags keeps the whole cell', () => {
-    const tree = dt({ 'pci@0': { device_type: 'pci' }, 'isa@1': {}, 'b@2': { '#address-cells': [3] } });
+    const tree = dt({
+      'pci@0': { device_type: 'pci' },
+      'isa@1': {},
+      'b@2': { '#address-cells': [3] },
+    });
     const pci = ofMatchBus(at(tree, '/pci@0'));
     expect(pci.getFlags([0x01000000], 0)).toBe(IORESOURCE_IO);
     expect(pci.getFlags([0x02000000], 0)).toBe(IORESOURCE_MEM);
-    expect(pci.getFlags([0x43000000], 0)).toBe(IORESOURCE_MEM | IORESOURCE_MEM_64 | IORESOURCE_PREFETCH);
+    expect(pci.getFlags([0x43000000], 0)).toBe(
+      IORESOURCE_MEM | IORESOURCE_MEM_64 | IORESOURCE_PREFETCH,
+    );
     expect(pci.getFlags([0x00000000], 0)).toBe(0);
     const isa = ofMatchBus(at(tree, '/isa@1'));
     expect(isa.getFlags([1], 0)).toBe(IORESOURCE_IO);
@@ -99,7 +117,9 @@ describe('__of_translate_address (§1.3)', () => {
       },
     });
     const ctx = createOfContext(tree);
-    expect(ofTranslateAddress(ctx, ctx.byPath.get('/soc/bus@1000/dev@10')!, [0x10])).toBe(0x40001010n);
+    expect(ofTranslateAddress(ctx, ctx.byPath.get('/soc/bus@1000/dev@10')!, [0x10])).toBe(
+      0x40001010n,
+    );
   });
 
   it('empty ranges are 1:1; missing ranges fail; missing dma-ranges are 1:1 (E-20)', () => {
@@ -111,7 +131,9 @@ describe('__of_translate_address (§1.3)', () => {
     const ctx = createOfContext(tree);
     expect(ofTranslateAddress(ctx, ctx.byPath.get('/empty/d@5')!, [0x1, 0x5])).toBe(0x100000005n);
     expect(ofTranslateAddress(ctx, ctx.byPath.get('/missing/d@5')!, [0x1, 0x5])).toBe(OF_BAD_ADDR);
-    expect(ofTranslateDmaAddress(ctx, ctx.byPath.get('/missing/d@5')!, [0x1, 0x5])).toBe(0x100000005n);
+    expect(ofTranslateDmaAddress(ctx, ctx.byPath.get('/missing/d@5')!, [0x1, 0x5])).toBe(
+      0x100000005n,
+    );
   });
 
   it('the root cannot be translated (no parent)', () => {
@@ -148,7 +170,9 @@ describe('__of_translate_address (§1.3)', () => {
     for (const cells of [0, 5]) {
       const tree = dt({ ...base, bus: { '#address-cells': [cells], ranges: true, 'd@0': {} } });
       const ctx = createOfContext(tree);
-      expect(ofTranslateAddress(ctx, ctx.byPath.get('/bus/d@0')!, [1, 2, 3, 4, 5])).toBe(OF_BAD_ADDR);
+      expect(ofTranslateAddress(ctx, ctx.byPath.get('/bus/d@0')!, [1, 2, 3, 4, 5])).toBe(
+        OF_BAD_ADDR,
+      );
     }
   });
 
@@ -166,8 +190,8 @@ describe('__of_translate_address (§1.3)', () => {
         '#address-cells': [3],
         '#size-cells': [2],
         ranges: [
-          0x01000000, 0, 0, 0, 0x3eff0000, 0, 0x10000,
-          0x02000000, 0, 0x10000000, 0, 0x10000000, 0, 0x2eff0000,
+          0x01000000, 0, 0, 0, 0x3eff0000, 0, 0x10000, 0x02000000, 0, 0x10000000, 0, 0x10000000, 0,
+          0x2eff0000,
         ],
         'dev@1,0': {},
       },
@@ -197,14 +221,17 @@ describe('__of_translate_address (§1.3)', () => {
     expect(ofTranslateAddress(ctx, uart, [0x0, 0x3f8])).toBe(0x20003f8n);
   });
 
-  it('3-cell default-flags bus: the flags cell must equal the entry\'s', () => {
+  it("3-cell default-flags bus: the flags cell must equal the entry's", () => {
     const tree = dt({
       '#address-cells': [1],
       '#size-cells': [1],
       'bus@a0000000': {
         '#address-cells': [3],
         '#size-cells': [2],
-        ranges: [0xf00baa, 0x0, 0x0, 0xa0000000, 0x0, 0x100000, 0xf00bee, 0x1, 0x0, 0xb0000000, 0x0, 0x200000],
+        ranges: [
+          0xf00baa, 0x0, 0x0, 0xa0000000, 0x0, 0x100000, 0xf00bee, 0x1, 0x0, 0xb0000000, 0x0,
+          0x200000,
+        ],
         'dev@0': {},
       },
     });
@@ -251,7 +278,12 @@ describe('DMA parent (§1.4)', () => {
         interconnects: [2],
         'dev@0': {},
       },
-      'y@0': { phandle: [2], '#interconnect-cells': [0], 'interconnect-names': 'dma-mem', interconnects: [1] },
+      'y@0': {
+        phandle: [2],
+        '#interconnect-cells': [0],
+        'interconnect-names': 'dma-mem',
+        interconnects: [1],
+      },
     });
     const ctx = createOfContext(tree);
     const dev = ctx.byPath.get('/x@0/dev@0')!;

@@ -6,7 +6,7 @@ import { OfCycleError } from './errors.js';
 import { OF_BAD_ADDR } from './of-bad-addr.js';
 import type { OfContext } from './of-context.js';
 import { parsePhandleWithArgs, propertyMatchString } from './phandle-args.js';
-import { type DtNode, DtError, getProperty } from './tree.js';
+import { DtError, type DtNode, getProperty } from './tree.js';
 
 export { OF_BAD_ADDR };
 

@@ -1,14 +1,9 @@
 // Cell counts and bus kinds of drivers/of/address.c: of_n_addr_cells(), of_match_bus() and the
 // per-bus map/translate/get_flags callbacks.
+
+import { addU64, type KernelLog, logWarn, subU64 } from '@dmasim/dma-mapping';
 import { OF_BAD_ADDR } from './of-bad-addr.js';
-import {
-  type DtNode,
-  type DtProperty,
-  nodeBaseName,
-  readString,
-  readU32,
-} from './tree.js';
-import { type KernelLog, addU64, logWarn, subU64 } from '@dmasim/dma-mapping';
+import { type DtNode, type DtProperty, nodeBaseName, readString, readU32 } from './tree.js';
 
 export const IORESOURCE_IO = 0x100;
 export const IORESOURCE_MEM = 0x200;
@@ -31,7 +26,8 @@ export function propertyCells(prop: DtProperty): number[] {
 /** of_read_number(): fold `n` big-endian cells into a u64; with n > 2 the high cells shift out. */
 export function readNumber(cells: readonly number[], start: number, n: number): bigint {
   let value = 0n;
-  for (let i = 0; i < n; i++) value = ((value << 32n) | BigInt(cells[start + i] ?? 0)) & OF_BAD_ADDR;
+  for (let i = 0; i < n; i++)
+    value = ((value << 32n) | BigInt(cells[start + i] ?? 0)) & OF_BAD_ADDR;
   return value;
 }
 
@@ -74,7 +70,14 @@ export interface OfBus {
   countCells(child: DtNode): { na: number; ns: number };
   getFlags(cells: readonly number[], at: number): number;
   /** Offset of `addr` inside one range entry (child cells at `at`), or OF_BAD_ADDR. */
-  map(addr: readonly number[], range: readonly number[], at: number, na: number, ns: number, pna: number): bigint;
+  map(
+    addr: readonly number[],
+    range: readonly number[],
+    at: number,
+    na: number,
+    ns: number,
+    pna: number,
+  ): bigint;
   /** Add `offset` into the parent-side address in place. */
   translate(addr: number[], offset: bigint, na: number): void;
 }

@@ -72,8 +72,18 @@ describe('interconnects "dma-mem" (E-25)', () => {
   it('an interconnect cycle is a typed error naming the node, not a hang', () => {
     const cyc = createOfContext(
       dt({
-        'a@0': { phandle: [1], '#interconnect-cells': [0], 'interconnect-names': 'dma-mem', interconnects: [2] },
-        'b@0': { phandle: [2], '#interconnect-cells': [0], 'interconnect-names': 'dma-mem', interconnects: [1] },
+        'a@0': {
+          phandle: [1],
+          '#interconnect-cells': [0],
+          'interconnect-names': 'dma-mem',
+          interconnects: [2],
+        },
+        'b@0': {
+          phandle: [2],
+          '#interconnect-cells': [0],
+          'interconnect-names': 'dma-mem',
+          interconnects: [1],
+        },
       }),
     );
     expect(() => ofDmaIsCoherent(cyc, cyc.byPath.get('/a@0')!, false)).toThrow(OfCycleError);

@@ -1,5 +1,12 @@
 // of_dma_get_range() (drivers/of/address.c), identical in 6.7 and 6.10.
-import { type BusDmaRegion, EINVAL, ENODEV, type KernelLog, logDebug, logErr } from '@dmasim/dma-mapping';
+import {
+  type BusDmaRegion,
+  EINVAL,
+  ENODEV,
+  type KernelLog,
+  logDebug,
+  logErr,
+} from '@dmasim/dma-mapping';
 import { dmaParentWalk } from './address.js';
 import { OF_BAD_ADDR } from './of-bad-addr.js';
 import type { OfContext } from './of-context.js';

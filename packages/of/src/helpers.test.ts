@@ -1,5 +1,5 @@
 // §8 edge cases 43 and 44: the dma-direct helpers OF relies on (implemented in @dmasim/dma-mapping).
-import { U64_MAX, dmaRangeMapMax, dmaRangeMapMin, maskForEnd } from '@dmasim/dma-mapping';
+import { dmaRangeMapMax, dmaRangeMapMin, maskForEnd, U64_MAX } from '@dmasim/dma-mapping';
 import { describe, expect, it } from 'vitest';
 
 const r = (dmaStart: bigint, size: bigint) => ({ cpuStart: 0n, dmaStart, size });

@@ -1,5 +1,5 @@
 // of_dma_get_max_cpu_address() (drivers/of/address.c), used to size ZONE_DMA.
-import { type KernelLog, U64_MAX, addU64, subU64 } from '@dmasim/dma-mapping';
+import { addU64, type KernelLog, subU64, U64_MAX } from '@dmasim/dma-mapping';
 import type { OfContext } from './of-context.js';
 import { ofRanges } from './ranges.js';
 import { type DtNode, getProperty, isAvailable } from './tree.js';

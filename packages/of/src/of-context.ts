@@ -1,4 +1,4 @@
-import { type DeviceTree, type DtNode, buildPhandleIndex, walkNodes } from './tree.js';
+import { buildPhandleIndex, type DeviceTree, type DtNode, walkNodes } from './tree.js';
 
 /** Per-tree lookups built once: phandle → node (of_find_node_by_phandle) and path → node. */
 export interface OfContext {

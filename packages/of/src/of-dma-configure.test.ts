@@ -1,19 +1,19 @@
 import {
-  DMA_MAPPING_ERROR,
-  type Device,
-  type KernelVersion,
-  U64_MAX,
   createDevice,
+  type Device,
+  DMA_MAPPING_ERROR,
   dmaRangeMapMax,
   dmaRangeMapMin,
   getDmaMask,
+  type KernelVersion,
   translatePhysToDma,
+  U64_MAX,
 } from '@dmasim/dma-mapping';
 import { describe, expect, it } from 'vitest';
 import { createOfContext } from './of-context.js';
 import { ofDmaConfigure } from './of-dma-configure.js';
 import type { OfIommuDrivers } from './of-iommu.js';
-import { type NodeSpec, dt, entry2, recordingArch } from './test-tree.js';
+import { dt, entry2, type NodeSpec, recordingArch } from './test-tree.js';
 
 const cells22 = { '#address-cells': [2], '#size-cells': [2] };
 
@@ -78,12 +78,22 @@ const examples: Example[] = [
   {
     id: 'A / E-1: size written as a mask',
     setup: { dmaRanges: entry2(0, 0, 0xffffffff) },
-    L: { mask: M32, limit: M32, warn: ['Invalid size 0xffffffff for dma-range(s)'], arch: [0n, 0x100000000n] },
+    L: {
+      mask: M32,
+      limit: M32,
+      warn: ['Invalid size 0xffffffff for dma-range(s)'],
+      arch: [0n, 0x100000000n],
+    },
     N: { mask: M32, limit: 0xfffffffen },
   },
   {
     id: 'B / E-4: two ranges with a hole',
-    setup: { dmaRanges: [...entry2(0, 0x80000000, 0x40000000), ...entry2(0x80000000, 0x100000000, 0x40000000)] },
+    setup: {
+      dmaRanges: [
+        ...entry2(0, 0x80000000, 0x40000000),
+        ...entry2(0x80000000, 0x100000000, 0x40000000),
+      ],
+    },
     L: { mask: M32, limit: 0xbfffffffn, arch: [0n, 0xc0000000n] },
     N: { mask: M32, limit: 0xbfffffffn },
   },
@@ -96,7 +106,12 @@ const examples: Example[] = [
   {
     id: "C' / E-2: odd span that changes the mask",
     setup: { dmaRanges: entry2(1, 1, 0xffffffff) },
-    L: { mask: 0x1ffffffffn, limit: 0x100000000n, warn: ['Invalid size 0xffffffff for dma-range(s)'], arch: [1n, 0x100000000n] },
+    L: {
+      mask: 0x1ffffffffn,
+      limit: 0x100000000n,
+      warn: ['Invalid size 0xffffffff for dma-range(s)'],
+      arch: [1n, 0x100000000n],
+    },
     N: { mask: M32, limit: M32 },
   },
   {
@@ -112,7 +127,9 @@ const examples: Example[] = [
   },
   {
     id: 'E / E-5: a second range ending at 2^64',
-    setup: { dmaRanges: [...entry2(0, 0, 0x1000), ...entry2(0xfffffffffffff000n, 0x80000000, 0x1000)] },
+    setup: {
+      dmaRanges: [...entry2(0, 0, 0x1000), ...entry2(0xfffffffffffff000n, 0x80000000, 0x1000)],
+    },
     L: { mask: 0xfffn, limit: 0xfffn, arch: [0n, 0x1000n] },
     N: { mask: U64_MAX, limit: U64_MAX },
   },
@@ -175,7 +192,11 @@ describe.each(['6.7', '6.10'] as const)('of_dma_configure_id worked examples, %s
     }
     expect(calls).toHaveLength(1);
     if (version === '6.7') {
-      expect(calls[0]!.legacy).toEqual({ dmaBase: want.arch![0], size: want.arch![1], iommu: false });
+      expect(calls[0]!.legacy).toEqual({
+        dmaBase: want.arch![0],
+        size: want.arch![1],
+        iommu: false,
+      });
     } else {
       expect(calls[0]!.legacy).toBeUndefined();
     }
@@ -217,11 +238,16 @@ describe.each(['6.7', '6.10'] as const)('of_dma_configure_id worked examples, %s
   it('E-6: the map gives the ARM window min/max', () => {
     const { dev } = run(version, { dmaRanges: entry2(0x80000000, 0, 0x80000000) });
     const map = dev.dmaRangeMap!;
-    expect([dmaRangeMapMin(map), dmaRangeMapMax(map) - dmaRangeMapMin(map)]).toEqual([0x80000000n, 0x7fffffffn]);
+    expect([dmaRangeMapMin(map), dmaRangeMapMax(map) - dmaRangeMapMin(map)]).toEqual([
+      0x80000000n,
+      0x7fffffffn,
+    ]);
   });
 
   it('E-8: the map hides everything behind its size-0 first entry', () => {
-    const { dev } = run(version, { dmaRanges: [...entry2(0, 0, 0), ...entry2(0x1000, 0x1000, 0x1000)] });
+    const { dev } = run(version, {
+      dmaRanges: [...entry2(0, 0, 0), ...entry2(0x1000, 0x1000, 0x1000)],
+    });
     expect(translatePhysToDma(dev.dmaRangeMap!, 0x1800n)).toBe(DMA_MAPPING_ERROR);
   });
 
@@ -235,11 +261,16 @@ describe.each(['6.7', '6.10'] as const)('of_dma_configure_id worked examples, %s
     expect(dev.busDmaLimit).toBe(0xfffn);
     expect(calls).toHaveLength(1);
     // Root dma-ranges for a child of the root: every entry is untranslatable.
-    const ctx = createOfContext(dt({ ...cells22, 'dma-ranges': entry2(0, 0, 0x80000000), 'dev@0': { compatible: 'x' } }));
+    const ctx = createOfContext(
+      dt({ ...cells22, 'dma-ranges': entry2(0, 0, 0x80000000), 'dev@0': { compatible: 'x' } }),
+    );
     for (const force of [false, true]) {
       const d = createDevice({ name: 'dev', bus: 'platform', fwNode: '/dev@0' });
       const arch = recordingArch();
-      const r = ofDmaConfigure(ctx, d, ctx.byPath.get('/dev@0')!, force, { version, arch: arch.hooks });
+      const r = ofDmaConfigure(ctx, d, ctx.byPath.get('/dev@0')!, force, {
+        version,
+        arch: arch.hooks,
+      });
       expect(r).toBe(force ? 0 : -22);
       expect(d.log.filter((e) => e.level === 'err').map((e) => e.msg)).toEqual([
         'translation of DMA address(0) to CPU address failed node(/)',
@@ -251,78 +282,109 @@ describe.each(['6.7', '6.10'] as const)('of_dma_configure_id worked examples, %s
   });
 });
 
-describe.each(['6.7', '6.10'] as const)('IOMMU outcomes inside of_dma_configure_id, %s', (version) => {
-  const legacy = version === '6.7';
+describe.each(['6.7', '6.10'] as const)(
+  'IOMMU outcomes inside of_dma_configure_id, %s',
+  (version) => {
+    const legacy = version === '6.7';
 
-  it('E-26: no iommus: not behind an IOMMU, restricted pool tried', () => {
-    const { ret, dev } = run(version, { dev: { 'memory-region': [2] } });
-    expect(ret).toBe(0);
-    expect(dev.fwspec).toBeNull();
-    expect(dev.log).toContainEqual({ level: 'debug', msg: 'device is not behind an iommu' });
-  });
-
-  it('behind an SMMU: fwspec with the stream ID, "device is behind an iommu"', () => {
-    const { ret, dev, calls } = run(version, { dev: { iommus: [1, 0x10] } });
-    expect(ret).toBe(0);
-    expect(dev.fwspec).toEqual({ iommuNode: '/smmu@9050000', ids: [0x10], flags: 0, hasOps: true });
-    expect(dev.log).toContainEqual({ level: 'debug', msg: 'device is behind an iommu' });
-    if (legacy) expect(calls[0]!.legacy!.iommu).toBe(true);
-  });
-
-  it('E-27: iommus pointing at a disabled node is no IOMMU', () => {
-    const { dev } = run(version, { dev: { iommus: [1, 0x10] }, smmu: { status: 'disabled' } });
-    expect(dev.fwspec).toBeNull();
-    expect(dev.log).toContainEqual({ level: 'debug', msg: 'device is not behind an iommu' });
-  });
-
-  it('E-28: driver not bound: -EPROBE_DEFER, map dropped, masks and limit stay clipped', () => {
-    const { ret, dev, calls } = run(version, {
-      dmaRanges: entry2(0, 0, 0x40000000),
-      dev: { iommus: [1, 0x10] },
-      drivers: { state: () => 'not-registered' },
-    });
-    expect(ret).toBe(-517);
-    expect(dev.dmaRangeMap).toBeNull();
-    expect(dev.busDmaLimit).toBe(0x3fffffffn);
-    expect(masks(dev)).toEqual([0x3fffffffn, 0x3fffffffn]);
-    expect(calls).toEqual([]);
-    expect(dev.fwspec).toEqual({ iommuNode: '/smmu@9050000', ids: [], flags: 0, hasOps: false });
-  });
-
-  it('an of_xlate failure: 6.10 dev_err and carries on; 6.7 a debug line only', () => {
-    const { ret, dev } = run(version, { dev: { iommus: [1, 0x10] }, drivers: { xlate: () => -110 } });
-    expect(ret).toBe(0);
-    if (legacy) {
-      expect(loud(dev)).toEqual([]);
-      expect(dev.log).toContainEqual({ level: 'debug', msg: 'Adding to IOMMU failed: -110' });
+    it('E-26: no iommus: not behind an IOMMU, restricted pool tried', () => {
+      const { ret, dev } = run(version, { dev: { 'memory-region': [2] } });
+      expect(ret).toBe(0);
+      expect(dev.fwspec).toBeNull();
       expect(dev.log).toContainEqual({ level: 'debug', msg: 'device is not behind an iommu' });
-    } else {
-      expect(dev.log).toContainEqual({ level: 'debug', msg: 'Adding to IOMMU failed: -ETIMEDOUT' });
-      expect(loud(dev)).toEqual([{ level: 'err', msg: 'iommu configuration for device failed with -ETIMEDOUT' }]);
-    }
-  });
-
-  it('a restricted-dma-pool in memory-region is set up when there is no IOMMU', () => {
-    const ctx = createOfContext(
-      dt({
-        ...cells22,
-        'reserved-memory': { ...cells22, ranges: true, 'pool@50000000': { phandle: [7], compatible: 'restricted-dma-pool', reg: [0, 0x50000000, 0, 0x400000] } },
-        'dev@0': { compatible: 'x', 'memory-region': [7] },
-        'dev@1': { compatible: 'x', 'memory-region': [7], 'dma-ranges': true },
-      }),
-    );
-    const dev = createDevice({ name: 'dev', bus: 'platform', fwNode: '/dev@0' });
-    expect(ofDmaConfigure(ctx, dev, ctx.byPath.get('/dev@0')!, true, { version, arch: recordingArch().hooks })).toBe(0);
-    expect(dev.restrictedPool).toBe('/reserved-memory/pool@50000000');
-    const refused = createDevice({ name: 'dev1', bus: 'platform', fwNode: '/dev@0' });
-    ofDmaConfigure(ctx, refused, ctx.byPath.get('/dev@0')!, true, {
-      version,
-      arch: recordingArch().hooks,
-      restrictedPool: () => -12,
     });
-    expect(loud(refused)).toEqual([{ level: 'warn', msg: 'failed to initialise "restricted-dma-pool" memory node' }]);
-  });
-});
+
+    it('behind an SMMU: fwspec with the stream ID, "device is behind an iommu"', () => {
+      const { ret, dev, calls } = run(version, { dev: { iommus: [1, 0x10] } });
+      expect(ret).toBe(0);
+      expect(dev.fwspec).toEqual({
+        iommuNode: '/smmu@9050000',
+        ids: [0x10],
+        flags: 0,
+        hasOps: true,
+      });
+      expect(dev.log).toContainEqual({ level: 'debug', msg: 'device is behind an iommu' });
+      if (legacy) expect(calls[0]!.legacy!.iommu).toBe(true);
+    });
+
+    it('E-27: iommus pointing at a disabled node is no IOMMU', () => {
+      const { dev } = run(version, { dev: { iommus: [1, 0x10] }, smmu: { status: 'disabled' } });
+      expect(dev.fwspec).toBeNull();
+      expect(dev.log).toContainEqual({ level: 'debug', msg: 'device is not behind an iommu' });
+    });
+
+    it('E-28: driver not bound: -EPROBE_DEFER, map dropped, masks and limit stay clipped', () => {
+      const { ret, dev, calls } = run(version, {
+        dmaRanges: entry2(0, 0, 0x40000000),
+        dev: { iommus: [1, 0x10] },
+        drivers: { state: () => 'not-registered' },
+      });
+      expect(ret).toBe(-517);
+      expect(dev.dmaRangeMap).toBeNull();
+      expect(dev.busDmaLimit).toBe(0x3fffffffn);
+      expect(masks(dev)).toEqual([0x3fffffffn, 0x3fffffffn]);
+      expect(calls).toEqual([]);
+      expect(dev.fwspec).toEqual({ iommuNode: '/smmu@9050000', ids: [], flags: 0, hasOps: false });
+    });
+
+    it('an of_xlate failure: 6.10 dev_err and carries on; 6.7 a debug line only', () => {
+      const { ret, dev } = run(version, {
+        dev: { iommus: [1, 0x10] },
+        drivers: { xlate: () => -110 },
+      });
+      expect(ret).toBe(0);
+      if (legacy) {
+        expect(loud(dev)).toEqual([]);
+        expect(dev.log).toContainEqual({ level: 'debug', msg: 'Adding to IOMMU failed: -110' });
+        expect(dev.log).toContainEqual({ level: 'debug', msg: 'device is not behind an iommu' });
+      } else {
+        expect(dev.log).toContainEqual({
+          level: 'debug',
+          msg: 'Adding to IOMMU failed: -ETIMEDOUT',
+        });
+        expect(loud(dev)).toEqual([
+          { level: 'err', msg: 'iommu configuration for device failed with -ETIMEDOUT' },
+        ]);
+      }
+    });
+
+    it('a restricted-dma-pool in memory-region is set up when there is no IOMMU', () => {
+      const ctx = createOfContext(
+        dt({
+          ...cells22,
+          'reserved-memory': {
+            ...cells22,
+            ranges: true,
+            'pool@50000000': {
+              phandle: [7],
+              compatible: 'restricted-dma-pool',
+              reg: [0, 0x50000000, 0, 0x400000],
+            },
+          },
+          'dev@0': { compatible: 'x', 'memory-region': [7] },
+          'dev@1': { compatible: 'x', 'memory-region': [7], 'dma-ranges': true },
+        }),
+      );
+      const dev = createDevice({ name: 'dev', bus: 'platform', fwNode: '/dev@0' });
+      expect(
+        ofDmaConfigure(ctx, dev, ctx.byPath.get('/dev@0')!, true, {
+          version,
+          arch: recordingArch().hooks,
+        }),
+      ).toBe(0);
+      expect(dev.restrictedPool).toBe('/reserved-memory/pool@50000000');
+      const refused = createDevice({ name: 'dev1', bus: 'platform', fwNode: '/dev@0' });
+      ofDmaConfigure(ctx, refused, ctx.byPath.get('/dev@0')!, true, {
+        version,
+        arch: recordingArch().hooks,
+        restrictedPool: () => -12,
+      });
+      expect(loud(refused)).toEqual([
+        { level: 'warn', msg: 'failed to initialise "restricted-dma-pool" memory node' },
+      ]);
+    });
+  },
+);
 
 describe('coherency feeds the arch hook (E-24)', () => {
   it('nearest of dma-coherent / dma-noncoherent wins; otherwise the arch default', () => {

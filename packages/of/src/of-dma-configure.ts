@@ -2,18 +2,17 @@
 // arch_setup_dma_ops()", and 6.7 with the dma-ranges size workaround and the 5-argument arch hook.
 import {
   type ArchDmaHooks,
+  addU64,
   type BusDmaRegion,
   type Device,
+  dmaRangeMapMax,
   EINVAL,
   ENODEV,
   EPROBE_DEFER,
-  type KernelVersion,
-  U64_MAX,
-  addU64,
-  dmaRangeMapMax,
   errName,
   getDmaMask,
   hex,
+  type KernelVersion,
   liveRegions,
   logDebug,
   logErr,
@@ -21,13 +20,14 @@ import {
   maskForEnd,
   setDmaMask,
   subU64,
+  U64_MAX,
 } from '@dmasim/dma-mapping';
 import { ofGetDmaParent } from './address.js';
 import { ofDmaIsCoherent } from './coherent.js';
 import { ofDmaGetRange } from './dma-range.js';
-import { type OfContext, nodeOfPath } from './of-context.js';
+import { nodeOfPath, type OfContext } from './of-context.js';
 import { type OfIommuDrivers, ofIommuConfigure, ofIommuConfigureLegacy } from './of-iommu.js';
-import { type RestrictedPoolInit, ofDmaSetRestrictedBuffer } from './restricted-pool.js';
+import { ofDmaSetRestrictedBuffer, type RestrictedPoolInit } from './restricted-pool.js';
 import type { DtNode } from './tree.js';
 
 export interface OfDmaConfigureOptions {

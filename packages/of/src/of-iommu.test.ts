@@ -1,13 +1,13 @@
-import { type Device, createDevice } from '@dmasim/dma-mapping';
+import { createDevice, type Device } from '@dmasim/dma-mapping';
 import { describe, expect, it } from 'vitest';
 import { createOfContext } from './of-context.js';
 import { ofIommuConfigure, ofIommuConfigureLegacy } from './of-iommu.js';
 import { createPciEndpoint, ofPciDmaConfigure } from './platform.js';
-import { dt, recordingArch } from './test-tree.js';
+import { dt, type NodeSpec, recordingArch } from './test-tree.js';
 
 const cells22 = { '#address-cells': [2], '#size-cells': [2] };
 
-function pciTree(host: Record<string, number[] | string | true>) {
+function pciTree(host: NodeSpec) {
   return createOfContext(
     dt({
       ...cells22,
@@ -48,12 +48,15 @@ describe('of_iommu_configure, "iommus" (§3.1, §3.3)', () => {
   const dev = (path: string) => createDevice({ name: path, bus: 'platform', fwNode: path });
   const node = (path: string) => ctx.byPath.get(path)!;
 
-  it('collects every specifier\'s IDs (6.10: 0; 6.7: the ops)', () => {
+  it("collects every specifier's IDs (6.10: 0; 6.7: the ops)", () => {
     const d = dev('/a@0');
     expect(ofIommuConfigure(ctx, d, node('/a@0'), null)).toBe(0);
     expect(d.fwspec!.ids).toEqual([0x10, 0x11]);
     const l = dev('/a@0');
-    expect(ofIommuConfigureLegacy(ctx, l, node('/a@0'), null)).toEqual({ kind: 'ops', iommuNode: '/smmu@0' });
+    expect(ofIommuConfigureLegacy(ctx, l, node('/a@0'), null)).toEqual({
+      kind: 'ops',
+      iommuNode: '/smmu@0',
+    });
     // Already configured: returns at once without adding IDs again.
     expect(ofIommuConfigure(ctx, d, node('/a@0'), null)).toBe(0);
     expect(d.fwspec!.ids).toEqual([0x10, 0x11]);
@@ -87,12 +90,16 @@ describe('of_iommu_configure, "iommus" (§3.1, §3.3)', () => {
   it('driver registered without of_xlate is no IOMMU; not registered defers, then a retry starts over (E-28)', () => {
     const noXlate = { state: () => 'no-xlate' as const };
     expect(ofIommuConfigure(ctx, dev('/a@0'), node('/a@0'), null, noXlate)).toBe(-19);
-    expect(ofIommuConfigureLegacy(ctx, dev('/a@0'), node('/a@0'), null, noXlate)).toEqual({ kind: 'none' });
+    expect(ofIommuConfigureLegacy(ctx, dev('/a@0'), node('/a@0'), null, noXlate)).toEqual({
+      kind: 'none',
+    });
     const d = dev('/a@0');
     const later = { state: () => 'not-registered' as const };
     expect(ofIommuConfigure(ctx, d, node('/a@0'), null, later)).toBe(-517);
     expect(d.fwspec).toEqual({ iommuNode: '/smmu@0', ids: [], flags: 0, hasOps: false });
-    expect(ofIommuConfigureLegacy(ctx, dev('/a@0'), node('/a@0'), null, later)).toEqual({ kind: 'defer' });
+    expect(ofIommuConfigureLegacy(ctx, dev('/a@0'), node('/a@0'), null, later)).toEqual({
+      kind: 'defer',
+    });
     // After the driver registered: the ops-less fwspec is freed and rebuilt.
     expect(ofIommuConfigure(ctx, d, node('/a@0'), null)).toBe(0);
     expect(d.fwspec).toEqual({ iommuNode: '/smmu@0', ids: [0x10, 0x11], flags: 0, hasOps: true });
@@ -107,7 +114,9 @@ describe('of_iommu_configure, "iommus" (§3.1, §3.3)', () => {
     expect(ofIommuConfigure(ctx, d, node('/a@0'), null, probeFails)).toBe(-12);
     expect(d.log).toContainEqual({ level: 'debug', msg: 'Adding to IOMMU failed: -ENOMEM' });
     const l = dev('/a@0');
-    expect(ofIommuConfigureLegacy(ctx, l, node('/a@0'), null, probeFails)).toEqual({ kind: 'none' });
+    expect(ofIommuConfigureLegacy(ctx, l, node('/a@0'), null, probeFails)).toEqual({
+      kind: 'none',
+    });
     expect(l.log).toContainEqual({ level: 'debug', msg: 'Adding to IOMMU failed: -12' });
   });
 });
@@ -126,12 +135,19 @@ describe('of_iommu_configure, PCI iommu-map (§3.1, §3.2)', () => {
       msg: '/pcie@10000000: no iommu-map translation for id 0x142 on (null)',
     });
     expect(ofIommuConfigureLegacy(ctx, pciDev(0x142), host, null)).toEqual({ kind: 'none' });
-    expect(ofIommuConfigureLegacy(ctx, pciDev(0x42), host, null)).toEqual({ kind: 'ops', iommuNode: '/smmu@0' });
+    expect(ofIommuConfigureLegacy(ctx, pciDev(0x42), host, null)).toEqual({
+      kind: 'ops',
+      iommuNode: '/smmu@0',
+    });
   });
 
-  it('E-30 / E-31: -EFAULT and -EINVAL are swallowed in 6.7 and dev_err\'d in 6.10', () => {
-    const cases = [
-      { host: { 'iommu-map': [0x8, 1, 0x0, 0x8], 'iommu-map-mask': [0x7] }, err: -14, name: '-EFAULT' },
+  it("E-30 / E-31: -EFAULT and -EINVAL are swallowed in 6.7 and dev_err'd in 6.10", () => {
+    const cases: { host: NodeSpec; err: number; name: string }[] = [
+      {
+        host: { 'iommu-map': [0x8, 1, 0x0, 0x8], 'iommu-map-mask': [0x7] },
+        err: -14,
+        name: '-EFAULT',
+      },
       { host: { 'iommu-map': [0x0, 1, 0x0] }, err: -22, name: '-EINVAL' },
     ];
     for (const c of cases) {
@@ -162,7 +178,11 @@ describe('of_iommu_configure, PCI iommu-map (§3.1, §3.2)', () => {
 
   it('every DMA alias is mapped in order', () => {
     const ctx = pciTree({ 'iommu-map': [0x0, 1, 0x0, 0x10000] });
-    const d = createDevice({ name: 'p', bus: 'pci', pci: { segment: 0, bus: 1, devfn: 0, aliases: [0x100, 0x18] } });
+    const d = createDevice({
+      name: 'p',
+      bus: 'pci',
+      pci: { segment: 0, bus: 1, devfn: 0, aliases: [0x100, 0x18] },
+    });
     expect(ofIommuConfigure(ctx, d, ctx.byPath.get('/pcie@10000000')!, null)).toBe(0);
     expect(d.fwspec!.ids).toEqual([0x100, 0x18]);
   });
@@ -175,7 +195,7 @@ describe('of_iommu_configure, PCI iommu-map (§3.1, §3.2)', () => {
   });
 });
 
-describe('E-16: a PCI device is configured from the host bridge\'s dma-ranges', () => {
+describe("E-16: a PCI device is configured from the host bridge's dma-ranges", () => {
   it.each(['6.7', '6.10'] as const)('%s', (version) => {
     const ctx = pciTree({ 'dma-ranges': [0x02000000, 0, 0, 0, 0, 0x1, 0] });
     const ep = createPciEndpoint(ctx, '/pcie@10000000', 0, 2, 0);
@@ -186,6 +206,7 @@ describe('E-16: a PCI device is configured from the host bridge\'s dma-ranges', 
     expect(ep.device.dmaRangeMap).toEqual([{ cpuStart: 0n, dmaStart: 0n, size: 0x100000000n }]);
     expect(ep.device.busDmaLimit).toBe(0xffffffffn);
     expect(ep.device.log.filter((e) => e.level === 'warn')).toEqual([]);
-    if (version === '6.7') expect(arch.calls[0]!.legacy).toEqual({ dmaBase: 0n, size: 0x100000000n, iommu: false });
+    if (version === '6.7')
+      expect(arch.calls[0]!.legacy).toEqual({ dmaBase: 0n, size: 0x100000000n, iommu: false });
   });
 });

@@ -4,9 +4,9 @@ import {
   type Device,
   ENODEV,
   EPROBE_DEFER,
+  errName,
   type KernelLog,
   type KernelVersion,
-  errName,
   logDebug,
 } from '@dmasim/dma-mapping';
 import { iommuFwspecAddIds, iommuFwspecFree, iommuFwspecInit } from '@dmasim/iommu-core';
@@ -54,12 +54,19 @@ function iommuXlate(dev: Device, spec: PhandleArgs | null, sem: Semantics): numb
   const ret = iommuFwspecInit(dev, spec.np.path, state === 'ready');
   if (ret) return ret;
   // The empty fwspec names the IOMMU being waited for.
-  if (state === 'not-registered') return sem.drivers.deferredProbeCheckState?.(dev) ?? -EPROBE_DEFER;
+  if (state === 'not-registered')
+    return sem.drivers.deferredProbeCheckState?.(dev) ?? -EPROBE_DEFER;
   return sem.drivers.xlate ? sem.drivers.xlate(dev, spec) : iommuFwspecAddIds(dev, spec.args);
 }
 
 // of_iommu_configure_dev_id(): one ID through the master's iommu-map.
-function configureDevId(ctx: OfContext, master: DtNode, dev: Device, id: number, sem: Semantics): number {
+function configureDevId(
+  ctx: OfContext,
+  master: DtNode,
+  dev: Device,
+  id: number,
+  sem: Semantics,
+): number {
   const mapped = ofMapId(ctx, master, id, 'iommu-map', 'iommu-map-mask', 'want', true, sem.log);
   if (mapped.ret) return sem.version === '6.7' && mapped.ret === -ENODEV ? NO_IOMMU : mapped.ret;
   const spec = mapped.target ? { np: mapped.target, args: [mapped.id ?? id] } : null;
@@ -102,7 +109,9 @@ function collectIds(
     }
     return err;
   }
-  return id !== null ? configureDevId(ctx, master, dev, id, sem) : configureDev(ctx, master, dev, sem);
+  return id !== null
+    ? configureDevId(ctx, master, dev, id, sem)
+    : configureDev(ctx, master, dev, sem);
 }
 
 /** of_iommu_configure() as of 6.10: 0 (behind an IOMMU), -ENODEV, -EPROBE_DEFER, or an error. */

@@ -1,7 +1,7 @@
 // of_map_id() (drivers/of/base.c): translate a requester/bus ID through iommu-map or msi-map.
 import { EFAULT, EINVAL, ENODEV, type KernelLog, logErr, logInfo } from '@dmasim/dma-mapping';
 import { propertyCells } from './bus.js';
-import { type OfContext, findNodeByPhandle } from './of-context.js';
+import { findNodeByPhandle, type OfContext } from './of-context.js';
 import { type DtNode, getProperty, readU32 } from './tree.js';
 
 /**
@@ -63,7 +63,7 @@ export function ofMapId(
       );
       return fail(-EFAULT);
     }
-    if (masked < idBase || masked >= ((idBase + length) >>> 0)) continue;
+    if (masked < idBase || masked >= (idBase + length) >>> 0) continue;
     const node = findNodeByPhandle(ctx, phandle);
     if (!node) return fail(-ENODEV);
     if (target !== 'none') {

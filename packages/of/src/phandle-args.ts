@@ -1,7 +1,7 @@
 // of_parse_phandle_with_args() and of_property_match_string() (drivers/of/base.c, property.c).
-import { ENOENT, EINVAL, type KernelLog, logErr } from '@dmasim/dma-mapping';
+import { EINVAL, ENOENT, type KernelLog, logErr } from '@dmasim/dma-mapping';
 import { propertyCells } from './bus.js';
-import { type OfContext, findNodeByPhandle } from './of-context.js';
+import { findNodeByPhandle, type OfContext } from './of-context.js';
 import { type DtNode, getProperty, readStrings, readU32 } from './tree.js';
 
 /** MAX_PHANDLE_ARGS: arguments beyond this are dropped (with a WARN in the kernel). */

@@ -57,7 +57,7 @@ describe('of_platform_populate rules', () => {
   const devices = ofPlatformPopulate(ctx);
   const names = devices.map((d) => `${d.device.bus}:${d.device.name}`);
 
-  it('creates devices in the kernel\'s order with kernel names', () => {
+  it("creates devices in the kernel's order with kernel names", () => {
     expect(names).toEqual([
       'platform:firmware:scmi',
       'platform:1000.uart',
@@ -71,7 +71,9 @@ describe('of_platform_populate rules', () => {
   });
 
   it('names fall back to parent names when reg cannot be translated', () => {
-    expect(ofDeviceMakeBusId(ctx, ctx.byPath.get('/unranged-bus/dev@10')!)).toBe('unranged-bus:dev@10');
+    expect(ofDeviceMakeBusId(ctx, ctx.byPath.get('/unranged-bus/dev@10')!)).toBe(
+      'unranged-bus:dev@10',
+    );
   });
 
   it('platform devices own their 32-bit dma_mask; AMBA devices point it at the coherent mask', () => {
@@ -136,33 +138,57 @@ describe.skipIf(!hasCorpus)('QEMU virt,iommu=smmuv3 (kernel-observations B)', ()
       const base = pdev.node.name.split('@')[0]!;
       byBase.set(base, [...(byBase.get(base) ?? []), pdev.device.dmaCoherent]);
       expect(pdev.device.fwspec).toBeNull();
-      expect(pdev.device.log).toContainEqual({ level: 'debug', msg: 'device is not behind an iommu' });
+      expect(pdev.device.log).toContainEqual({
+        level: 'debug',
+        msg: 'device is not behind an iommu',
+      });
       const coherentMsg = `device is${pdev.device.dmaCoherent ? ' ' : ' not '}dma coherent`;
       expect(pdev.device.log).toContainEqual({ level: 'debug', msg: coherentMsg });
     }
-    for (const name of coherentNodes) expect(byBase.get(name), name).toEqual(expect.arrayContaining([true]));
-    for (const name of coherentNodes) expect(byBase.get(name)!.every((c) => c), name).toBe(true);
+    for (const name of coherentNodes)
+      expect(byBase.get(name), name).toEqual(expect.arrayContaining([true]));
+    for (const name of coherentNodes)
+      expect(
+        byBase.get(name)!.every((c) => c),
+        name,
+      ).toBe(true);
     for (const name of nonCoherent) expect(byBase.get(name), name).toEqual([false]);
     expect(byBase.get('virtio_mmio')).toHaveLength(32);
     const names = devices.map((d) => `${d.device.bus}:${d.device.name}`);
     expect(names).toEqual(
-      expect.arrayContaining(['amba:9000000.pl011', 'amba:9030000.pl061', 'platform:4010000000.pcie', 'platform:psci']),
+      expect.arrayContaining([
+        'amba:9000000.pl011',
+        'amba:9030000.pl061',
+        'platform:4010000000.pcie',
+        'platform:psci',
+      ]),
     );
   });
 
-  it.each(['6.10', '6.7'] as const)('PCI RID 0x8 sits behind the SMMU with stream ID 0x8 and 32-bit masks, %s', (version) => {
-    const ctx = load();
-    const ep = createPciEndpoint(ctx, '/pcie@10000000', 0, 1, 0);
-    expect(ep.rid).toBe(0x8);
-    const arch = recordingArch();
-    expect(ofPciDmaConfigure(ctx, ep, { version, arch: arch.hooks })).toBe(0);
-    expect(ep.device.fwspec).toEqual({ iommuNode: '/smmuv3@9050000', ids: [0x8], flags: 0, hasOps: true });
-    expect([ep.device.coherentDmaMask, getDmaMask(ep.device)]).toEqual([0xffffffffn, 0xffffffffn]);
-    expect(ep.device.dmaRangeMap).toBeNull();
-    expect(ep.device.dmaCoherent).toBe(true);
-    expect(ep.device.log).toContainEqual({ level: 'debug', msg: 'device is behind an iommu' });
-    if (version === '6.7') {
-      expect(arch.calls[0]!.legacy).toEqual({ dmaBase: 0n, size: 0x100000000n, iommu: true });
-    }
-  });
+  it.each(['6.10', '6.7'] as const)(
+    'PCI RID 0x8 sits behind the SMMU with stream ID 0x8 and 32-bit masks, %s',
+    (version) => {
+      const ctx = load();
+      const ep = createPciEndpoint(ctx, '/pcie@10000000', 0, 1, 0);
+      expect(ep.rid).toBe(0x8);
+      const arch = recordingArch();
+      expect(ofPciDmaConfigure(ctx, ep, { version, arch: arch.hooks })).toBe(0);
+      expect(ep.device.fwspec).toEqual({
+        iommuNode: '/smmuv3@9050000',
+        ids: [0x8],
+        flags: 0,
+        hasOps: true,
+      });
+      expect([ep.device.coherentDmaMask, getDmaMask(ep.device)]).toEqual([
+        0xffffffffn,
+        0xffffffffn,
+      ]);
+      expect(ep.device.dmaRangeMap).toBeNull();
+      expect(ep.device.dmaCoherent).toBe(true);
+      expect(ep.device.log).toContainEqual({ level: 'debug', msg: 'device is behind an iommu' });
+      if (version === '6.7') {
+        expect(arch.calls[0]!.legacy).toEqual({ dmaBase: 0n, size: 0x100000000n, iommu: true });
+      }
+    },
+  );
 });

@@ -2,7 +2,7 @@
 // of_platform_bus_create(), of_amba_device_create(), of_device_make_bus_id(); PCI endpoints found
 // under host bridges; and the bus dma_configure() calls (platform/AMBA: own node, force_dma;
 // PCI: the host bridge's node, force_dma).
-import { type Device, type KernelLog, createDevice, dmaBitMask, logErr } from '@dmasim/dma-mapping';
+import { createDevice, type Device, dmaBitMask, type KernelLog, logErr } from '@dmasim/dma-mapping';
 import { ofTranslateAddress } from './address.js';
 import { isPciBusNode, propertyCells } from './bus.js';
 import { OF_BAD_ADDR } from './of-bad-addr.js';
@@ -10,8 +10,8 @@ import type { OfContext } from './of-context.js';
 import { type OfDmaConfigureOptions, ofDmaConfigure } from './of-dma-configure.js';
 import { ofAddressToResource } from './resource.js';
 import {
-  type DtNode,
   DtError,
+  type DtNode,
   getProperty,
   hasProperty,
   isAvailable,
@@ -68,7 +68,11 @@ interface PopulateState {
 function createPlatform(state: PopulateState, node: DtNode): Device | null {
   if (!isAvailable(node) || state.populated.has(node)) return null;
   state.populated.add(node);
-  const device = createDevice({ name: ofDeviceMakeBusId(state.ctx, node), bus: 'platform', fwNode: node.path });
+  const device = createDevice({
+    name: ofDeviceMakeBusId(state.ctx, node),
+    bus: 'platform',
+    fwNode: node.path,
+  });
   device.dmaMask = { kind: 'own', value: dmaBitMask(32) };
   state.devices.push({ device, node });
   return device;
@@ -84,12 +88,21 @@ function createAmba(state: PopulateState, node: DtNode): void {
     state.populated.delete(node);
     return;
   }
-  const device = createDevice({ name: ofDeviceMakeBusId(state.ctx, node), bus: 'amba', fwNode: node.path });
+  const device = createDevice({
+    name: ofDeviceMakeBusId(state.ctx, node),
+    bus: 'amba',
+    fwNode: node.path,
+  });
   state.devices.push({ device, node });
 }
 
 // of_platform_bus_create()
-function busCreate(state: PopulateState, node: DtNode, matches: readonly string[], strict: boolean): void {
+function busCreate(
+  state: PopulateState,
+  node: DtNode,
+  matches: readonly string[],
+  strict: boolean,
+): void {
   if (strict && !hasProperty(node, 'compatible')) return;
   if (isCompatible(node, 'operating-points-v2')) return;
   if (state.populatedBus.has(node)) return;
@@ -110,7 +123,13 @@ function busCreate(state: PopulateState, node: DtNode, matches: readonly string[
  * devices. Creation order is the kernel's.
  */
 export function ofPlatformPopulate(ctx: OfContext, log: KernelLog = []): OfPlatformDevice[] {
-  const state: PopulateState = { ctx, populated: new Set(), populatedBus: new Set(), devices: [], log };
+  const state: PopulateState = {
+    ctx,
+    populated: new Set(),
+    populatedBus: new Set(),
+    devices: [],
+    log,
+  };
   for (const node of walkNodes(ctx.tree.root)) {
     if (matchesAny(node, RESERVED_MEM_COMPATIBLES)) createPlatform(state, node);
   }
@@ -119,7 +138,8 @@ export function ofPlatformPopulate(ctx: OfContext, log: KernelLog = []): OfPlatf
     for (const child of firmware.children) busCreate(state, child, [], true);
     state.populatedBus.add(firmware);
   }
-  for (const child of ctx.tree.root.children) busCreate(state, child, DEFAULT_BUS_COMPATIBLES, true);
+  for (const child of ctx.tree.root.children)
+    busCreate(state, child, DEFAULT_BUS_COMPATIBLES, true);
   return state.devices;
 }
 
@@ -167,7 +187,13 @@ function ridOfNode(node: DtNode): number | null {
   return (propertyCells(reg)[0]! >>> 8) & 0xffff;
 }
 
-function pciDevice(ctx: OfContext, host: DtNode, rid: number, node: DtNode | null, aliases?: number[]): OfPciEndpoint {
+function pciDevice(
+  ctx: OfContext,
+  host: DtNode,
+  rid: number,
+  node: DtNode | null,
+  aliases?: number[],
+): OfPciEndpoint {
   const segment = pciDomainOf(ctx, host);
   const device = createDevice({
     name: pciDeviceName(segment, rid),
@@ -196,7 +222,8 @@ export function ofPciEndpoints(ctx: OfContext): OfPciEndpoint[] {
   const endpoints: OfPciEndpoint[] = [];
   for (const host of pciHostBridges(ctx)) {
     if (!isAvailable(host)) continue;
-    for (const node of pciChildNodes(host)) endpoints.push(pciDevice(ctx, host, ridOfNode(node)!, node));
+    for (const node of pciChildNodes(host))
+      endpoints.push(pciDevice(ctx, host, ridOfNode(node)!, node));
   }
   return endpoints;
 }

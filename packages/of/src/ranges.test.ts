@@ -1,3 +1,4 @@
+import type { KernelLog } from '@dmasim/dma-mapping';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OF_BAD_ADDR } from './address.js';
@@ -15,7 +16,10 @@ describe('range parser (§1.5)', () => {
   it('merges entries contiguous in bus and CPU space with equal flags (E-17)', () => {
     const tree = dt({
       ...cells22,
-      bus: { ...cells22, 'dma-ranges': [...entry2(0, 0, 0x40000000), ...entry2(0x40000000, 0x40000000, 0x40000000)] },
+      bus: {
+        ...cells22,
+        'dma-ranges': [...entry2(0, 0, 0x40000000), ...entry2(0x40000000, 0x40000000, 0x40000000)],
+      },
     });
     const ctx = createOfContext(tree);
     expect(ofRanges(ctx, ctx.byPath.get('/bus')!, 'dma-ranges')).toEqual([
@@ -31,8 +35,8 @@ describe('range parser (§1.5)', () => {
         '#address-cells': [3],
         '#size-cells': [2],
         'dma-ranges': [
-          0x02000000, 0, 0, 0, 0, 0, 0x40000000,
-          0x43000000, 0, 0x40000000, 0, 0x40000000, 0, 0x40000000,
+          0x02000000, 0, 0, 0, 0, 0, 0x40000000, 0x43000000, 0, 0x40000000, 0, 0x40000000, 0,
+          0x40000000,
         ],
       },
     });
@@ -40,7 +44,12 @@ describe('range parser (§1.5)', () => {
     const ranges = ofRanges(ctx, ctx.byPath.get('/pcie@0')!, 'dma-ranges')!;
     expect(ranges.map((r) => [r.flags, r.busAddr, r.cpuAddr, r.size])).toEqual([
       [IORESOURCE_MEM, 0n, 0n, 0x40000000n],
-      [IORESOURCE_MEM | IORESOURCE_MEM_64 | IORESOURCE_PREFETCH, 0x40000000n, 0x40000000n, 0x40000000n],
+      [
+        IORESOURCE_MEM | IORESOURCE_MEM_64 | IORESOURCE_PREFETCH,
+        0x40000000n,
+        0x40000000n,
+        0x40000000n,
+      ],
     ]);
   });
 
@@ -81,7 +90,9 @@ describe('range parser (§1.5)', () => {
     const zero = dt({ '#address-cells': [0], '#size-cells': [0], bus: { 'dma-ranges': [1, 2] } });
     const zctx = createOfContext(zero);
     expect(() => ofRanges(zctx, zctx.byPath.get('/bus')!, 'dma-ranges')).toThrow(OfCellCountError);
-    expect(() => ofRanges(zctx, zctx.byPath.get('/bus')!, 'dma-ranges')).toThrow(/\/bus:dma-ranges/);
+    expect(() => ofRanges(zctx, zctx.byPath.get('/bus')!, 'dma-ranges')).toThrow(
+      /\/bus:dma-ranges/,
+    );
   });
 
   it('cell defaults 1/1: dma-ranges = <0 0 0x80000000> on a child of the root (E-23)', () => {
@@ -95,10 +106,16 @@ describe('range parser (§1.5)', () => {
   it('merging never changes the covered bus span (property)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ gap: fc.integer({ min: 0, max: 2 }), size: fc.integer({ min: 1, max: 0x1000 }) }), {
-          minLength: 1,
-          maxLength: 8,
-        }),
+        fc.array(
+          fc.record({
+            gap: fc.integer({ min: 0, max: 2 }),
+            size: fc.integer({ min: 1, max: 0x1000 }),
+          }),
+          {
+            minLength: 1,
+            maxLength: 8,
+          },
+        ),
         (parts) => {
           let addr = 0;
           const cells: number[] = [];
@@ -131,10 +148,14 @@ describe('of_dma_get_range (§1.6)', () => {
     });
     const broken = dt({
       ...cells22,
-      top: { ...cells22, 'dma-ranges': entry2(0, 0x80000000, 0x40000000), soc: { ...cells22, bus: { ...cells22 } } },
+      top: {
+        ...cells22,
+        'dma-ranges': entry2(0, 0x80000000, 0x40000000),
+        soc: { ...cells22, bus: { ...cells22 } },
+      },
     });
     const bctx = createOfContext(broken);
-    const log: { level: string; msg: string }[] = [];
+    const log: KernelLog = [];
     expect(ofDmaGetRange(bctx, bctx.byPath.get('/top/soc/bus')!, log).ret).toBe(-19);
     expect(log).toEqual([]);
   });
@@ -142,7 +163,7 @@ describe('of_dma_get_range (§1.6)', () => {
   it('empty at the parent and absent at the root is -ENODEV, quietly (E-13)', () => {
     const tree = dt({ ...cells22, bus: { ...cells22, 'dma-ranges': true } });
     const ctx = createOfContext(tree);
-    const log: { level: string; msg: string }[] = [];
+    const log: KernelLog = [];
     expect(ofDmaGetRange(ctx, ctx.byPath.get('/bus')!, log)).toEqual({ ret: -19, map: null });
     expect(log).toEqual([]);
   });
@@ -150,7 +171,7 @@ describe('of_dma_get_range (§1.6)', () => {
   it('an all-empty chain up to the root is -ENODEV with the debug line', () => {
     const tree = dt({ ...cells22, 'dma-ranges': true, bus: { ...cells22, 'dma-ranges': true } });
     const ctx = createOfContext(tree);
-    const log: { level: string; msg: string }[] = [];
+    const log: KernelLog = [];
     expect(ofDmaGetRange(ctx, ctx.byPath.get('/bus')!, log)).toEqual({ ret: -19, map: null });
     expect(log).toEqual([{ level: 'debug', msg: 'no dma-ranges found for node(/bus)' }]);
   });
@@ -181,7 +202,7 @@ describe('of_dma_get_range (§1.6)', () => {
       },
     });
     const ctx = createOfContext(tree);
-    const log: { level: string; msg: string }[] = [];
+    const log: KernelLog = [];
     expect(ofDmaGetRange(ctx, ctx.byPath.get('/gp/p')!, log)).toEqual({ ret: -22, map: null });
     expect(log).toEqual([
       { level: 'err', msg: 'translation of DMA address(5000) to CPU address failed node(/gp/p)' },
@@ -204,7 +225,7 @@ describe('of_dma_get_range (§1.6)', () => {
   it('dma-ranges on the root cannot be translated: -EINVAL (E-19)', () => {
     const tree = dt({ ...cells22, 'dma-ranges': entry2(0, 0, 0x80000000), dev: {} });
     const ctx = createOfContext(tree);
-    const log: { level: string; msg: string }[] = [];
+    const log: KernelLog = [];
     expect(ofDmaGetRange(ctx, ctx.tree.root, log).ret).toBe(-22);
     expect(log[0]!.msg).toBe('translation of DMA address(0) to CPU address failed node(/)');
   });
@@ -223,8 +244,20 @@ describe('of_dma_get_range (§1.6)', () => {
 
   it('a DMA-parent cycle in the lookup walk is a typed error', () => {
     const tree = dt({
-      'a@0': { phandle: [1], '#interconnect-cells': [0], 'interconnect-names': 'dma-mem', interconnects: [2], 'dma-ranges': true },
-      'b@0': { phandle: [2], '#interconnect-cells': [0], 'interconnect-names': 'dma-mem', interconnects: [1], 'dma-ranges': true },
+      'a@0': {
+        phandle: [1],
+        '#interconnect-cells': [0],
+        'interconnect-names': 'dma-mem',
+        interconnects: [2],
+        'dma-ranges': true,
+      },
+      'b@0': {
+        phandle: [2],
+        '#interconnect-cells': [0],
+        'interconnect-names': 'dma-mem',
+        interconnects: [1],
+        'dma-ranges': true,
+      },
     });
     const ctx = createOfContext(tree);
     expect(() => ofDmaGetRange(ctx, ctx.byPath.get('/a@0')!)).toThrow(OfCycleError);
@@ -237,7 +270,10 @@ describe('of_dma_get_max_cpu_address (§1.8)', () => {
       ...cells22,
       a: { ...cells22, 'dma-ranges': entry2(0, 0x40000000, 0x40000000) },
       b: { ...cells22, 'dma-ranges': entry2(0, 0x0, 0x20000000), status: 'disabled' },
-      c: { ...cells22, 'dma-ranges': [...entry2(0, 0x0, 0x1000), ...entry2(0x10000, 0x100000000, 0x1000)] },
+      c: {
+        ...cells22,
+        'dma-ranges': [...entry2(0, 0x0, 0x1000), ...entry2(0x10000, 0x100000000, 0x1000)],
+      },
     });
     const ctx = createOfContext(tree);
     expect(ofDmaGetMaxCpuAddress(ctx, ctx.byPath.get('/a')!)).toBe(0x7fffffffn);

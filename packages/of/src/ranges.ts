@@ -1,8 +1,15 @@
 // The range parser: of_pci_range_parser_init() / of_pci_dma_range_parser_init() and
 // of_pci_range_parser_one() as for_each_of_range() drives it, merging contiguous entries.
-import { type KernelLog, addU64 } from '@dmasim/dma-mapping';
-import { type RangesProperty, ofTranslateAddress, ofTranslateDmaAddress } from './address.js';
-import { ofBusNAddrCells, ofBusNSizeCells, ofMatchBus, ofNAddrCells, propertyCells, readNumber } from './bus.js';
+import { addU64, type KernelLog } from '@dmasim/dma-mapping';
+import { ofTranslateAddress, ofTranslateDmaAddress, type RangesProperty } from './address.js';
+import {
+  ofBusNAddrCells,
+  ofBusNSizeCells,
+  ofMatchBus,
+  ofNAddrCells,
+  propertyCells,
+  readNumber,
+} from './bus.js';
 import { OfCellCountError } from './errors.js';
 import type { OfContext } from './of-context.js';
 import { type DtNode, getProperty } from './tree.js';

@@ -16,15 +16,18 @@ const ctx = createOfContext(
       'dev@100': { reg: [0x100, 0x10, 0x200, 0x20], 'reg-names': ['ctrl', 'data'] },
       'io@0': {},
     },
-    'cpus': { '#address-cells': [1], '#size-cells': [0], 'cpu@1': { reg: [1] } },
+    cpus: { '#address-cells': [1], '#size-cells': [0], 'cpu@1': { reg: [1] } },
     'pcie@0': {
       device_type: 'pci',
       '#address-cells': [3],
       '#size-cells': [2],
       ranges: [0x03000000, 0x80, 0x0, 0x80, 0x0, 0x1, 0x0],
-      'ep@0': { reg: [0x0, 0, 0, 0, 0], 'assigned-addresses': [0x83000010, 0x80, 0x1000, 0x0, 0x4000] },
+      'ep@0': {
+        reg: [0x0, 0, 0, 0, 0],
+        'assigned-addresses': [0x83000010, 0x80, 0x1000, 0x0, 0x4000],
+      },
     },
-    'orphan': { reg: [0x0, 0x10, 0x0, 0x10] },
+    orphan: { reg: [0x0, 0x10, 0x0, 0x10] },
   }),
 );
 const at = (p: string) => ctx.byPath.get(p)!;

@@ -43,5 +43,9 @@ export function ofPropertyReadReg(node: DtNode, index: number): ReadRegResult {
   const entry = ofGetAddress(node, index);
   if (!entry) return { ret: -EINVAL };
   const na = ofNAddrCells(node);
-  return { ret: 0, addr: readNumber(entry.cells, 0, Math.min(na, entry.cells.length)), size: entry.size };
+  return {
+    ret: 0,
+    addr: readNumber(entry.cells, 0, Math.min(na, entry.cells.length)),
+    size: entry.size,
+  };
 }

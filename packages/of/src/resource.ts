@@ -1,5 +1,5 @@
 // of_address_to_resource() (drivers/of/address.c): a reg entry translated to a CPU resource.
-import { EINVAL, type KernelLog, addU64, subU64 } from '@dmasim/dma-mapping';
+import { addU64, EINVAL, type KernelLog, subU64 } from '@dmasim/dma-mapping';
 import { ofTranslateAddress } from './address.js';
 import { IORESOURCE_IO, IORESOURCE_MEM } from './bus.js';
 import { OF_BAD_ADDR } from './of-bad-addr.js';

@@ -1,7 +1,7 @@
 // of_dma_set_restricted_buffer() (drivers/of/device.c) with of_reserved_mem_device_init_by_idx()
 // reduced to its outcome.
 import { type Device, EINVAL, type KernelLog, logErr, logWarn } from '@dmasim/dma-mapping';
-import { type OfContext, findNodeByPhandle } from './of-context.js';
+import { findNodeByPhandle, type OfContext } from './of-context.js';
 import { type DtNode, getProperty, hasProperty, isAvailable, isCompatible } from './tree.js';
 
 /**
@@ -54,7 +54,8 @@ export function ofDmaSetRestrictedBuffer(
   for (let i = 0; i < count; i++) {
     const pool = findNodeByPhandle(ctx, view.getUint32(i * 4));
     if (pool && isCompatible(pool, 'restricted-dma-pool') && isAvailable(pool)) {
-      if (init(dev, pool)) logWarn(dev.log, 'failed to initialise "restricted-dma-pool" memory node');
+      if (init(dev, pool))
+        logWarn(dev.log, 'failed to initialise "restricted-dma-pool" memory node');
       return;
     }
   }

@@ -2,7 +2,7 @@
 // nodes; everything else is a property: number[] → u32 cells, string → string, string[] → string
 // list, true → empty, Uint8Array → raw bytes.
 import type { ArchDmaHooks, Device, LegacyArchArgs } from '@dmasim/dma-mapping';
-import { type DeviceTree, type DtNode, createNode } from './tree.js';
+import { createNode, type DeviceTree, type DtNode } from './tree.js';
 
 export type PropValue = number[] | string | string[] | true | Uint8Array;
 export interface NodeSpec {
@@ -19,7 +19,7 @@ function encode(value: PropValue): Uint8Array {
   const cells = value as number[];
   const bytes = new Uint8Array(cells.length * 4);
   const view = new DataView(bytes.buffer);
-  cells.forEach((c, i) => view.setUint32(i * 4, c >>> 0));
+  for (const [i, c] of cells.entries()) view.setUint32(i * 4, c >>> 0);
   return bytes;
 }
 
@@ -52,10 +52,13 @@ export function u64Cells(value: bigint | number): number[] {
 }
 
 /** One (bus, cpu, size) entry with 2/2/2 cells. */
-export function entry2(bus: bigint | number, cpu: bigint | number, size: bigint | number): number[] {
+export function entry2(
+  bus: bigint | number,
+  cpu: bigint | number,
+  size: bigint | number,
+): number[] {
   return [...u64Cells(bus), ...u64Cells(cpu), ...u64Cells(size)];
 }
-
 
 export interface ArchCall {
   dev: string;

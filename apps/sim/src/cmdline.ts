@@ -1,0 +1,53 @@
+// The kernel command line options dmasim models.
+
+export interface KernelCmdline {
+  /** iommu.passthrough=1: identity default domains. */
+  iommuPassthrough?: boolean;
+  /** iommu.strict=0|1: lazy (DMA-FQ) or strict invalidation. */
+  iommuStrict?: boolean;
+  /** iommu.forcedac=1: PCI devices skip the below-4GiB first attempt. */
+  iommuForceDac?: boolean;
+  /** swiotlb=N: the default pool's slot count. */
+  swiotlbSlabs?: number;
+}
+
+export class CmdlineError extends Error {
+  override name = 'CmdlineError';
+}
+
+// kstrtobool(): 1/y/Y/on and 0/n/N/off.
+function parseBool(name: string, value: string): boolean {
+  if (/^(1|y|yes|on|true)$/i.test(value)) return true;
+  if (/^(0|n|no|off|false)$/i.test(value)) return false;
+  throw new CmdlineError(`${name}=${value}: not a boolean`);
+}
+
+/** Parse "iommu.strict=0 swiotlb=65536 ..."; options dmasim does not model are ignored. */
+export function parseCmdline(text: string, base: KernelCmdline = {}): KernelCmdline {
+  const out: KernelCmdline = { ...base };
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const eq = word.indexOf('=');
+    const name = eq < 0 ? word : word.slice(0, eq);
+    const value = eq < 0 ? '' : word.slice(eq + 1);
+    switch (name) {
+      case 'iommu.passthrough':
+        out.iommuPassthrough = parseBool(name, value);
+        break;
+      case 'iommu.strict':
+        out.iommuStrict = parseBool(name, value);
+        break;
+      case 'iommu.forcedac':
+        out.iommuForceDac = parseBool(name, value);
+        break;
+      case 'swiotlb': {
+        // swiotlb=<slabs>[,force|noforce]: only the slab count matters here.
+        const slabs = Number.parseInt(value.split(',')[0] ?? '', 0);
+        if (!Number.isInteger(slabs) || slabs <= 0)
+          throw new CmdlineError(`swiotlb=${value}: not a slot count`);
+        out.swiotlbSlabs = slabs;
+        break;
+      }
+    }
+  }
+  return out;
+}
