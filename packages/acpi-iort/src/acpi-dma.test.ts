@@ -1,12 +1,12 @@
 import {
   type ArchDmaHooks,
+  createDevice,
   type Device,
   FW_BUG,
+  getDmaMask,
   type KernelVersion,
   type LegacyArchArgs,
   U64_MAX,
-  createDevice,
-  getDmaMask,
 } from '@dmasim/dma-mapping';
 import { describe, expect, it } from 'vitest';
 import {
@@ -43,15 +43,31 @@ function recordingHook(arch: ArchDmaHooks['arch'] = 'arm64'): ArchDmaHooks & { c
 const ETH = '\\_SB_.ETH0';
 function ns(...infos: Partial<AcpiCompanionInfo>[]): AcpiNamespace {
   return new Map(
-    infos.map((i) => [i.path!, { path: i.path!, parent: i.parent ?? null, cca: i.cca ?? null, dma: i.dma ?? null, crs: i.crs ?? true }]),
+    infos.map((i) => [
+      i.path!,
+      {
+        path: i.path!,
+        parent: i.parent ?? null,
+        cca: i.cca ?? null,
+        dma: i.dma ?? null,
+        crs: i.crs ?? true,
+      },
+    ]),
   );
 }
 
 function ncTable(limit: number): IortTable {
-  return readIort(writeIort({ nodes: [{ type: 'named-component', deviceName: ETH, memoryAddressLimit: limit }] })).table;
+  return readIort(
+    writeIort({ nodes: [{ type: 'named-component', deviceName: ETH, memoryAddressLimit: limit }] }),
+  ).table;
 }
 function rcTable(revision: number, limit: number): IortTable {
-  const rc: IortNodeInput = { type: 'root-complex', revision, memoryAddressLimit: limit, pciSegmentNumber: 0 };
+  const rc: IortNodeInput = {
+    type: 'root-complex',
+    revision,
+    memoryAddressLimit: limit,
+    pciSegmentNumber: 0,
+  };
   return readIort(writeIort({ nodes: [rc] })).table;
 }
 
@@ -62,14 +78,30 @@ function platformDev(): Device {
   return dev;
 }
 function pciDev(): Device {
-  const dev = createDevice({ name: '0000:00:01.0', bus: 'pci', pci: { segment: 0, bus: 0, devfn: 8, aliases: [8] } });
+  const dev = createDevice({
+    name: '0000:00:01.0',
+    bus: 'pci',
+    pci: { segment: 0, bus: 0, devfn: 8, aliases: [8] },
+  });
   dev.coherentDmaMask = U64_MAX;
   return dev;
 }
 
-function configure(dev: Device, table: IortTable | null, namespace: AcpiNamespace, version: KernelVersion, companion: string | null = ETH) {
+function configure(
+  dev: Device,
+  table: IortTable | null,
+  namespace: AcpiNamespace,
+  version: KernelVersion,
+  companion: string | null = ETH,
+) {
   const arch = recordingHook();
-  const r = acpiDmaConfigureId(dev, 'coherent', null, { table, ns: namespace, companion, kernelVersion: version, arch });
+  const r = acpiDmaConfigureId(dev, 'coherent', null, {
+    table,
+    ns: namespace,
+    companion,
+    kernelVersion: version,
+    arch,
+  });
   return { r, arch };
 }
 
@@ -92,7 +124,12 @@ describe('IORT limits through arm64 acpi_arch_dma_setup (§8 32–35)', () => {
       const l = platformDev();
       configure(l, ncTable(limit), ns({ path: ETH, cca: 1 }), '6.7');
       expect(l.busDmaLimit).toBe(0xffff_ffff_ffff_fffen);
-      expect([n.coherentDmaMask, l.coherentDmaMask, getDmaMask(n), getDmaMask(l)]).toEqual([U64_MAX, U64_MAX, U64_MAX, U64_MAX]);
+      expect([n.coherentDmaMask, l.coherentDmaMask, getDmaMask(n), getDmaMask(l)]).toEqual([
+        U64_MAX,
+        U64_MAX,
+        U64_MAX,
+        U64_MAX,
+      ]);
     }
   });
 
@@ -100,7 +137,10 @@ describe('IORT limits through arm64 acpi_arch_dma_setup (§8 32–35)', () => {
     const dev = platformDev();
     const { r } = configure(dev, ncTable(0), ns({ path: ETH, cca: 1 }), v);
     expect(r.ret).toBe(0);
-    expect(dev.log).toContainEqual({ level: 'warn', msg: `${FW_BUG}Named component missing memory address limit` });
+    expect(dev.log).toContainEqual({
+      level: 'warn',
+      msg: `${FW_BUG}Named component missing memory address limit`,
+    });
     expect(dev.busDmaLimit).toBe(0n);
     expect(dev.coherentDmaMask).toBe(U64_MAX);
   });
@@ -119,7 +159,10 @@ describe('IORT limits through arm64 acpi_arch_dma_setup (§8 32–35)', () => {
   it('RC revision 1 limit 0 → FW_BUG "Root complex missing memory address limit"', () => {
     const dev = pciDev();
     configure(dev, rcTable(1, 0), ns({ path: '\\_SB_.PCI0', cca: 1 }), '6.10', '\\_SB_.PCI0');
-    expect(dev.log).toContainEqual({ level: 'warn', msg: `${FW_BUG}Root complex missing memory address limit` });
+    expect(dev.log).toContainEqual({
+      level: 'warn',
+      msg: `${FW_BUG}Root complex missing memory address limit`,
+    });
     expect(dev.busDmaLimit).toBe(0n);
   });
 
@@ -132,25 +175,39 @@ describe('IORT limits through arm64 acpi_arch_dma_setup (§8 32–35)', () => {
 });
 
 describe('_DMA (§8 36–37)', () => {
-  it.each(both)('36: one window [0, 0xffffffff] → map, end 0xffffffff, IORT not consulted (%s)', (v) => {
-    const dev = platformDev();
-    const namespace = ns({ path: ETH, cca: 1, dma: [{ start: 0n, end: 0xffff_ffffn, offset: 0n }] });
-    configure(dev, ncTable(0), namespace, v);
-    expect(dev.dmaRangeMap).toEqual([{ cpuStart: 0n, dmaStart: 0n, size: 0x1_0000_0000n }]);
-    expect(dev.busDmaLimit).toBe(0xffff_ffffn);
-    expect(dev.coherentDmaMask).toBe(0xffff_ffffn);
-    expect(dev.log.some((e) => e.msg.includes('missing memory address limit'))).toBe(false);
-  });
+  it.each(both)(
+    '36: one window [0, 0xffffffff] → map, end 0xffffffff, IORT not consulted (%s)',
+    (v) => {
+      const dev = platformDev();
+      const namespace = ns({
+        path: ETH,
+        cca: 1,
+        dma: [{ start: 0n, end: 0xffff_ffffn, offset: 0n }],
+      });
+      configure(dev, ncTable(0), namespace, v);
+      expect(dev.dmaRangeMap).toEqual([{ cpuStart: 0n, dmaStart: 0n, size: 0x1_0000_0000n }]);
+      expect(dev.busDmaLimit).toBe(0xffff_ffffn);
+      expect(dev.coherentDmaMask).toBe(0xffff_ffffn);
+      expect(dev.log.some((e) => e.msg.includes('missing memory address limit'))).toBe(false);
+    },
+  );
 
-  it.each(both)('36: a window with start >= end → -EINVAL, no IORT fallback, nothing set (%s)', (v) => {
-    const dev = platformDev();
-    const namespace = ns({ path: ETH, cca: 1, dma: [{ start: 0x1000n, end: 0x1000n, offset: 0n }] });
-    configure(dev, ncTable(0x30), namespace, v);
-    expect(dev.log).toContainEqual({ level: 'debug', msg: 'Invalid DMA regions configuration' });
-    expect(dev.dmaRangeMap).toBeNull();
-    expect(dev.busDmaLimit).toBe(0n);
-    expect(dev.coherentDmaMask).toBe(U64_MAX);
-  });
+  it.each(both)(
+    '36: a window with start >= end → -EINVAL, no IORT fallback, nothing set (%s)',
+    (v) => {
+      const dev = platformDev();
+      const namespace = ns({
+        path: ETH,
+        cca: 1,
+        dma: [{ start: 0x1000n, end: 0x1000n, offset: 0n }],
+      });
+      configure(dev, ncTable(0x30), namespace, v);
+      expect(dev.log).toContainEqual({ level: 'debug', msg: 'Invalid DMA regions configuration' });
+      expect(dev.dmaRangeMap).toBeNull();
+      expect(dev.busDmaLimit).toBe(0n);
+      expect(dev.coherentDmaMask).toBe(U64_MAX);
+    },
+  );
 
   it('37: _DMA with 0 resources and cdm ~0: 6.7 limit …fffe, 6.10 limit ~0', () => {
     const namespace = ns({ path: ETH, cca: 1, dma: [] });
@@ -166,7 +223,19 @@ describe('_DMA (§8 36–37)', () => {
   it('_DMA on a parent applies; without _CRS it is -EINVAL with the warning', () => {
     const parent = '\\_SB_';
     const dev = platformDev();
-    configure(dev, null, ns({ path: parent, cca: 1, dma: [{ start: 0x8000_0000n, end: 0xbfff_ffffn, offset: 0x8000_0000n }] }, { path: ETH, parent }), '6.10');
+    configure(
+      dev,
+      null,
+      ns(
+        {
+          path: parent,
+          cca: 1,
+          dma: [{ start: 0x8000_0000n, end: 0xbfff_ffffn, offset: 0x8000_0000n }],
+        },
+        { path: ETH, parent },
+      ),
+      '6.10',
+    );
     expect(dev.dmaRangeMap).toEqual([{ cpuStart: 0x8000_0000n, dmaStart: 0n, size: 0x4000_0000n }]);
     expect(dev.busDmaLimit).toBe(0x3fff_ffffn);
     const bad = platformDev();
@@ -192,7 +261,11 @@ describe('_CCA and the arch hook (§5.4, §8 48)', () => {
     const dev = platformDev();
     const arch = recordingHook();
     const r = acpiDmaConfigureId(dev, acpiGetDmaAttr(namespace, ETH, true), null, {
-      table: ncTable(0x30), ns: namespace, companion: ETH, kernelVersion: '6.10', arch,
+      table: ncTable(0x30),
+      ns: namespace,
+      companion: ETH,
+      kernelVersion: '6.10',
+      arch,
     });
     expect(r.ret).toBe(0);
     expect(dev.dmaOps).toBe('dummy');
@@ -201,14 +274,20 @@ describe('_CCA and the arch hook (§5.4, §8 48)', () => {
   });
 
   it('_CCA is inherited from the nearest ancestor', () => {
-    const namespace = ns({ path: '\\_SB_', cca: 0 }, { path: '\\_SB_.BUS0', parent: '\\_SB_' }, { path: '\\_SB_.BUS0.ETH0', parent: '\\_SB_.BUS0' });
+    const namespace = ns(
+      { path: '\\_SB_', cca: 0 },
+      { path: '\\_SB_.BUS0', parent: '\\_SB_' },
+      { path: '\\_SB_.BUS0.ETH0', parent: '\\_SB_.BUS0' },
+    );
     expect(acpiGetDmaAttr(namespace, '\\_SB_.BUS0.ETH0', true)).toBe('non-coherent');
   });
 
   it('48: 6.7 passes (0, U64_MAX, iommu, coherent) whatever IORT says; 6.10 only coherency', () => {
     const l = platformDev();
     const legacy = configure(l, ncTable(0x20), ns({ path: ETH, cca: 1 }), '6.7');
-    expect(legacy.arch.calls).toEqual([{ dev: ETH, coherent: true, legacy: { dmaBase: 0n, size: U64_MAX, iommu: false } }]);
+    expect(legacy.arch.calls).toEqual([
+      { dev: ETH, coherent: true, legacy: { dmaBase: 0n, size: U64_MAX, iommu: false } },
+    ]);
     const n = platformDev();
     const now = configure(n, ncTable(0x20), ns({ path: ETH, cca: 1 }), '6.10');
     expect(now.arch.calls).toEqual([{ dev: ETH, coherent: true }]);
@@ -219,13 +298,23 @@ describe('_CCA and the arch hook (§5.4, §8 48)', () => {
     for (const arch of ['loongarch', 'x86'] as const) {
       const dev = platformDev();
       const hook = recordingHook(arch);
-      acpiDmaConfigureId(dev, 'coherent', null, { table: ncTable(0x20), ns: ns({ path: ETH, cca: 1 }), companion: ETH, kernelVersion: '6.10', arch: hook });
+      acpiDmaConfigureId(dev, 'coherent', null, {
+        table: ncTable(0x20),
+        ns: ns({ path: ETH, cca: 1 }),
+        companion: ETH,
+        kernelVersion: '6.10',
+        arch: hook,
+      });
       expect(dev.busDmaLimit).toBe(0n);
       expect(dev.coherentDmaMask).toBe(U64_MAX);
     }
     const dev = platformDev();
     acpiDmaConfigureId(dev, 'coherent', null, {
-      table: null, ns: ns({ path: ETH, cca: 1, dma: [{ start: 0n, end: 0xff_ffffn, offset: 0n }] }), companion: ETH, kernelVersion: '6.10', arch: recordingHook('loongarch'),
+      table: null,
+      ns: ns({ path: ETH, cca: 1, dma: [{ start: 0n, end: 0xff_ffffn, offset: 0n }] }),
+      companion: ETH,
+      kernelVersion: '6.10',
+      arch: recordingHook('loongarch'),
     });
     expect(dev.busDmaLimit).toBe(0xff_ffffn);
     expect(dev.coherentDmaMask).toBe(0xff_ffffn);

@@ -2,25 +2,30 @@
 // LoongArch, _CCA → enum dev_dma_attr, acpi_iommu_configure_id() and acpi_dma_configure_id().
 import {
   type ArchDmaHooks,
+  addU64,
   type BusDmaRegion,
   type Device,
+  dmaRangeMapMax,
   EINVAL,
   ENODEV,
   EPROBE_DEFER,
-  type KernelVersion,
-  U64_MAX,
-  addU64,
-  dmaRangeMapMax,
   getDmaMask,
+  type KernelVersion,
   logDebug,
   logWarn,
   maskForEnd,
+  maxU64,
   minU64,
   setDmaMask,
   subU64,
+  U64_MAX,
 } from '@dmasim/dma-mapping';
 import { iortDmaGetRanges } from './dma-limits.js';
-import { type NcProperties, type SmmuDriverState, iortIommuConfigureId } from './iommu-configure.js';
+import {
+  iortIommuConfigureId,
+  type NcProperties,
+  type SmmuDriverState,
+} from './iommu-configure.js';
 import type { IortTable } from './iort-model.js';
 
 /** One _DMA resource: CPU addresses [start, end] inclusive; offset = CPU − bus. */
@@ -65,7 +70,11 @@ function ancestry(ns: AcpiNamespace, path: string | null): AcpiCompanionInfo[] {
  * acpi_get_dma_attr(): _CCA of the object or its nearest ancestor that has one. Without any,
  * "not supported" when CONFIG_ACPI_CCA_REQUIRED (arm64), else coherent (the default _CCA of 1).
  */
-export function acpiGetDmaAttr(ns: AcpiNamespace, path: string | null, ccaRequired: boolean): DevDmaAttr {
+export function acpiGetDmaAttr(
+  ns: AcpiNamespace,
+  path: string | null,
+  ccaRequired: boolean,
+): DevDmaAttr {
   if (path === null || !ns.has(path)) return 'not-supported';
   const withCca = ancestry(ns, path).find((a) => a.cca !== null);
   if (!withCca) return ccaRequired ? 'not-supported' : 'coherent';
@@ -78,7 +87,11 @@ export interface DmaRangeResult {
 }
 
 /** acpi_dma_get_range(): the first _DMA on the companion or an ancestor. */
-export function acpiDmaGetRange(dev: Device, ns: AcpiNamespace, companion: string | null): DmaRangeResult {
+export function acpiDmaGetRange(
+  dev: Device,
+  ns: AcpiNamespace,
+  companion: string | null,
+): DmaRangeResult {
   const owner = ancestry(ns, companion).find((a) => a.dma !== null);
   if (!owner) return { ret: -ENODEV, map: null };
   if (!owner.crs) {
@@ -131,7 +144,7 @@ function arm64ArchDmaSetup(dev: Device, ctx: AcpiDmaContext): void {
   const legacy = ctx.kernelVersion === '6.7';
   // 6.10 works on an inclusive end, 6.7 on a size (end + 1).
   let end = cdm ? cdm : 0xffff_ffffn;
-  let size = cdm ? (cdm > addU64(cdm, 1n) ? cdm : addU64(cdm, 1n)) : 0x1_0000_0000n;
+  let size = cdm ? maxU64(cdm, addU64(cdm, 1n)) : 0x1_0000_0000n;
   const range = acpiDmaGetRange(dev, ctx.ns, ctx.companion);
   let ret = range.ret;
   if (ret === 0 && range.map) {
@@ -164,7 +177,11 @@ function loongarchArchDmaSetup(dev: Device, ctx: AcpiDmaContext): void {
 }
 
 /** acpi_arch_dma_setup(): arm64 and LoongArch have one, other arches a no-op stub. */
-export function acpiArchDmaSetup(dev: Device, arch: ArchDmaHooks['arch'], ctx: AcpiDmaContext): void {
+export function acpiArchDmaSetup(
+  dev: Device,
+  arch: ArchDmaHooks['arch'],
+  ctx: AcpiDmaContext,
+): void {
   if (arch === 'arm64') arm64ArchDmaSetup(dev, ctx);
   else if (arch === 'loongarch') loongarchArchDmaSetup(dev, ctx);
 }

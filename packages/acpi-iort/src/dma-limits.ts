@@ -1,15 +1,15 @@
 // IORT memory address limits: iort_dma_get_ranges() and acpi_iort_dma_get_max_cpu_address().
 import {
   type Device,
+  dmaBitMask,
   EINVAL,
   ENODEV,
   FW_BUG,
   type KernelLog,
   type KernelVersion,
-  U64_MAX,
-  dmaBitMask,
   logWarn,
   minNotZero,
+  U64_MAX,
 } from '@dmasim/dma-mapping';
 import type { IortTable } from './iort-model.js';
 import { acpiCompanion, findNamedComponent, findRootComplex } from './node-lookup.js';
@@ -31,7 +31,11 @@ function fromLimitField(n: number, version: KernelVersion): bigint {
 }
 
 /** iort_dma_get_ranges(): PCI devices read their root complex, others their named component. */
-export function iortDmaGetRanges(table: IortTable, dev: Device, version: KernelVersion): IortDmaRange {
+export function iortDmaGetRanges(
+  table: IortTable,
+  dev: Device,
+  version: KernelVersion,
+): IortDmaRange {
   if (dev.pci) {
     // rc_dma_get_range(): the limit field exists from node revision 1.
     const rc = findRootComplex(table, dev.pci.segment, dev.log);
@@ -65,11 +69,13 @@ export function acpiIortDmaGetMaxCpuAddress(table: IortTable | null, log: Kernel
     else if (node.type === 'root-complex' && node.revision >= 1) field = node.memoryAddressLimit;
     if (field === null) continue;
     if (field > 64) {
-      logWarn(log, `memory_address_limit ${field} of the node at 0x${node.offset.toString(16)} is undefined behaviour (> 64); ignored`);
+      logWarn(
+        log,
+        `memory_address_limit ${field} of the node at 0x${node.offset.toString(16)} is undefined behaviour (> 64); ignored`,
+      );
       continue;
     }
     limit = minNotZero(limit, dmaBitMask(field));
   }
   return limit;
 }
-

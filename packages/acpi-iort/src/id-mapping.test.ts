@@ -25,9 +25,18 @@ const map = (inputBase: number, idCount: number, outputBase: number, flags = 0) 
 describe('iort_id_map', () => {
   it('edge 38: id_count is N-1, the last ID is tentative (-EAGAIN), one past is no match', () => {
     const log: KernelLog = [];
-    expect(iortIdMap(map(0, 0xff, 0x1000), RC, 0x42, false, log)).toEqual({ ret: 0, idOut: 0x1042 });
-    expect(iortIdMap(map(0, 0xff, 0x1000), RC, 0xff, false, log)).toEqual({ ret: -EAGAIN, idOut: 0x10ff });
-    expect(iortIdMap(map(0, 0xff, 0x1000), RC, 0x100, false, log)).toEqual({ ret: -ENXIO, idOut: null });
+    expect(iortIdMap(map(0, 0xff, 0x1000), RC, 0x42, false, log)).toEqual({
+      ret: 0,
+      idOut: 0x1042,
+    });
+    expect(iortIdMap(map(0, 0xff, 0x1000), RC, 0xff, false, log)).toEqual({
+      ret: -EAGAIN,
+      idOut: 0x10ff,
+    });
+    expect(iortIdMap(map(0, 0xff, 0x1000), RC, 0x100, false, log)).toEqual({
+      ret: -ENXIO,
+      idOut: null,
+    });
     expect(iortIdMap(map(5, 0, 0x9), RC, 5, false, log)).toEqual({ ret: 0, idOut: 9 });
     expect(log).toEqual([]);
   });
@@ -35,7 +44,10 @@ describe('iort_id_map', () => {
   it('edge 40: SINGLE on RC gives output_base for any input; on SMMUv3 it is a FW_BUG and skipped', () => {
     const log: KernelLog = [];
     expect(iortIdMap(map(0, 0, 0x77, 1), RC, 0x1234, false, log)).toEqual({ ret: 0, idOut: 0x77 });
-    expect(iortIdMap(map(0, 0, 0x77, 1), 4, 0, false, log, 0x8c)).toEqual({ ret: -ENXIO, idOut: null });
+    expect(iortIdMap(map(0, 0, 0x77, 1), 4, 0, false, log, 0x8c)).toEqual({
+      ret: -ENXIO,
+      idOut: null,
+    });
     expect(log).toEqual([
       {
         level: 'warn',
@@ -46,7 +58,10 @@ describe('iort_id_map', () => {
 
   it('check_overlap: conflicting mapping, and the workaround only at the next base', () => {
     const log: KernelLog = [];
-    expect(iortIdMap(map(0x100, 0xff, 0x2000), RC, 0x100, true, log)).toEqual({ ret: 0, idOut: 0x2000 });
+    expect(iortIdMap(map(0x100, 0xff, 0x2000), RC, 0x100, true, log)).toEqual({
+      ret: 0,
+      idOut: 0x2000,
+    });
     expect(log.map((e) => e.msg)).toEqual([
       `${FW_BUG}[map 0000000000000000] conflicting mapping for input ID 0x100`,
       `${FW_BUG}applying workaround.`,
@@ -120,22 +135,48 @@ describe('iort_node_map_id', () => {
 
   it('NULL parent reference: FW_BUG and failure with the input ID', () => {
     const t = build({
-      nodes: [{ type: 'root-complex', memoryAddressLimit: 48, mappings: [{ idCount: 0xff, outputReference: 0 }] }],
+      nodes: [
+        {
+          type: 'root-complex',
+          memoryAddressLimit: 48,
+          mappings: [{ idCount: 0xff, outputReference: 0 }],
+        },
+      ],
     });
     const log: KernelLog = [];
     expect(iortNodeMapId(t, t.nodes[0]!, 7, IORT_IOMMU_TYPE, log)).toEqual({ node: null, id: 7 });
-    expect(log[0]?.msg).toBe(`${FW_BUG}[node 0000000000000030 type 2] ID map has NULL parent reference`);
+    expect(log[0]?.msg).toBe(
+      `${FW_BUG}[node 0000000000000030 type 2] ID map has NULL parent reference`,
+    );
   });
 
   it('a node mapping to itself, or a loop, stops with IortLoopError', () => {
     const self = build({
-      nodes: [{ type: 'root-complex', name: 'rc', mappings: [{ idCount: 0xffff, outputReference: 'rc' }] }],
+      nodes: [
+        {
+          type: 'root-complex',
+          name: 'rc',
+          mappings: [{ idCount: 0xffff, outputReference: 'rc' }],
+        },
+      ],
     });
-    expect(() => iortNodeMapId(self, self.nodes[0]!, 1, IORT_IOMMU_TYPE, [])).toThrow(IortLoopError);
+    expect(() => iortNodeMapId(self, self.nodes[0]!, 1, IORT_IOMMU_TYPE, [])).toThrow(
+      IortLoopError,
+    );
     const loop = build({
       nodes: [
-        { type: 'named-component', name: 'a', deviceName: '\\_SB_.A', mappings: [{ idCount: 9, outputReference: 'b' }] },
-        { type: 'named-component', name: 'b', deviceName: '\\_SB_.B', mappings: [{ idCount: 9, outputReference: 'a' }] },
+        {
+          type: 'named-component',
+          name: 'a',
+          deviceName: '\\_SB_.A',
+          mappings: [{ idCount: 9, outputReference: 'b' }],
+        },
+        {
+          type: 'named-component',
+          name: 'b',
+          deviceName: '\\_SB_.B',
+          mappings: [{ idCount: 9, outputReference: 'a' }],
+        },
       ],
     });
     try {
@@ -185,17 +226,30 @@ describe('iort_get_id_mapping_index', () => {
     const t = build({
       nodes: [
         { type: 'its-group', name: 'its', identifiers: [0] },
-        { type: 'smmu-v3', revision: 5, flags: 1 << 4, mappings: [{ idCount: 0xffff, outputReference: 'its' }] },
+        {
+          type: 'smmu-v3',
+          revision: 5,
+          flags: 1 << 4,
+          mappings: [{ idCount: 0xffff, outputReference: 'its' }],
+        },
       ],
     });
     expect(iortNodeMapId(t, t.nodes[1]!, 5, IORT_MSI_TYPE, []).node).toBeNull();
     const t2 = build({
       nodes: [
         { type: 'its-group', name: 'its', identifiers: [0] },
-        { type: 'smmu-v3', revision: 5, flags: 0, mappings: [{ idCount: 0xffff, outputReference: 'its' }] },
+        {
+          type: 'smmu-v3',
+          revision: 5,
+          flags: 0,
+          mappings: [{ idCount: 0xffff, outputReference: 'its' }],
+        },
       ],
     });
-    expect(iortNodeMapId(t2, t2.nodes[1]!, 5, IORT_MSI_TYPE, [])).toEqual({ node: t2.nodes[0], id: 5 });
+    expect(iortNodeMapId(t2, t2.nodes[1]!, 5, IORT_MSI_TYPE, [])).toEqual({
+      node: t2.nodes[0],
+      id: 5,
+    });
   });
 });
 
@@ -204,8 +258,16 @@ describe('iort_node_get_id', () => {
     const t = build({
       nodes: [
         { type: 'its-group', name: 'its', identifiers: [0] },
-        { type: 'named-component', deviceName: '\\_SB_.X', mappings: [{ outputBase: 0x33, outputReference: 'its', flags: 1 }] },
-        { type: 'named-component', deviceName: '\\_SB_.Y', mappings: [{ outputBase: 0x33, outputReference: 'its' }] },
+        {
+          type: 'named-component',
+          deviceName: '\\_SB_.X',
+          mappings: [{ outputBase: 0x33, outputReference: 'its', flags: 1 }],
+        },
+        {
+          type: 'named-component',
+          deviceName: '\\_SB_.Y',
+          mappings: [{ outputBase: 0x33, outputReference: 'its' }],
+        },
       ],
     });
     expect(iortNodeGetId(t, t.nodes[1]!, 0, [])).toEqual({ parent: t.nodes[0], id: 0x33 });

@@ -1,6 +1,14 @@
 // ID translation through IORT mappings: iort_id_map(), iort_node_map_id(), iort_node_get_id(),
 // iort_get_id_mapping_index(), iort_node_map_platform_id().
-import { EAGAIN, EINVAL, ENXIO, FW_BUG, type KernelLog, logErr, logWarn } from '@dmasim/dma-mapping';
+import {
+  EAGAIN,
+  EINVAL,
+  ENXIO,
+  FW_BUG,
+  type KernelLog,
+  logErr,
+  logWarn,
+} from '@dmasim/dma-mapping';
 import {
   ID_SINGLE_MAPPING,
   IORT_ID_MAPPING_SIZE,
@@ -9,11 +17,11 @@ import {
   IortLoopError,
   type IortNode,
   type IortTable,
-  SMMU_V3_DEVICEID_VALID,
   nodeAt,
   nodeLabel,
   nodeTypeCode,
   ptr,
+  SMMU_V3_DEVICEID_VALID,
 } from './iort-model.js';
 
 /** IORT_IOMMU_TYPE: SMMU (3) | SMMUv3 (4). */
@@ -55,7 +63,10 @@ export function iortIdMap(
   const last = u32(map.inputBase + map.idCount);
   if (ridIn < map.inputBase || ridIn > last) return { ret: -ENXIO, idOut: null };
   if (checkOverlap) {
-    logErr(log, `${FW_BUG}[map ${ptr(mapOffset)}] conflicting mapping for input ID 0x${ridIn.toString(16)}`);
+    logErr(
+      log,
+      `${FW_BUG}[map ${ptr(mapOffset)}] conflicting mapping for input ID 0x${ridIn.toString(16)}`,
+    );
     if (ridIn !== map.inputBase) return { ret: -ENXIO, idOut: null };
     logErr(log, `${FW_BUG}applying workaround.`);
   }
@@ -78,7 +89,10 @@ export function iortGetIdMappingIndex(node: IortNode, log: KernelLog): number {
         return -EINVAL;
       }
       if (node.idMappingIndex >= node.mappings.length) {
-        logErr(log, `${FW_BUG}[node ${ptr(node.offset)} type 4] ID mapping index overflows valid mappings`);
+        logErr(
+          log,
+          `${FW_BUG}[node ${ptr(node.offset)} type 4] ID mapping index overflows valid mappings`,
+        );
         return -EINVAL;
       }
       return node.idMappingIndex;
@@ -102,7 +116,8 @@ function target(table: IortTable, from: IortNode, index: number, ref: number): I
   return node;
 }
 
-const mapOffset = (node: IortNode, i: number) => node.offset + node.mappingOffset + i * IORT_ID_MAPPING_SIZE;
+const mapOffset = (node: IortNode, i: number) =>
+  node.offset + node.mappingOffset + i * IORT_ID_MAPPING_SIZE;
 
 export interface NodeMapOutcome {
   /** The node of a type in the mask the walk ended at, or null (failure). */
@@ -136,7 +151,10 @@ export function iortNodeMapId(
     visited.add(node.offset);
     if (!node.mappingOffset || node.mappings.length === 0) break;
     if (!node.mappings[0]!.outputReference) {
-      logErr(log, `${FW_BUG}[node ${ptr(node.offset)} type ${nodeTypeCode(node)}] ID map has NULL parent reference`);
+      logErr(
+        log,
+        `${FW_BUG}[node ${ptr(node.offset)} type ${nodeTypeCode(node)}] ID map has NULL parent reference`,
+      );
       break;
     }
     const special = iortGetIdMappingIndex(node, log);
@@ -170,13 +188,21 @@ export interface NodeGetIdOutcome {
 }
 
 /** iort_node_get_id(): the parent and output_base of a SINGLE mapping (NC, RC, SMMUv3, PMCG only). */
-export function iortNodeGetId(table: IortTable, node: IortNode, index: number, log: KernelLog): NodeGetIdOutcome {
+export function iortNodeGetId(
+  table: IortTable,
+  node: IortNode,
+  index: number,
+  log: KernelLog,
+): NodeGetIdOutcome {
   if (!node.mappingOffset || node.mappings.length === 0 || index >= node.mappings.length) {
     return { parent: null, id: null };
   }
   const map = node.mappings[index]!;
   if (!map.outputReference) {
-    logErr(log, `${FW_BUG}[node ${ptr(node.offset)} type ${nodeTypeCode(node)}] ID map has NULL parent reference`);
+    logErr(
+      log,
+      `${FW_BUG}[node ${ptr(node.offset)} type ${nodeTypeCode(node)}] ID map has NULL parent reference`,
+    );
     return { parent: null, id: null };
   }
   const parent = target(table, node, index, map.outputReference);
@@ -205,6 +231,7 @@ export function iortNodeMapPlatformId(
 ): NodeMapOutcome {
   const { parent, id } = iortNodeGetId(table, node, index, log);
   if (!parent || id === null) return { node: null, id: 0 };
-  if (!((1 << nodeTypeCode(parent)) & typeMask)) return iortNodeMapId(table, parent, id, typeMask, log);
+  if (!((1 << nodeTypeCode(parent)) & typeMask))
+    return iortNodeMapId(table, parent, id, typeMask, log);
   return { node: parent, id };
 }

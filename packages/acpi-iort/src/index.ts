@@ -1,41 +1,22 @@
 export {
-  ID_SINGLE_MAPPING,
-  IORT_NODE_TYPES,
-  IORT_TYPE_CODE,
-  IortError,
-  IortLoopError,
-  iortFwnodeName,
-  nodeAt,
-  nodeLabel,
-  nodeTypeCode,
-  parseIortFwnodeName,
-  type ExtraBytes,
-  type IortIdMapping,
-  type IortKnownNodeType,
-  type IortNode,
-  type IortNodeType,
-  type IortTable,
-  type ItsGroupNode,
-  type MemoryAccessProperties,
-  type NamedComponentNode,
-  type PmcgNode,
-  type RmrDescriptor,
-  type RmrNode,
-  type RootComplexNode,
-  type SmmuNode,
-  type SmmuV3Node,
-  type UnknownNode,
-} from './iort-model.js';
-export { NODE_POINTER_OVERFLOW, acpiChecksum, readIort, type IortReadResult } from './iort-reader.js';
+  type AcpiCompanionInfo,
+  type AcpiDmaConfigureResult,
+  type AcpiDmaContext,
+  type AcpiIommuOptions,
+  type AcpiIommuResult,
+  type AcpiNamespace,
+  acpiArchDmaSetup,
+  acpiDmaConfigureId,
+  acpiDmaGetRange,
+  acpiGetDmaAttr,
+  acpiIommuConfigureId,
+  type DevDmaAttr,
+  type DmaRangeResult,
+  type DmaResource,
+} from './acpi-dma.js';
+export { acpiIortDmaGetMaxCpuAddress, type IortDmaRange, iortDmaGetRanges } from './dma-limits.js';
 export {
-  writeIort,
-  type IortNodeInput,
-  type IortTableInput,
-  type NumInput,
-  type U64Input,
-} from './iort-writer.js';
-export { dumpIort } from './iort-dump.js';
-export {
+  type IdMapOutcome,
   IORT_IOMMU_TYPE,
   IORT_MSI_TYPE,
   iortGetIdMappingIndex,
@@ -43,10 +24,58 @@ export {
   iortNodeGetId,
   iortNodeMapId,
   iortNodeMapPlatformId,
-  type IdMapOutcome,
   type NodeGetIdOutcome,
   type NodeMapOutcome,
 } from './id-mapping.js';
+export {
+  type IortIommuResult,
+  iortIommuConfigureId,
+  iortIommuXlate,
+  type NcProperties,
+  type SmmuDriverState,
+} from './iommu-configure.js';
+export { dumpIort } from './iort-dump.js';
+export {
+  type ExtraBytes,
+  ID_SINGLE_MAPPING,
+  IORT_NODE_TYPES,
+  IORT_TYPE_CODE,
+  IortError,
+  type IortIdMapping,
+  type IortKnownNodeType,
+  IortLoopError,
+  type IortNode,
+  type IortNodeType,
+  type IortTable,
+  type ItsGroupNode,
+  iortFwnodeName,
+  type MemoryAccessProperties,
+  type NamedComponentNode,
+  nodeAt,
+  nodeLabel,
+  nodeTypeCode,
+  type PmcgNode,
+  parseIortFwnodeName,
+  type RmrDescriptor,
+  type RmrNode,
+  type RootComplexNode,
+  type SmmuNode,
+  type SmmuV3Node,
+  type UnknownNode,
+} from './iort-model.js';
+export {
+  acpiChecksum,
+  type IortReadResult,
+  NODE_POINTER_OVERFLOW,
+  readIort,
+} from './iort-reader.js';
+export {
+  type IortNodeInput,
+  type IortTableInput,
+  type NumInput,
+  type U64Input,
+  writeIort,
+} from './iort-writer.js';
 export {
   acpiCompanion,
   findNamedComponent,
@@ -55,13 +84,15 @@ export {
   iortScanNode,
 } from './node-lookup.js';
 export {
-  iortIommuConfigureId,
-  iortIommuXlate,
-  type IortIommuResult,
-  type NcProperties,
-  type SmmuDriverState,
-} from './iommu-configure.js';
-export { acpiIortDmaGetMaxCpuAddress, iortDmaGetRanges, type IortDmaRange } from './dma-limits.js';
+  type AcpiConfiguredDevice,
+  type AcpiDeviceSpec,
+  type AcpiPlatformDescription,
+  type AcpiPlatformOptions,
+  configureAcpiPlatform,
+  defaultAcpiPlatform,
+  type PciEndpointSpec,
+  pciDevicePath,
+} from './platform.js';
 export {
   iortFindRmrs,
   iortIommuGetResvRegions,
@@ -69,29 +100,3 @@ export {
   type RmrOptions,
   type RmrRegion,
 } from './rmr.js';
-export {
-  acpiArchDmaSetup,
-  acpiDmaConfigureId,
-  acpiDmaGetRange,
-  acpiGetDmaAttr,
-  acpiIommuConfigureId,
-  type AcpiCompanionInfo,
-  type AcpiDmaConfigureResult,
-  type AcpiDmaContext,
-  type AcpiIommuOptions,
-  type AcpiIommuResult,
-  type AcpiNamespace,
-  type DevDmaAttr,
-  type DmaResource,
-  type DmaRangeResult,
-} from './acpi-dma.js';
-export {
-  configureAcpiPlatform,
-  defaultAcpiPlatform,
-  pciDevicePath,
-  type AcpiConfiguredDevice,
-  type AcpiDeviceSpec,
-  type AcpiPlatformDescription,
-  type AcpiPlatformOptions,
-  type PciEndpointSpec,
-} from './platform.js';

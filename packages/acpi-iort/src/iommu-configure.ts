@@ -6,11 +6,11 @@ import {
   IORT_TYPE_CODE,
   type IortNode,
   type IortTable,
+  iortFwnodeName,
   NC_PASID_BITS_MASK,
   NC_PASID_BITS_SHIFT,
   NC_STALL_SUPPORTED,
   RC_ATS_SUPPORTED,
-  iortFwnodeName,
 } from './iort-model.js';
 import { acpiCompanion, findNamedComponent, findRootComplex } from './node-lookup.js';
 

@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { KernelLog } from '@dmasim/dma-mapping';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IORT_IOMMU_TYPE, iortNodeMapId } from './id-mapping.js';
 import { IortError, type IortTable } from './iort-model.js';
-import { NODE_POINTER_OVERFLOW, acpiChecksum, readIort } from './iort-reader.js';
+import { acpiChecksum, NODE_POINTER_OVERFLOW, readIort } from './iort-reader.js';
 import { writeIort } from './iort-writer.js';
 import { findRootComplex } from './node-lookup.js';
 
@@ -33,16 +34,34 @@ describe.skipIf(!hasCorpus)('corpus tables', () => {
 
   it('qemu-virt-smmuv3: ITS, SMMUv3 (COHACC) and RC (rev 3, limit 0x40) as the dsl shows', () => {
     const { table } = readIort(load('qemu-virt-smmuv3.iort.bin'));
-    expect(table).toMatchObject({ revision: 3, length: 0xec, oemId: 'BOCHS ', oemTableId: 'BXPC    ', nodeCount: 3, nodeOffset: 0x30 });
+    expect(table).toMatchObject({
+      revision: 3,
+      length: 0xec,
+      oemId: 'BOCHS ',
+      oemTableId: 'BXPC    ',
+      nodeCount: 3,
+      nodeOffset: 0x30,
+    });
     expect(table.nodes.map((n) => [n.type, n.offset, n.length, n.revision])).toEqual([
       ['its-group', 0x30, 0x18, 1],
       ['smmu-v3', 0x48, 0x58, 4],
       ['root-complex', 0xa0, 0x4c, 3],
     ]);
     const smmu = table.nodes[1]!;
-    expect(smmu).toMatchObject({ baseAddress: 0x9050000n, flags: 1, eventGsiv: 0x6a, priGsiv: 0x6b, gerrGsiv: 0x6d, syncGsiv: 0x6c });
+    expect(smmu).toMatchObject({
+      baseAddress: 0x9050000n,
+      flags: 1,
+      eventGsiv: 0x6a,
+      priGsiv: 0x6b,
+      gerrGsiv: 0x6d,
+      syncGsiv: 0x6c,
+    });
     const rc = table.nodes[2]!;
-    expect(rc).toMatchObject({ memoryAddressLimit: 0x40, memoryProperties: { cacheCoherency: 1, memoryFlags: 3 }, pciSegmentNumber: 0 });
+    expect(rc).toMatchObject({
+      memoryAddressLimit: 0x40,
+      memoryProperties: { cacheCoherency: 1, memoryFlags: 3 },
+      pciSegmentNumber: 0,
+    });
     expect(rc.mappings).toEqual([
       { inputBase: 0, idCount: 0x200, outputBase: 0, outputReference: 0x48, flags: 0 },
       { inputBase: 0x200, idCount: 0xfdff, outputBase: 0x200, outputReference: 0x30, flags: 0 },
@@ -54,9 +73,24 @@ describe.skipIf(!hasCorpus)('corpus tables', () => {
   it('acpica-template: NC name, SMMUv2 global interrupts, PMCG SINGLE mapping, header padding', () => {
     const { table } = readIort(load('acpica-template.iort.bin'));
     expect(table.nodeOffset).toBe(0x34);
-    expect(table.nodes.map((n) => n.type)).toEqual(['its-group', 'named-component', 'root-complex', 'smmu', 'smmu-v3', 'pmcg']);
-    expect(table.nodes[1]).toMatchObject({ deviceName: '\\_SB.PCI0.DEV0', mappingOffset: 0x6c, memoryAddressLimit: 0 });
-    expect(table.nodes[3]).toMatchObject({ globalInterruptOffset: 0x3c, globalInterrupts: { nsgIrpt: 0 }, contextInterrupts: [] });
+    expect(table.nodes.map((n) => n.type)).toEqual([
+      'its-group',
+      'named-component',
+      'root-complex',
+      'smmu',
+      'smmu-v3',
+      'pmcg',
+    ]);
+    expect(table.nodes[1]).toMatchObject({
+      deviceName: '\\_SB.PCI0.DEV0',
+      mappingOffset: 0x6c,
+      memoryAddressLimit: 0,
+    });
+    expect(table.nodes[3]).toMatchObject({
+      globalInterruptOffset: 0x3c,
+      globalInterrupts: { nsgIrpt: 0 },
+      contextInterrupts: [],
+    });
     expect(table.nodes[5]!.mappings[0]!.flags).toBe(1);
   });
 
@@ -74,7 +108,12 @@ describe.skipIf(!hasCorpus)('corpus tables', () => {
     bin[9] = 0x54;
     const r = readIort(bin);
     expect(r.checksumValid).toBe(false);
-    expect(r.log).toEqual([{ level: 'warn', msg: 'ACPI BIOS Warning (bug): Incorrect checksum in table [IORT] - 0x54, should be 0x53' }]);
+    expect(r.log).toEqual([
+      {
+        level: 'warn',
+        msg: 'ACPI BIOS Warning (bug): Incorrect checksum in table [IORT] - 0x54, should be 0x53',
+      },
+    ]);
     expect(r.table.nodes).toHaveLength(3);
   });
 
@@ -84,7 +123,7 @@ describe.skipIf(!hasCorpus)('corpus tables', () => {
     const r = readIort(fixSum(bin));
     expect(r.log).toEqual([{ level: 'warn', msg: NODE_POINTER_OVERFLOW }]);
     expect(r.table.nodes).toHaveLength(3);
-    const log: { level: string; msg: string }[] = [];
+    const log: KernelLog = [];
     expect(findRootComplex(r.table, 0, log)?.offset).toBe(0xa0);
     expect(findRootComplex(r.table, 1, log)).toBeNull();
     expect(log).toEqual([{ level: 'warn', msg: NODE_POINTER_OVERFLOW }]);
@@ -98,7 +137,13 @@ describe.skipIf(!hasCorpus)('corpus tables', () => {
     ['output reference to nowhere', (b) => u32(b, 0xd0, 0x49), 0xd0],
     ['ITS count overflow', (b) => u32(b, 0x40, 0x40000001), 0x44],
     ['table length past the buffer', (b) => u32(b, 4, 0x1000), 4],
-    ['signature', (b) => { b[0] = 0x58; }, 0],
+    [
+      'signature',
+      (b) => {
+        b[0] = 0x58;
+      },
+      0,
+    ],
     ['node offset inside the header', (b) => u32(b, 40, 8), 40],
   ];
   it.each(corruptions)('%s → IortError with the byte offset', (_, patch, offset) => {
@@ -119,7 +164,10 @@ describe.skipIf(!hasCorpus)('corpus tables', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: tables.length - 1 }),
-        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), {
+          minLength: 1,
+          maxLength: 8,
+        }),
         fc.boolean(),
         (which, edits, resum) => {
           const bin = tables[which]!.slice();

@@ -45,7 +45,10 @@ class Cursor {
   }
   need(off: number, size: number, what: string): void {
     if (off < 0 || off + size > this.length) {
-      throw new IortError(`${what} (${size} bytes) runs past the table end 0x${this.length.toString(16)}`, off);
+      throw new IortError(
+        `${what} (${size} bytes) runs past the table end 0x${this.length.toString(16)}`,
+        off,
+      );
     }
   }
   private mark(off: number, size: number, what: string): void {
@@ -129,7 +132,13 @@ function readMappings(c: Cursor, base: number, length: number, count: number, of
   return maps;
 }
 
-function interrupts(c: Cursor, node: { offset: number; length: number }, rel: number, count: number, what: string) {
+function interrupts(
+  c: Cursor,
+  node: { offset: number; length: number },
+  rel: number,
+  count: number,
+  what: string,
+) {
   const list: SmmuInterrupt[] = [];
   if (count === 0) return list;
   inNode(node, rel, count * 8, what);
@@ -232,7 +241,13 @@ function readNode(c: Cursor, at: number): IortNode {
         contextInterruptOffset,
         pmuInterruptOffset,
         globalInterrupts,
-        contextInterrupts: interrupts(c, self, contextInterruptOffset, contextCount, 'context interrupt'),
+        contextInterrupts: interrupts(
+          c,
+          self,
+          contextInterruptOffset,
+          contextCount,
+          'context interrupt',
+        ),
         pmuInterrupts: interrupts(c, self, pmuInterruptOffset, pmuCount, 'PMU interrupt'),
       };
     }
@@ -268,11 +283,20 @@ function readNode(c: Cursor, at: number): IortNode {
       const rmrOffset = c.u32(at + 24, 'rmr_offset');
       const descriptors = [];
       if (rmrCount > 0) {
-        if (rmrOffset === 0) throw new IortError(`rmr_count ${rmrCount} with rmr_offset 0`, at + 24);
-        inNode(self, rmrOffset, rmrCount * IORT_RMR_DESC_SIZE, `RMR descriptor array (${rmrCount} entries)`);
+        if (rmrOffset === 0)
+          throw new IortError(`rmr_count ${rmrCount} with rmr_offset 0`, at + 24);
+        inNode(
+          self,
+          rmrOffset,
+          rmrCount * IORT_RMR_DESC_SIZE,
+          `RMR descriptor array (${rmrCount} entries)`,
+        );
         for (let i = 0; i < rmrCount; i++) {
           const d = at + rmrOffset + i * IORT_RMR_DESC_SIZE;
-          descriptors.push({ baseAddress: c.u64(d, 'rmr base_address'), length: c.u64(d + 8, 'rmr length') });
+          descriptors.push({
+            baseAddress: c.u64(d, 'rmr base_address'),
+            length: c.u64(d + 8, 'rmr length'),
+          });
         }
       }
       return { type, ...common, rmrFlags, rmrOffset, descriptors };
@@ -329,7 +353,10 @@ function checkReferences(table: IortTable): void {
  */
 export function readIort(bytes: Uint8Array): IortReadResult {
   if (bytes.length < IORT_HEADER_SIZE) {
-    throw new IortError(`table of ${bytes.length} bytes is shorter than the 48-byte IORT header`, bytes.length);
+    throw new IortError(
+      `table of ${bytes.length} bytes is shorter than the 48-byte IORT header`,
+      bytes.length,
+    );
   }
   const head = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const length = head.getUint32(4, true);
@@ -337,7 +364,10 @@ export function readIort(bytes: Uint8Array): IortReadResult {
     throw new IortError(`table length ${length} is shorter than the 48-byte IORT header`, 4);
   }
   if (length > bytes.length) {
-    throw new IortError(`table length 0x${length.toString(16)} exceeds the ${bytes.length} bytes given`, 4);
+    throw new IortError(
+      `table length 0x${length.toString(16)} exceeds the ${bytes.length} bytes given`,
+      4,
+    );
   }
   const c = new Cursor(bytes, length);
   const signature = c.chars(0, 4, 'signature');
@@ -371,7 +401,10 @@ export function readIort(bytes: Uint8Array): IortReadResult {
     );
   }
   if (table.nodeCount > 0 && table.nodeOffset < IORT_HEADER_SIZE) {
-    throw new IortError(`node_offset 0x${table.nodeOffset.toString(16)} lies inside the IORT header`, 40);
+    throw new IortError(
+      `node_offset 0x${table.nodeOffset.toString(16)} lies inside the IORT header`,
+      40,
+    );
   }
   // iort_scan_node(): node i is reached by adding the lengths of nodes 0..i-1.
   let at = table.nodeOffset;
@@ -388,4 +421,3 @@ export function readIort(bytes: Uint8Array): IortReadResult {
   table.extraBytes = extraBytes(c);
   return { table, log, checksumValid };
 }
-

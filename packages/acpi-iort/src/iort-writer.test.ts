@@ -8,13 +8,24 @@ const spec: IortTableInput = {
   revision: 5,
   nodes: [
     { type: 'its-group', name: 'its', identifiers: [0] },
-    { type: 'smmu-v3', name: 'smmu', baseAddress: '0x2b400000', flags: 1, mappings: [{ idCount: '0xffff', outputReference: '#0' }] },
+    {
+      type: 'smmu-v3',
+      name: 'smmu',
+      baseAddress: '0x2b400000',
+      flags: 1,
+      mappings: [{ idCount: '0xffff', outputReference: '#0' }],
+    },
     {
       type: 'root-complex',
       memoryAddressLimit: 48,
       mappings: [{ idCount: 0xffff, outputReference: 'smmu' }],
     },
-    { type: 'rmr', rmrFlags: 1, mappings: [{ outputBase: 5, outputReference: 'smmu', flags: 1 }], descriptors: [{ baseAddress: '0x90000000', length: '64K' }] },
+    {
+      type: 'rmr',
+      rmrFlags: 1,
+      mappings: [{ outputBase: 5, outputReference: 'smmu', flags: 1 }],
+      descriptors: [{ baseAddress: '0x90000000', length: '64K' }],
+    },
   ],
 };
 
@@ -28,7 +39,10 @@ describe('writeIort', () => {
     expect(smmu!.mappings[0]!.outputReference).toBe(its!.offset);
     expect(rc!.mappings[0]!.outputReference).toBe(smmu!.offset);
     expect(smmu).toMatchObject({ baseAddress: 0x2b40_0000n, revision: 5 });
-    expect(rmr).toMatchObject({ rmrFlags: 1, descriptors: [{ baseAddress: 0x9000_0000n, length: 0x10000n }] });
+    expect(rmr).toMatchObject({
+      rmrFlags: 1,
+      descriptors: [{ baseAddress: 0x9000_0000n, length: 0x10000n }],
+    });
   });
 
   it('read → write → read gives the same object', () => {
@@ -38,10 +52,16 @@ describe('writeIort', () => {
 
   it('bad input is an IortError: unknown name, dangling offset, short length, wrong offset', () => {
     const bad = (s: IortTableInput) => () => writeIort(s);
-    expect(bad({ nodes: [{ type: 'root-complex', mappings: [{ outputReference: 'nope' }] }] })).toThrow(IortError);
-    expect(bad({ nodes: [{ type: 'root-complex', mappings: [{ outputReference: 0x31 }] }] })).toThrow(/does not point at a node/);
+    expect(
+      bad({ nodes: [{ type: 'root-complex', mappings: [{ outputReference: 'nope' }] }] }),
+    ).toThrow(IortError);
+    expect(
+      bad({ nodes: [{ type: 'root-complex', mappings: [{ outputReference: 0x31 }] }] }),
+    ).toThrow(/does not point at a node/);
     expect(bad({ nodes: [{ type: 'smmu-v3', length: 20 }] })).toThrow(/cannot hold its data/);
-    expect(bad({ nodes: [{ type: 'its-group' }, { type: 'its-group', offset: 0x40 }] })).toThrow(/not where the previous node ends/);
+    expect(bad({ nodes: [{ type: 'its-group' }, { type: 'its-group', offset: 0x40 }] })).toThrow(
+      /not where the previous node ends/,
+    );
     expect(bad({ nodes: [{ type: 'its-group', identifiers: ['zz'] }] })).toThrow(IortError);
   });
 

@@ -1,6 +1,5 @@
 // Build an IORT binary from the plain model (or a looser JSON/YAML form of it).
 import { parseU64 } from '@dmasim/dma-mapping';
-import { acpiChecksum } from './iort-reader.js';
 import {
   IORT_HEADER_SIZE,
   IORT_ID_MAPPING_SIZE,
@@ -11,6 +10,7 @@ import {
   type IortNode,
   type IortTable,
 } from './iort-model.js';
+import { acpiChecksum } from './iort-reader.js';
 
 export type U64Input = bigint | number | string;
 /** A 32-bit-or-narrower number, or its text ("0x30", "48"). */
@@ -52,7 +52,13 @@ const DEFAULT_REVISION: Record<string, number> = {
   unknown: 0,
 };
 
-function toNumber(v: NumInput | null | undefined, dflt: number, bits: number, what: string, at: number) {
+function toNumber(
+  v: NumInput | null | undefined,
+  dflt: number,
+  bits: number,
+  what: string,
+  at: number,
+) {
   if (v === undefined || v === null) return dflt;
   let n: number;
   if (typeof v === 'number') n = v;
@@ -77,7 +83,8 @@ function toU64(v: U64Input | null | undefined, what: string, at: number): bigint
   } catch {
     throw new IortError(`${what}: "${String(v)}" is not a number`, at);
   }
-  if (n < 0n || n > 0xffff_ffff_ffff_ffffn) throw new IortError(`${what}: does not fit in 64 bits`, at);
+  if (n < 0n || n > 0xffff_ffff_ffff_ffffn)
+    throw new IortError(`${what}: does not fit in 64 bits`, at);
   return n;
 }
 
@@ -124,7 +131,10 @@ function layoutNode(n: IortNodeInput, at: number): Layout {
       end = 68;
       break;
     case 'pmcg':
-      end = n.length !== undefined && n.length !== null && toNumber(n.length, 0, 16, 'length', at) < 40 ? 32 : 40;
+      end =
+        n.length !== undefined && n.length !== null && toNumber(n.length, 0, 16, 'length', at) < 40
+          ? 32
+          : 40;
       break;
     case 'rmr':
       end = 28;
@@ -144,7 +154,10 @@ function layoutNode(n: IortNodeInput, at: number): Layout {
   }
   const length = toNumber(n.length, align4(end), 16, 'node length', at + 1);
   if (length < end) {
-    throw new IortError(`node length 0x${length.toString(16)} cannot hold its data (0x${end.toString(16)} bytes)`, at + 1);
+    throw new IortError(
+      `node length 0x${length.toString(16)} cannot hold its data (0x${end.toString(16)} bytes)`,
+      at + 1,
+    );
   }
   return { length, mappingOffset, sub };
 }
@@ -183,7 +196,8 @@ class Out {
   }
   chars(off: number, size: number, text: string, what: string) {
     this.claim(off, size, what);
-    for (let i = 0; i < size; i++) this.bytes[off + i] = i < text.length ? text.charCodeAt(i) & 0xff : 0x20;
+    for (let i = 0; i < size; i++)
+      this.bytes[off + i] = i < text.length ? text.charCodeAt(i) & 0xff : 0x20;
   }
   cstring(off: number, text: string, what: string) {
     this.claim(off, text.length + 1, what);
@@ -197,19 +211,27 @@ type Resolve = (ref: NumInput | null | undefined, what: string, at: number) => n
 function writeNode(o: Out, n: IortNodeInput, at: number, lay: Layout, resolve: Resolve) {
   const num = (v: NumInput | null | undefined, bits: number, what: string, field: number) =>
     toNumber(v, 0, bits, what, at + field);
-  const u64 = (v: U64Input | null | undefined, what: string, field: number) => toU64(v, what, at + field);
+  const u64 = (v: U64Input | null | undefined, what: string, field: number) =>
+    toU64(v, what, at + field);
   const typeCode =
-    n.type === 'unknown' ? num(n.typeCode, 8, 'type', 0) : IORT_TYPE_CODE[n.type as keyof typeof IORT_TYPE_CODE];
+    n.type === 'unknown'
+      ? num(n.typeCode, 8, 'type', 0)
+      : IORT_TYPE_CODE[n.type as keyof typeof IORT_TYPE_CODE];
   o.u8(at, typeCode, 'node type');
   o.u16(at + 1, lay.length, 'node length');
-  o.u8(at + 3, toNumber(n.revision, DEFAULT_REVISION[n.type] ?? 0, 8, 'revision', at + 3), 'node revision');
+  o.u8(
+    at + 3,
+    toNumber(n.revision, DEFAULT_REVISION[n.type] ?? 0, 8, 'revision', at + 3),
+    'node revision',
+  );
   o.u32(at + 4, num(n.identifier, 32, 'identifier', 4), 'identifier');
   const maps = n.mappings ?? [];
   o.u32(at + 8, maps.length, 'mapping_count');
   o.u32(at + 12, lay.mappingOffset, 'mapping_offset');
   maps.forEach((m, i) => {
     const mo = at + lay.mappingOffset + i * IORT_ID_MAPPING_SIZE;
-    const f = (v: NumInput | null | undefined, what: string, d: number) => toNumber(v, 0, 32, what, mo + d);
+    const f = (v: NumInput | null | undefined, what: string, d: number) =>
+      toNumber(v, 0, 32, what, mo + d);
     o.u32(mo, f(m.inputBase, 'input_base', 0), 'input_base');
     o.u32(mo + 4, f(m.idCount, 'id_count', 4), 'id_count');
     o.u32(mo + 8, f(m.outputBase, 'output_base', 8), 'output_base');
@@ -217,7 +239,10 @@ function writeNode(o: Out, n: IortNodeInput, at: number, lay: Layout, resolve: R
     o.u32(mo + 16, f(m.flags, 'flags', 16), 'flags');
   });
   const memProps = (
-    p: { cacheCoherency?: NumInput | null; hints?: NumInput | null; memoryFlags?: NumInput | null } | null | undefined,
+    p:
+      | { cacheCoherency?: NumInput | null; hints?: NumInput | null; memoryFlags?: NumInput | null }
+      | null
+      | undefined,
     field: number,
   ) => {
     o.u32(at + field, num(p?.cacheCoherency, 32, 'cache_coherency', field), 'cache_coherency');
@@ -228,22 +253,36 @@ function writeNode(o: Out, n: IortNodeInput, at: number, lay: Layout, resolve: R
     case 'its-group': {
       const ids = n.identifiers ?? [];
       o.u32(at + 16, ids.length, 'its_count');
-      ids.forEach((id, i) => o.u32(at + 20 + 4 * i, num(id, 32, 'ITS identifier', 20 + 4 * i), 'ITS identifier'));
+      ids.forEach((id, i) => {
+        o.u32(at + 20 + 4 * i, num(id, 32, 'ITS identifier', 20 + 4 * i), 'ITS identifier');
+      });
       break;
     }
     case 'named-component':
       o.u32(at + 16, num(n.nodeFlags, 32, 'node_flags', 16), 'node_flags');
       memProps(n.memoryProperties, 20);
-      o.u8(at + 28, num(n.memoryAddressLimit, 8, 'memory_address_limit', 28), 'memory_address_limit');
+      o.u8(
+        at + 28,
+        num(n.memoryAddressLimit, 8, 'memory_address_limit', 28),
+        'memory_address_limit',
+      );
       o.cstring(at + 29, n.deviceName ?? '', 'device_name');
       break;
     case 'root-complex':
       memProps(n.memoryProperties, 16);
       o.u32(at + 24, num(n.atsAttribute, 32, 'ats_attribute', 24), 'ats_attribute');
       o.u32(at + 28, num(n.pciSegmentNumber, 32, 'pci_segment_number', 28), 'pci_segment_number');
-      o.u8(at + 32, num(n.memoryAddressLimit, 8, 'memory_address_limit', 32), 'memory_address_limit');
+      o.u8(
+        at + 32,
+        num(n.memoryAddressLimit, 8, 'memory_address_limit', 32),
+        'memory_address_limit',
+      );
       if (lay.length >= 35) {
-        o.u16(at + 33, num(n.pasidCapabilities, 16, 'pasid_capabilities', 33), 'pasid_capabilities');
+        o.u16(
+          at + 33,
+          num(n.pasidCapabilities, 16, 'pasid_capabilities', 33),
+          'pasid_capabilities',
+        );
       }
       break;
     case 'smmu': {
@@ -264,7 +303,11 @@ function writeNode(o: Out, n: IortNodeInput, at: number, lay: Layout, resolve: R
         o.u32(at + gi, num(g.nsgIrpt, 32, 'nsg_irpt', gi), 'nsg_irpt');
         o.u32(at + gi + 4, num(g.nsgIrptFlags, 32, 'nsg_irpt_flags', gi + 4), 'nsg_irpt_flags');
         o.u32(at + gi + 8, num(g.nsgCfgIrpt, 32, 'nsg_cfg_irpt', gi + 8), 'nsg_cfg_irpt');
-        o.u32(at + gi + 12, num(g.nsgCfgIrptFlags, 32, 'nsg_cfg_irpt_flags', gi + 12), 'nsg_cfg_irpt_flags');
+        o.u32(
+          at + gi + 12,
+          num(g.nsgCfgIrptFlags, 32, 'nsg_cfg_irpt_flags', gi + 12),
+          'nsg_cfg_irpt_flags',
+        );
       }
       const irqs = (list: typeof ctx, base: number, what: string) =>
         list.forEach((irq, i) => {
@@ -318,7 +361,13 @@ function writeNode(o: Out, n: IortNodeInput, at: number, lay: Layout, resolve: R
  */
 export function writeIort(input: IortTableInput): Uint8Array {
   const nodes = input.nodes ?? [];
-  const nodeOffset = toNumber(input.nodeOffset, toNumber(nodes[0]?.offset, IORT_HEADER_SIZE, 32, 'offset', 40), 32, 'node_offset', 40);
+  const nodeOffset = toNumber(
+    input.nodeOffset,
+    toNumber(nodes[0]?.offset, IORT_HEADER_SIZE, 32, 'offset', 40),
+    32,
+    'node_offset',
+    40,
+  );
   if (nodes.length > 0 && nodeOffset < IORT_HEADER_SIZE) {
     throw new IortError(`node_offset 0x${nodeOffset.toString(16)} lies inside the IORT header`, 40);
   }
@@ -328,7 +377,10 @@ export function writeIort(input: IortTableInput): Uint8Array {
   nodes.forEach((n, i) => {
     const given = toNumber(n.offset, at, 32, `node ${i} offset`, at);
     if (given !== at) {
-      throw new IortError(`node ${i} offset 0x${given.toString(16)} is not where the previous node ends (0x${at.toString(16)})`, at);
+      throw new IortError(
+        `node ${i} offset 0x${given.toString(16)} is not where the previous node ends (0x${at.toString(16)})`,
+        at,
+      );
     }
     offsets.push(at);
     const lay = layoutNode(n, at);
@@ -337,7 +389,11 @@ export function writeIort(input: IortTableInput): Uint8Array {
   });
   const end = Math.max(nodes.length > 0 ? at : 0, IORT_HEADER_SIZE);
   const length = toNumber(input.length, end, 32, 'length', 4);
-  if (length < end) throw new IortError(`table length 0x${length.toString(16)} cannot hold its nodes (0x${end.toString(16)})`, 4);
+  if (length < end)
+    throw new IortError(
+      `table length 0x${length.toString(16)} cannot hold its nodes (0x${end.toString(16)})`,
+      4,
+    );
 
   const names = new Map<string, number>();
   nodes.forEach((n, i) => {
@@ -369,14 +425,21 @@ export function writeIort(input: IortTableInput): Uint8Array {
   o.chars(16, 8, input.oemTableId ?? 'DMASIM  ', 'oem_table_id');
   o.u32(24, toNumber(input.oemRevision, 1, 32, 'oem_revision', 24), 'oem_revision');
   o.chars(28, 4, input.aslCompilerId ?? 'DMAS', 'asl_compiler_id');
-  o.u32(32, toNumber(input.aslCompilerRevision, 1, 32, 'asl_compiler_revision', 32), 'asl_compiler_revision');
+  o.u32(
+    32,
+    toNumber(input.aslCompilerRevision, 1, 32, 'asl_compiler_revision', 32),
+    'asl_compiler_revision',
+  );
   o.u32(36, toNumber(input.nodeCount, nodes.length, 32, 'node_count', 36), 'node_count');
   o.u32(40, nodeOffset, 'node_offset');
-  nodes.forEach((n, i) => writeNode(o, n, offsets[i]!, layouts[i]!, resolve));
+  nodes.forEach((n, i) => {
+    writeNode(o, n, offsets[i]!, layouts[i]!, resolve);
+  });
   for (const extra of input.extraBytes ?? []) {
     const off = toNumber(extra?.offset, 0, 32, 'extra bytes offset', 0);
     const hex = extra?.hex ?? '';
-    if (!/^([0-9a-f]{2})*$/i.test(hex)) throw new IortError(`extra bytes "${hex}" are not hex pairs`, off);
+    if (!/^([0-9a-f]{2})*$/i.test(hex))
+      throw new IortError(`extra bytes "${hex}" are not hex pairs`, off);
     for (let i = 0; i < hex.length / 2; i++) {
       o.u8(off + i, Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16), 'extra bytes');
     }

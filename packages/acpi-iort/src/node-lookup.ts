@@ -5,9 +5,9 @@ import {
   type IortNode,
   type IortTable,
   type NamedComponentNode,
-  type RootComplexNode,
   nodeAt,
   parseIortFwnodeName,
+  type RootComplexNode,
 } from './iort-model.js';
 import { NODE_POINTER_OVERFLOW } from './iort-reader.js';
 
@@ -39,11 +39,20 @@ export function findNamedComponent(
   acpiPath: string | null,
   log: KernelLog,
 ): NamedComponentNode | null {
-  return iortScanNode(table, 'named-component', (nc) => acpiPath !== null && nc.deviceName === acpiPath, log);
+  return iortScanNode(
+    table,
+    'named-component',
+    (nc) => acpiPath !== null && nc.deviceName === acpiPath,
+    log,
+  );
 }
 
 /** The RC whose pci_segment_number equals the PCI domain of the root bus. */
-export function findRootComplex(table: IortTable, segment: number, log: KernelLog): RootComplexNode | null {
+export function findRootComplex(
+  table: IortTable,
+  segment: number,
+  log: KernelLog,
+): RootComplexNode | null {
   return iortScanNode(table, 'root-complex', (rc) => rc.pciSegmentNumber === segment, log);
 }
 

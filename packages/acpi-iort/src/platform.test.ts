@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type ArchDmaHooks, EPROBE_DEFER, U64_MAX, getDmaMask } from '@dmasim/dma-mapping';
+import { type ArchDmaHooks, EPROBE_DEFER, getDmaMask, U64_MAX } from '@dmasim/dma-mapping';
 import { IOMMU_FWSPEC_PCI_RC_ATS } from '@dmasim/iommu-core';
 import { describe, expect, it } from 'vitest';
 import { readIort } from './iort-reader.js';
@@ -23,7 +23,10 @@ const arm64: ArchDmaHooks = {
 
 describe.skipIf(!hasCorpus)('configureAcpiPlatform on the corpus', () => {
   it('qemu-virt-smmuv3: SMMU coherent; RC limit 0x40; RID 0 → SMMU SID 0', () => {
-    const out = configureAcpiPlatform(load('qemu-virt-smmuv3.iort.bin'), undefined, { arch: arm64, kernelVersion: '6.10' });
+    const out = configureAcpiPlatform(load('qemu-virt-smmuv3.iort.bin'), undefined, {
+      arch: arm64,
+      kernelVersion: '6.10',
+    });
     expect(out.map((d) => d.path)).toEqual(['iort@0x48', 'pci:0000:00:00.0']);
     const [smmu, ep] = out;
     expect(smmu!.device.dmaCoherent).toBe(true);
@@ -41,15 +44,29 @@ describe.skipIf(!hasCorpus)('configureAcpiPlatform on the corpus', () => {
   it('qemu-virt-smmuv3: every RID 0x0–0x1ff reaches the SMMU with SID = RID; 0x200 goes to the ITS', () => {
     const table = load('qemu-virt-smmuv3.iort.bin');
     const rids = [0, 0x8, 0x100, 0x1ff, 0x200, 0x300];
-    const out = configureAcpiPlatform(table, { pci: rids.map((bdf) => ({ bdf })) }, { arch: arm64, kernelVersion: '6.7' });
+    const out = configureAcpiPlatform(
+      table,
+      { pci: rids.map((bdf) => ({ bdf })) },
+      { arch: arm64, kernelVersion: '6.7' },
+    );
     const eps = out.filter((d) => d.bus === 'pci');
-    expect(eps.map((d) => d.device.fwspec?.ids ?? null)).toEqual([[0], [8], [0x100], [0x1ff], null, null]);
+    expect(eps.map((d) => d.device.fwspec?.ids ?? null)).toEqual([
+      [0],
+      [8],
+      [0x100],
+      [0x1ff],
+      null,
+      null,
+    ]);
     expect(eps[4]!.device.log.map((e) => e.msg)).toContain('[Firmware Bug]: applying workaround.');
     expect(eps.every((d) => d.device.busDmaLimit === 0xffff_ffff_ffff_fffen)).toBe(true);
   });
 
   it('qemu-virt: no SMMU, limit ~0, masks 32-bit, not behind an IOMMU', () => {
-    const out = configureAcpiPlatform(load('qemu-virt.iort.bin'), undefined, { arch: arm64, kernelVersion: '6.10' });
+    const out = configureAcpiPlatform(load('qemu-virt.iort.bin'), undefined, {
+      arch: arm64,
+      kernelVersion: '6.10',
+    });
     expect(out).toHaveLength(1);
     expect(out[0]!.device.fwspec).toBeNull();
     expect(out[0]!.device.busDmaLimit).toBe(U64_MAX);
@@ -57,12 +74,24 @@ describe.skipIf(!hasCorpus)('configureAcpiPlatform on the corpus', () => {
   });
 
   it('acpica-template: completes; NC limit 0 FW_BUG, RC revision 0, NULL parent references', () => {
-    const out = configureAcpiPlatform(load('acpica-template.iort.bin'), undefined, { arch: arm64, kernelVersion: '6.10' });
-    expect(out.map((d) => d.path)).toEqual(['iort@0x104', 'iort@0x164', 'iort@0x1bc', '\\_SB.PCI0.DEV0', 'pci:0000:00:00.0']);
+    const out = configureAcpiPlatform(load('acpica-template.iort.bin'), undefined, {
+      arch: arm64,
+      kernelVersion: '6.10',
+    });
+    expect(out.map((d) => d.path)).toEqual([
+      'iort@0x104',
+      'iort@0x164',
+      'iort@0x1bc',
+      '\\_SB.PCI0.DEV0',
+      'pci:0000:00:00.0',
+    ]);
     const nc = out[3]!;
     // Default _CCA stands in from the IORT cache_coherency (0 here).
     expect(nc.attr).toBe('non-coherent');
-    expect(nc.device.log).toContainEqual({ level: 'warn', msg: '[Firmware Bug]: Named component missing memory address limit' });
+    expect(nc.device.log).toContainEqual({
+      level: 'warn',
+      msg: '[Firmware Bug]: Named component missing memory address limit',
+    });
     expect(nc.device.busDmaLimit).toBe(0n);
     expect(nc.device.coherentDmaMask).toBe(0xffff_ffffn);
     const pci = out[4]!;
@@ -78,7 +107,12 @@ describe('IOMMU configuration (iort_iommu_configure_id)', () => {
     writeIort({
       nodes: [
         { type: 'its-group', name: 'its', identifiers: [0] },
-        { type: 'smmu-v3', name: 'smmu', flags: 1, mappings: [{ idCount: 0xffff, outputReference: 'its' }] },
+        {
+          type: 'smmu-v3',
+          name: 'smmu',
+          flags: 1,
+          mappings: [{ idCount: 0xffff, outputReference: 'its' }],
+        },
         {
           type: 'root-complex',
           atsAttribute: 1,
@@ -104,13 +138,31 @@ describe('IOMMU configuration (iort_iommu_configure_id)', () => {
   ).table;
 
   it('PCI: every DMA alias becomes a StreamID; ATS flag from the RC', () => {
-    const [ep] = configureAcpiPlatform(table, { pci: [{ bdf: '01:00.0', aliases: [0x100, 0x18] }] }, { arch: arm64, kernelVersion: '6.10' }).filter((d) => d.bus === 'pci');
-    expect(ep!.device.fwspec).toEqual({ iommuNode: 'iort@0x48', ids: [0x10100, 0x10018], flags: IOMMU_FWSPEC_PCI_RC_ATS, hasOps: true });
+    const [ep] = configureAcpiPlatform(
+      table,
+      { pci: [{ bdf: '01:00.0', aliases: [0x100, 0x18] }] },
+      { arch: arm64, kernelVersion: '6.10' },
+    ).filter((d) => d.bus === 'pci');
+    expect(ep!.device.fwspec).toEqual({
+      iommuNode: 'iort@0x48',
+      ids: [0x10100, 0x10018],
+      flags: IOMMU_FWSPEC_PCI_RC_ATS,
+      hasOps: true,
+    });
     expect(ep!.device.busDmaLimit).toBe(0xffff_ffff_ffffn);
   });
 
   it('NC without id_in uses its SINGLE mapping and records pasid/stall properties', () => {
-    const out = configureAcpiPlatform(table, { devices: [{ path: '\\_SB_.DMA0', cca: 1 }, { path: '\\_SB_.DMA1', cca: 1 }] }, { arch: arm64, kernelVersion: '6.10' });
+    const out = configureAcpiPlatform(
+      table,
+      {
+        devices: [
+          { path: '\\_SB_.DMA0', cca: 1 },
+          { path: '\\_SB_.DMA1', cca: 1 },
+        ],
+      },
+      { arch: arm64, kernelVersion: '6.10' },
+    );
     const dma0 = out.find((d) => d.path === '\\_SB_.DMA0')!;
     expect(dma0.device.fwspec?.ids).toEqual([0x77]);
     expect(dma0.properties).toEqual({ 'pasid-num-bits': 20, 'dma-can-stall': true });
@@ -121,12 +173,20 @@ describe('IOMMU configuration (iort_iommu_configure_id)', () => {
   });
 
   it('SMMU driver not registered → -EPROBE_DEFER; not built → -ENODEV', () => {
-    const deferred = configureAcpiPlatform(table, { pci: [{ bdf: 0 }] }, { arch: arm64, kernelVersion: '6.10', smmuReady: false });
+    const deferred = configureAcpiPlatform(
+      table,
+      { pci: [{ bdf: 0 }] },
+      { arch: arm64, kernelVersion: '6.10', smmuReady: false },
+    );
     const ep = deferred.find((d) => d.bus === 'pci')!;
     expect(ep.ret).toBe(-EPROBE_DEFER);
     expect(ep.device.fwspec).toBeNull();
     expect(ep.device.busDmaLimit).toBe(0xffff_ffff_ffffn);
-    const off = configureAcpiPlatform(table, { pci: [{ bdf: 0 }] }, { arch: arm64, kernelVersion: '6.10', smmuReady: false, smmuDriverEnabled: false });
+    const off = configureAcpiPlatform(
+      table,
+      { pci: [{ bdf: 0 }] },
+      { arch: arm64, kernelVersion: '6.10', smmuReady: false, smmuDriverEnabled: false },
+    );
     expect(off.find((d) => d.bus === 'pci')!.ret).toBe(0);
   });
 });

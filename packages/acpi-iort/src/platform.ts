@@ -2,29 +2,28 @@
 // way the kernel does at boot (iort_init_platform_devices(), platform and PCI dma_configure).
 import {
   type ArchDmaHooks,
+  createDevice,
   type Device,
   type DeviceBus,
   type KernelVersion,
-  createDevice,
   parseU64,
 } from '@dmasim/dma-mapping';
 import {
   type AcpiCompanionInfo,
   type AcpiIommuOptions,
-  type AcpiNamespace,
-  type DevDmaAttr,
-  type DmaResource,
   acpiDmaConfigureId,
   acpiGetDmaAttr,
+  type DevDmaAttr,
+  type DmaResource,
 } from './acpi-dma.js';
 import type { NcProperties } from './iommu-configure.js';
 import {
   IortError,
   type IortNode,
   type IortTable,
+  iortFwnodeName,
   SMMU_COHERENT_WALK,
   SMMU_V3_COHACC_OVERRIDE,
-  iortFwnodeName,
 } from './iort-model.js';
 import { findRootComplex } from './node-lookup.js';
 
@@ -86,7 +85,11 @@ export interface AcpiConfiguredDevice {
 
 function u64(text: U64Text, what: string): bigint {
   try {
-    return typeof text === 'bigint' ? text : typeof text === 'number' ? BigInt(text) : parseU64(text);
+    return typeof text === 'bigint'
+      ? text
+      : typeof text === 'number'
+        ? BigInt(text)
+        : parseU64(text);
   } catch {
     throw new IortError(`${what}: "${String(text)}" is not a 64-bit number`, 0);
   }
@@ -121,7 +124,10 @@ export function defaultAcpiPlatform(table: IortTable): AcpiPlatformDescription {
   for (const node of table.nodes) {
     // The IORT CCA must agree with _CCA (IORT spec), so it stands in for the missing DSDT.
     if (node.type === 'named-component') {
-      devices.push({ path: node.deviceName, cca: node.memoryProperties.cacheCoherency === 1 ? 1 : 0 });
+      devices.push({
+        path: node.deviceName,
+        cca: node.memoryProperties.cacheCoherency === 1 ? 1 : 0,
+      });
     } else if (node.type === 'root-complex') {
       pci.push({ segment: node.pciSegmentNumber, bdf: 0 });
     }
@@ -129,7 +135,10 @@ export function defaultAcpiPlatform(table: IortTable): AcpiPlatformDescription {
   return { devices, pci };
 }
 
-function namespace(table: IortTable | null, desc: AcpiPlatformDescription): Map<string, AcpiCompanionInfo> {
+function namespace(
+  table: IortTable | null,
+  desc: AcpiPlatformDescription,
+): Map<string, AcpiCompanionInfo> {
   const specs = desc.devices ?? [];
   const known = new Set(specs.map((d) => d.path));
   const ns = new Map<string, AcpiCompanionInfo>();
@@ -173,7 +182,8 @@ const SMMU_DEVICE_NAME: Record<string, string> = {
 
 /** iort_add_platform_device(): the SMMU's own DMA coherency comes from the IORT flags. */
 function iortPlatformAttr(node: IortNode): DevDmaAttr {
-  if (node.type === 'smmu-v3') return node.flags & SMMU_V3_COHACC_OVERRIDE ? 'coherent' : 'non-coherent';
+  if (node.type === 'smmu-v3')
+    return node.flags & SMMU_V3_COHACC_OVERRIDE ? 'coherent' : 'non-coherent';
   if (node.type === 'smmu') return node.flags & SMMU_COHERENT_WALK ? 'coherent' : 'non-coherent';
   return 'non-coherent';
 }
@@ -209,10 +219,17 @@ export function configureAcpiPlatform(
 
   for (const spec of desc.devices ?? []) {
     const device = createDevice({ name: spec.path, bus: 'platform', fwNode: spec.path });
-    if (spec.initialMask !== undefined) device.coherentDmaMask = u64(spec.initialMask, `${spec.path} initialMask`);
+    if (spec.initialMask !== undefined)
+      device.coherentDmaMask = u64(spec.initialMask, `${spec.path} initialMask`);
     const attr = acpiGetDmaAttr(ns, spec.path, ccaRequired);
     const r = acpiDmaConfigureId(device, attr, null, { ...ctxBase, companion: spec.path });
-    const entry: AcpiConfiguredDevice = { path: spec.path, bus: 'platform', attr, device, ret: r.ret };
+    const entry: AcpiConfiguredDevice = {
+      path: spec.path,
+      bus: 'platform',
+      attr,
+      device,
+      ret: r.ret,
+    };
     const nc = table?.nodes.find((n) => n.type === 'named-component' && n.deviceName === spec.path);
     if (nc) entry.iortNode = nc.offset;
     if (r.iommu?.properties) entry.properties = r.iommu.properties;
@@ -228,15 +245,22 @@ export function configureAcpiPlatform(
       bus: 'pci',
       pci: { segment, bus: rid >> 8, devfn: rid & 0xff, aliases: ep.aliases ?? [rid] },
     });
-    if (ep.initialMask !== undefined) device.coherentDmaMask = u64(ep.initialMask, `PCI ${ep.bdf} initialMask`);
+    if (ep.initialMask !== undefined)
+      device.coherentDmaMask = u64(ep.initialMask, `PCI ${ep.bdf} initialMask`);
     // pci_dma_configure(): the host bridge's companion gives _CCA (and _DMA, by ancestry).
     const attr = acpiGetDmaAttr(ns, bridge, ccaRequired);
     const r = acpiDmaConfigureId(device, attr, null, { ...ctxBase, companion: bridge });
-    const entry: AcpiConfiguredDevice = { path: pciDevicePath(segment, rid), bus: 'pci', pciRid: rid, attr, device, ret: r.ret };
+    const entry: AcpiConfiguredDevice = {
+      path: pciDevicePath(segment, rid),
+      bus: 'pci',
+      pciRid: rid,
+      attr,
+      device,
+      ret: r.ret,
+    };
     const rc = table ? findRootComplex(table, segment, []) : null;
     if (rc) entry.iortNode = rc.offset;
     out.push(entry);
   }
   return out;
 }
-

@@ -1,5 +1,12 @@
-import { FW_BUG, type KernelLog, createDevice } from '@dmasim/dma-mapping';
-import { IOMMU_CACHE, IOMMU_MMIO, IOMMU_NOEXEC, IOMMU_PRIV, IOMMU_READ, IOMMU_WRITE } from '@dmasim/iommu-core';
+import { createDevice, FW_BUG, type KernelLog } from '@dmasim/dma-mapping';
+import {
+  IOMMU_CACHE,
+  IOMMU_MMIO,
+  IOMMU_NOEXEC,
+  IOMMU_PRIV,
+  IOMMU_READ,
+  IOMMU_WRITE,
+} from '@dmasim/iommu-core';
 import { describe, expect, it } from 'vitest';
 import { readIort } from './iort-reader.js';
 import { type IortNodeInput, writeIort } from './iort-writer.js';
@@ -11,8 +18,17 @@ function rmrTable(rmr: Partial<Extract<IortNodeInput, { type: 'rmr' }>>, revisio
       revision,
       nodes: [
         { type: 'its-group', name: 'its', identifiers: [7] },
-        { type: 'smmu-v3', name: 'smmu', model, mappings: [{ idCount: 0xffff, outputReference: 'its' }] },
-        { type: 'rmr', mappings: [{ inputBase: 0, idCount: 1, outputBase: 0x40, outputReference: 'smmu' }], ...rmr },
+        {
+          type: 'smmu-v3',
+          name: 'smmu',
+          model,
+          mappings: [{ idCount: 0xffff, outputReference: 'its' }],
+        },
+        {
+          type: 'rmr',
+          mappings: [{ inputBase: 0, idCount: 1, outputBase: 0x40, outputReference: 'smmu' }],
+          ...rmr,
+        },
       ],
     }),
   ).table;
@@ -24,7 +40,13 @@ describe('RMR reserved regions', () => {
     const log: KernelLog = [];
     const regions = iortFindRmrs(t, t.nodes[1]!, null, log);
     expect(regions).toEqual([
-      { start: 0x8000_1000n, length: 0x1000n, prot: IOMMU_READ | IOMMU_WRITE | IOMMU_MMIO, type: 'direct', sids: [0x40, 0x41] },
+      {
+        start: 0x8000_1000n,
+        length: 0x1000n,
+        prot: IOMMU_READ | IOMMU_WRITE | IOMMU_MMIO,
+        type: 'direct',
+        sids: [0x40, 0x41],
+      },
     ]);
     expect(log).toEqual([
       {
@@ -35,9 +57,17 @@ describe('RMR reserved regions', () => {
   });
 
   it('remap permitted → direct-relaxable; privilege → PRIV; attribute 5 → CACHE; 64K page size fix-up', () => {
-    const t = rmrTable({ rmrFlags: 1 | 2 | (5 << 2), descriptors: [{ baseAddress: 0x8000_1800n, length: 0x100n }] });
+    const t = rmrTable({
+      rmrFlags: 1 | 2 | (5 << 2),
+      descriptors: [{ baseAddress: 0x8000_1800n, length: 0x100n }],
+    });
     const [r] = iortFindRmrs(t, t.nodes[1]!, null, [], { pageSize: 0x10000n });
-    expect(r).toMatchObject({ start: 0x8000_0000n, length: 0x10000n, prot: IOMMU_READ | IOMMU_WRITE | IOMMU_PRIV | IOMMU_CACHE, type: 'direct-relaxable' });
+    expect(r).toMatchObject({
+      start: 0x8000_0000n,
+      length: 0x10000n,
+      prot: IOMMU_READ | IOMMU_WRITE | IOMMU_PRIV | IOMMU_CACHE,
+      type: 'direct-relaxable',
+    });
   });
 
   it('zero-length and overlapping descriptors are FW_BUGs, nothing dropped', () => {
@@ -59,7 +89,10 @@ describe('RMR reserved regions', () => {
   it('table revision < 5: no RMR parsing; no mappings: FW_BUG and skipped', () => {
     const old = rmrTable({ descriptors: [{ baseAddress: 0x10000n, length: 0x10000n }] }, 4);
     expect(iortFindRmrs(old, old.nodes[1]!, null, [])).toEqual([]);
-    const bare = rmrTable({ mappings: [], descriptors: [{ baseAddress: 0x10000n, length: 0x10000n }] });
+    const bare = rmrTable({
+      mappings: [],
+      descriptors: [{ baseAddress: 0x10000n, length: 0x10000n }],
+    });
     const log: KernelLog = [];
     expect(iortFindRmrs(bare, bare.nodes[1]!, null, log)).toEqual([]);
     expect(log[0]?.msg).toBe(`${FW_BUG}Invalid ID mapping, skipping RMR node 00000000000000a0`);
@@ -72,7 +105,11 @@ describe('RMR reserved regions', () => {
     expect(iortIommuGetResvRegions(t, dev)).toHaveLength(1);
     dev.fwspec.ids = [0x42];
     expect(iortIommuGetResvRegions(t, dev)).toEqual([]);
-    const pci = createDevice({ name: 'p', bus: 'pci', pci: { segment: 0, bus: 0, devfn: 0, aliases: [0] } });
+    const pci = createDevice({
+      name: 'p',
+      bus: 'pci',
+      pci: { segment: 0, bus: 0, devfn: 0, aliases: [0] },
+    });
     pci.fwspec = { iommuNode: 'iort@0x48', ids: [0x40], flags: 0, hasOps: true };
     expect(iortIommuGetResvRegions(t, pci)).toEqual([]);
     expect(iortIommuGetResvRegions(t, pci, { preserveConfig: true })).toHaveLength(1);
@@ -82,8 +119,17 @@ describe('RMR reserved regions', () => {
     const t = rmrTable({ descriptors: [] }, 5, 1);
     const dev = createDevice({ name: 'nc', bus: 'platform' });
     dev.fwspec = { iommuNode: 'iort@0x48', ids: [3], flags: 0, hasOps: true };
-    const regions = iortIommuGetResvRegions(t, dev, { itsBase: (id) => (id === 7 ? 0x800_0000n : undefined) });
-    expect(regions).toEqual([{ start: 0x801_0000n, length: 0x10000n, prot: IOMMU_WRITE | IOMMU_NOEXEC | IOMMU_MMIO, type: 'msi' }]);
+    const regions = iortIommuGetResvRegions(t, dev, {
+      itsBase: (id) => (id === 7 ? 0x800_0000n : undefined),
+    });
+    expect(regions).toEqual([
+      {
+        start: 0x801_0000n,
+        length: 0x10000n,
+        prot: IOMMU_WRITE | IOMMU_NOEXEC | IOMMU_MMIO,
+        type: 'msi',
+      },
+    ]);
     const generic = rmrTable({ descriptors: [] }, 5, 0);
     expect(iortIommuGetResvRegions(generic, dev, { itsBase: () => 0x800_0000n })).toEqual([]);
   });

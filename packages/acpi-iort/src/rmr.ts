@@ -1,6 +1,15 @@
 // Reserved regions from IORT: RMR nodes (iort_find_rmrs() and helpers) and the HiSilicon Hi161x
 // ITS MSI quirk (iort_iommu_msi_get_resv_regions()). ReservedRegion is @dmasim/iommu-core's.
-import { type Device, FW_BUG, type KernelLog, addU64, hex, logErr, logWarn, subU64 } from '@dmasim/dma-mapping';
+import {
+  addU64,
+  type Device,
+  FW_BUG,
+  hex,
+  type KernelLog,
+  logErr,
+  logWarn,
+  subU64,
+} from '@dmasim/dma-mapping';
 import {
   IOMMU_CACHE,
   IOMMU_MMIO,
@@ -14,14 +23,14 @@ import { IORT_MSI_TYPE, iortNodeMapId } from './id-mapping.js';
 import {
   type IortNode,
   type IortTable,
+  nodeAt,
+  parseIortFwnodeName,
+  ptr,
   RMR_ACCESS_PRIVILEGE,
   RMR_REMAP_PERMITTED,
   type RmrDescriptor,
   type RmrNode,
   SMMU_V3_HISILICON_HI161X,
-  nodeAt,
-  parseIortFwnodeName,
-  ptr,
 } from './iort-model.js';
 import { NODE_POINTER_OVERFLOW } from './iort-reader.js';
 
@@ -45,14 +54,20 @@ const ATTR_NORMAL_IWB_OWB = 0x05;
 function checkOverlap(descs: readonly RmrDescriptor[], log: KernelLog): void {
   descs.forEach((d, i) => {
     if (d.length === 0n) {
-      logErr(log, `${FW_BUG}RMR descriptor[${hex(d.baseAddress)}] with zero length, continue anyway`);
+      logErr(
+        log,
+        `${FW_BUG}RMR descriptor[${hex(d.baseAddress)}] with zero length, continue anyway`,
+      );
       return;
     }
     const end = subU64(addU64(d.baseAddress, d.length), 1n);
     for (const e of descs.slice(i + 1)) {
       const eEnd = subU64(addU64(e.baseAddress, e.length), 1n);
       if (d.baseAddress <= eEnd && end >= e.baseAddress) {
-        logErr(log, `${FW_BUG}RMR descriptor[${hex(d.baseAddress)} - ${hex(end)}] overlaps, continue anyway`);
+        logErr(
+          log,
+          `${FW_BUG}RMR descriptor[${hex(d.baseAddress)} - ${hex(end)}] overlaps, continue anyway`,
+        );
       }
     }
   });
@@ -158,18 +173,24 @@ export function iortMsiResvRegions(
 ): ReservedRegion[] {
   const iommuOffset = dev.fwspec ? parseIortFwnodeName(dev.fwspec.iommuNode) : null;
   const iommu = iommuOffset === null ? undefined : nodeAt(table, iommuOffset);
-  if (!dev.fwspec || !iommu || iommu.type !== 'smmu-v3' || iommu.model !== SMMU_V3_HISILICON_HI161X) return [];
+  if (!dev.fwspec || !iommu || iommu.type !== 'smmu-v3' || iommu.model !== SMMU_V3_HISILICON_HI161X)
+    return [];
   let its: IortNode | null = null;
   for (const id of dev.fwspec.ids) {
     its = iortNodeMapId(table, iommu, id, IORT_MSI_TYPE, dev.log).node;
     if (its) break;
   }
-  if (!its || its.type !== 'its-group') return [];
+  if (its?.type !== 'its-group') return [];
   const regions: ReservedRegion[] = [];
   for (const id of its.identifiers) {
     const base = itsBase(id);
     if (base === undefined) continue;
-    regions.push({ start: addU64(base, SZ_64K), length: SZ_64K, prot: IOMMU_WRITE | IOMMU_NOEXEC | IOMMU_MMIO, type: 'msi' });
+    regions.push({
+      start: addU64(base, SZ_64K),
+      length: SZ_64K,
+      prot: IOMMU_WRITE | IOMMU_NOEXEC | IOMMU_MMIO,
+      type: 'msi',
+    });
   }
   return regions;
 }
@@ -181,7 +202,11 @@ export function iortIommuGetResvRegions(
   opts: RmrOptions & { itsBase?: (itsId: number) => bigint | undefined } = {},
 ): ReservedRegion[] {
   if (!dev.fwspec) return [];
-  const regions: ReservedRegion[] = iortMsiResvRegions(table, dev, opts.itsBase ?? (() => undefined));
+  const regions: ReservedRegion[] = iortMsiResvRegions(
+    table,
+    dev,
+    opts.itsBase ?? (() => undefined),
+  );
   const offset = parseIortFwnodeName(dev.fwspec.iommuNode);
   const iommu = offset === null ? undefined : nodeAt(table, offset);
   if (iommu) regions.push(...iortFindRmrs(table, iommu, dev, dev.log, opts));
