@@ -80,3 +80,27 @@ export {
   poolState,
   swiotlbMaxMappingSize,
 } from './swiotlb-pool.js';
+export {
+  DMA_MAP_MAX_SECONDS,
+  DMA_MAP_MAX_TRANS_DELAY,
+  type MapBenchmarkClock,
+  type MapBenchmarkOps,
+  MapBenchmarkParamError,
+  type MapBenchmarkParams,
+  type MapBenchmarkResult,
+  formatMapBenchmark,
+  runMapBenchmark,
+  validateMapBenchmarkParams,
+} from './map-benchmark.js';
+export {
+  type BufferPlacement,
+  type Workload,
+  WorkloadError,
+  type WorkloadReport,
+  type WorkloadStep,
+  gpuAllocWorkload,
+  nicRxWorkload,
+  nvmeWorkload,
+  runWorkload,
+  seededRandom,
+} from './workload.js';

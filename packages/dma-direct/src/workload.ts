@@ -95,7 +95,10 @@ export function runWorkload(
   const live = new Map<number, Live>();
   const failures: WorkloadReport['failures'] = [];
   let n = 0;
-  const take = (id: number, kind: Live['kind']): Live => {
+  // Ids whose map/alloc failed: their unmap/free is skipped, as a driver would.
+  const failedIds = new Set<number>();
+  const take = (id: number, kind: Live['kind']): Live | null => {
+    if (failedIds.delete(id)) return null;
     const l = live.get(id);
     if (!l || l.kind !== kind) throw new WorkloadError(`no live ${kind} with id ${id}`, n);
     live.delete(id);
@@ -113,7 +116,8 @@ export function runWorkload(
         break;
       }
       case 'unmap': {
-        const l = take(step.id, 'map') as Extract<Live, { kind: 'map' }>;
+        const l = take(step.id, 'map') as Extract<Live, { kind: 'map' }> | null;
+        if (!l) break;
         dmaUnmapPageAttrs(table, dev, l.dma, l.size, l.dir, l.attrs);
         break;
       }
@@ -124,7 +128,8 @@ export function runWorkload(
         break;
       }
       case 'unmap-sg': {
-        const l = take(step.id, 'sg') as Extract<Live, { kind: 'sg' }>;
+        const l = take(step.id, 'sg') as Extract<Live, { kind: 'sg' }> | null;
+        if (!l) break;
         dmaUnmapSgAttrs(table, dev, l.sg, l.sg.length, l.dir);
         break;
       }
@@ -135,12 +140,14 @@ export function runWorkload(
         break;
       }
       case 'free': {
-        const l = take(step.id, 'alloc') as Extract<Live, { kind: 'alloc' }>;
+        const l = take(step.id, 'alloc') as Extract<Live, { kind: 'alloc' }> | null;
+        if (!l) break;
         dmaFreeAttrs(table, dev, l.buf);
         break;
       }
     }
     if (!ok) {
+      if ('id' in step) failedIds.add(step.id);
       failures.push({
         step: n,
         op: step.op,

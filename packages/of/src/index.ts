@@ -43,6 +43,7 @@ export {
   getProperty,
   isAvailable,
   isCompatible,
+  type FdtLayout,
   type MemReserveEntry,
   readCells,
   readString,
