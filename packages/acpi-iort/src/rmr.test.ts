@@ -134,3 +134,13 @@ describe('RMR reserved regions', () => {
     expect(iortIommuGetResvRegions(generic, dev, { itsBase: () => 0x800_0000n })).toEqual([]);
   });
 });
+
+describe('RMR single-SID mapping', () => {
+  it('id_count 0 contributes one SID (fixed in v6.5, so present in 6.7 and 6.10)', () => {
+    const t = rmrTable({
+      mappings: [{ outputBase: 0x20, outputReference: 'smmu', flags: 1 }],
+      descriptors: [{ baseAddress: 0x10000n, length: 0x10000n }],
+    });
+    expect(iortFindRmrs(t, t.nodes[1]!, null, []).map((r) => r.sids)).toEqual([[0x20]]);
+  });
+});

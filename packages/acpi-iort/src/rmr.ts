@@ -130,8 +130,7 @@ function rmrNodeInfo(
   if (!node.rmrOffset || node.descriptors.length === 0) return [];
   const sids: number[] = [];
   for (const map of node.mappings) {
-    // As merged (v6.0), a mapping with id_count 0 contributes no SIDs.
-    if (!map.idCount) continue;
+    // id_count 0 is one SID (the v6.0 skip of such mappings was fixed in v6.5).
     if (map.outputReference !== iommu.offset) continue;
     if (dev && !rmrHasDev(dev, map.outputBase, map.idCount, opts)) continue;
     for (let i = 0; i <= map.idCount; i++) sids.push((map.outputBase + i) >>> 0);

@@ -38,6 +38,7 @@ import {
 /** IO_TLB_MIN_SLABS: 1 MiB. */
 const IO_TLB_MIN_SLABS = (1 << 20) >> IO_TLB_SHIFT;
 const INVALID_PHYS_ADDR = 0xffff_ffff_ffff_ffffn;
+const SLOT_BYTES = BigInt(IO_TLB_SIZE);
 const PR = 'software IO TLB: ';
 
 /** The `swiotlb=` command-line parameter: [<slabs>][,<areas>][,force|noforce]. */
@@ -238,8 +239,12 @@ export function devWarnOnce(dev: Device, site: string, msg: string): void {
 }
 
 function minAlignMaskOf(dev: Device): number {
-  return Number(dmaGetMinAlignMask(dev) & 0xffff_ffffn);
+  const m = dev.dmaParms?.minAlignMask;
+  return m ? Number(dmaGetMinAlignMask(dev) & 0xffff_ffffn) : 0;
 }
+
+/** Segment boundaries this wide never split a pool. */
+const UNBOUNDED_BOUNDARY = (1n << 53n) - 1n;
 
 function slotRequest(
   dev: Device,
@@ -251,8 +256,8 @@ function slotRequest(
   minAlignMask: number,
 ): SlotRequest {
   const boundary = dmaGetSegBoundary(dev);
-  const tbl = poolDmaStart & boundary;
-  const unbounded = boundary >= (1n << 53n) - 1n;
+  const unbounded = boundary >= UNBOUNDED_BOUNDARY;
+  const tbl = unbounded ? poolDmaStart : poolDmaStart & boundary;
   return {
     origLow: Number(origAddr & 0xffff_ffffn),
     hasOrig,
@@ -278,18 +283,12 @@ export function swiotlbFindPool(mem: SwiotlbMem, paddr: bigint): SwiotlbPool | n
 }
 
 /** swiotlb_bounce(): dmasim moves no data, it counts the copy. */
-function swiotlbBounce(
-  ctx: SwiotlbContext,
-  dev: Device,
-  pool: SwiotlbPool,
-  tlbAddr: bigint,
-  size: number,
-): void {
-  const rel = Number(tlbAddr - pool.start);
+function swiotlbBounce(ctx: SwiotlbContext, dev: Device, pool: SwiotlbPool, rel: number, size: number): void {
   const index = rel >>> IO_TLB_SHIFT;
   const orig = pool.origAddr[index] as bigint;
   if (orig === INVALID_PHYS_ADDR) return;
-  const tlbOffset = (rel & (IO_TLB_SIZE - 1)) - (Number(orig & 0x7ffn) & minAlignMaskOf(dev));
+  const minAlign = minAlignMaskOf(dev);
+  const tlbOffset = (rel & (IO_TLB_SIZE - 1)) - (minAlign ? Number(orig & 0x7ffn) & minAlign : 0);
   const allocSize = (pool.allocSize[index] as number) - tlbOffset;
   let n = size;
   if (n > allocSize) {
@@ -348,11 +347,15 @@ export function swiotlbTblMapSingle(
   index += padSlots;
   pool.padSlots[index] = padSlots;
   const n = nrSlots(size) - padSlots;
-  for (let i = 0; i < n; i++) pool.origAddr[index + i] = origAddr + BigInt(i << IO_TLB_SHIFT);
-  const tlbAddr = pool.start + BigInt(index * IO_TLB_SIZE + offset);
+  let orig = origAddr;
+  for (let i = 0; i < n; i++) {
+    pool.origAddr[index + i] = orig;
+    orig += SLOT_BYTES;
+  }
+  const rel = index * IO_TLB_SIZE + offset;
   // Copied whatever the direction, so a partial device write keeps the original bytes.
-  swiotlbBounce(ctx, dev, pool, tlbAddr, mapping);
-  return tlbAddr;
+  swiotlbBounce(ctx, dev, pool, rel, mapping);
+  return pool.start + BigInt(rel);
 }
 
 /** swiotlb_tbl_unmap_single(): copy back for FROM_DEVICE/BIDIRECTIONAL, then free the slots. */
@@ -367,14 +370,16 @@ export function swiotlbTblUnmapSingle(
 ): void {
   const pool = swiotlbFindPool(mem, tlbAddr);
   if (!pool) return;
+  const rel = Number(tlbAddr - pool.start);
   if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) && (dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL)) {
-    swiotlbBounce(ctx, dev, pool, tlbAddr, Number(mappingSize));
+    swiotlbBounce(ctx, dev, pool, rel, Number(mappingSize));
   }
   releaseTlb(ctx, dev, mem, pool, tlbAddr);
 }
 
 function releaseTlb(ctx: SwiotlbContext, dev: Device, mem: SwiotlbMem, pool: SwiotlbPool, tlbAddr: bigint): void {
-  const offset = Number(tlbAddr & 0x7ffn) & minAlignMaskOf(dev);
+  const minAlign = minAlignMaskOf(dev);
+  const offset = minAlign ? Number(tlbAddr & 0x7ffn) & minAlign : 0;
   const freed = releaseSlots(mem, pool, Number(tlbAddr - pool.start), offset);
   noteUsed(ctx, -freed);
 }
@@ -390,7 +395,7 @@ export function swiotlbSyncSingleForDevice(
 ): void {
   const pool = swiotlbFindPool(mem, tlbAddr);
   if (pool && (dir === DMA_TO_DEVICE || dir === DMA_BIDIRECTIONAL)) {
-    swiotlbBounce(ctx, dev, pool, tlbAddr, Number(size));
+    swiotlbBounce(ctx, dev, pool, Number(tlbAddr - pool.start), Number(size));
   }
 }
 
@@ -405,7 +410,7 @@ export function swiotlbSyncSingleForCpu(
 ): void {
   const pool = swiotlbFindPool(mem, tlbAddr);
   if (pool && (dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL)) {
-    swiotlbBounce(ctx, dev, pool, tlbAddr, Number(size));
+    swiotlbBounce(ctx, dev, pool, Number(tlbAddr - pool.start), Number(size));
   }
 }
 

@@ -97,30 +97,30 @@ describe('map benchmark', () => {
       clock,
       {
         map: (thread, size) => {
-          t += 250 + thread * 100;
+          t += 25_000 + thread * 10_000;
           return dmaMapSingle(table, dev, 0x8000_0000n + BigInt(thread) * 0x10_0000n, size, DMA_BIDIRECTIONAL);
         },
         unmap: (_thread, dma, size) => {
-          t += 120;
+          t += 12_000;
           dmaUnmapSingle(table, dev, dma, size, DMA_BIDIRECTIONAL);
         },
       },
       'bench',
     );
-    // map: 2 and 3 hundreds of ns alternate → mean 2 (integer division), variance 6 - 4 = 2.
-    expect(r.avgMap100ns).toBe(2);
-    expect(r.mapStddev).toBe(1);
-    expect(r.avgUnmap100ns).toBe(1);
+    // map: 250 and 350 (×100 ns) alternate → mean 300, variance 92500 - 90000 → stddev 50.
+    expect(r.avgMap100ns).toBe(300);
+    expect(r.mapStddev).toBe(50);
+    expect(r.avgUnmap100ns).toBe(120);
     expect(r.unmapStddev).toBe(0);
-    expect(r.loops).toBe(Math.ceil(1e9 / 1470) * 2);
+    expect(r.loops).toBe(Math.ceil(1e9 / 84_000) * 2);
     expect(plat.stats.bounces).toBe(r.loops);
     expect(formatMapBenchmark(
       { threads: 2, seconds: 1, granule: 1, dir: DMA_TO_DEVICE, dmaTransNs: 0, onlineCpus: 4 },
       r,
     )).toEqual([
       'dma mapping benchmark: threads:2 seconds:1 node:-1 dir:TO_DEVICE granule: 1',
-      'average map latency(us):0.2 standard deviation:0.1',
-      'average unmap latency(us):0.1 standard deviation:0.0',
+      'average map latency(us):30.0 standard deviation:5.0',
+      'average unmap latency(us):12.0 standard deviation:0.0',
     ]);
   });
 

@@ -1,49 +1,79 @@
-export { ofTranslateAddress, ofTranslateDmaAddress } from './address.js';
+export {
+  OF_MAX_ADDR_CELLS,
+  ofGetDmaParent,
+  ofTranslateAddress,
+  ofTranslateDmaAddress,
+  type RangesProperty,
+  translateAddress,
+} from './address.js';
+export {
+  IORESOURCE_IO,
+  IORESOURCE_MEM,
+  IORESOURCE_MEM_64,
+  IORESOURCE_PREFETCH,
+  ofBusNAddrCells,
+  ofBusNSizeCells,
+  ofMatchBus,
+  ofNAddrCells,
+  ofNSizeCells,
+} from './bus.js';
 export { ofDmaIsCoherent } from './coherent.js';
-export { type DmaRangeResult, ofDmaGetRange } from './dma-range.js';
+export { type DmaRangeResult, findDmaRangesNode, ofDmaGetRange } from './dma-range.js';
 export { DtsError, type DtsReadOptions } from './dts-lexer.js';
 export { parseDts } from './dts-parser.js';
+export { OfCellCountError, OfCycleError } from './errors.js';
 export { FdtError, parseFdt } from './fdt.js';
 export { writeFdt } from './fdt-writer.js';
 export { ofDmaGetMaxCpuAddress, PHYS_ADDR_MAX } from './max-cpu-address.js';
 export { OF_BAD_ADDR } from './of-bad-addr.js';
-export { createOfContext, findNodeByPhandle, type OfContext } from './of-context.js';
+export { createOfContext, findNodeByPhandle, nodeOfPath, type OfContext } from './of-context.js';
 export {
   type OfDmaConfigureOptions,
   ofDmaConfigure,
   ofDmaConfigureId,
 } from './of-dma-configure.js';
+export type { OfIommuLegacyResult } from './of-iommu.js';
 export {
   type OfIommuDriverState,
   type OfIommuDrivers,
   ofIommuConfigure,
   ofIommuConfigureLegacy,
 } from './of-iommu.js';
+export type { MapIdTarget } from './of-map-id.js';
 export { type MapIdResult, ofMapId } from './of-map-id.js';
+export { type PhandleArgs, parsePhandleWithArgs } from './phandle-args.js';
 export {
   createPciEndpoint,
+  DEFAULT_BUS_COMPATIBLES,
   type OfPciEndpoint,
   type OfPlatformDevice,
+  ofDeviceMakeBusId,
   ofPciDmaConfigure,
   ofPciEndpoints,
   ofPlatformDmaConfigure,
   ofPlatformPopulate,
   pciDeviceName,
+  pciDomainOf,
   pciHostBridges,
 } from './platform.js';
 export { type OfRange, ofRanges } from './ranges.js';
 export { ofPropertyReadReg, type ReadRegResult } from './reg.js';
 export { type OfResource, ofAddressToResource, type ResourceResult } from './resource.js';
 export {
+  defaultRestrictedPoolInit,
+  ofDmaSetRestrictedBuffer,
+  type RestrictedPoolInit,
+} from './restricted-pool.js';
+export {
   type DeviceTree,
   DtError,
   type DtNode,
   type DtProperty,
+  type FdtLayout,
   findNodeByPath,
   getProperty,
   isAvailable,
   isCompatible,
-  type FdtLayout,
   type MemReserveEntry,
   readCells,
   readString,

@@ -51,7 +51,7 @@ export const exampleIortSpec: IortTableInput = {
     {
       type: 'rmr',
       name: 'fb',
-      rmrFlags: 1, // remap permitted: a relaxable direct mapping (e.g. a boot framebuffer)
+      rmrFlags: 1 | (5 << 2), // remap permitted, normal write-back memory (e.g. a boot framebuffer)
       mappings: [{ outputBase: '0x20', outputReference: 'smmu', flags: 1 }],
       descriptors: [{ baseAddress: '0xb0000000', length: '0x800000' }],
     },

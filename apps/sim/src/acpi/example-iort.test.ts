@@ -1,0 +1,67 @@
+import {
+  configureAcpiPlatform,
+  dumpIort,
+  iortIommuGetResvRegions,
+  readIort,
+  writeIort,
+} from '@dmasim/acpi-iort';
+import type { ArchDmaHooks } from '@dmasim/dma-mapping';
+import { describe, expect, it } from 'vitest';
+import { exampleIortSpec, examplePlatform } from './example-iort.js';
+
+const arm64: ArchDmaHooks = {
+  arch: 'arm64',
+  defaultCoherent: false,
+  setupDmaOps(dev, coherent) {
+    dev.dmaCoherent = coherent;
+  },
+};
+
+describe('bundled ACPI example', () => {
+  const table = readIort(writeIort(exampleIortSpec)).table;
+
+  it('builds a valid table that round-trips', () => {
+    const bin = writeIort(exampleIortSpec);
+    const r = readIort(bin);
+    expect(r.checksumValid).toBe(true);
+    expect(writeIort(r.table)).toEqual(bin);
+    expect(dumpIort(r.table)).toContain('memory address limit 0 (missing)');
+  });
+
+  it('configures: RC 48-bit limit behind the SMMU, NC 32-bit single SID, the FW_BUG on ETH0', () => {
+    const out = configureAcpiPlatform(table, examplePlatform, {
+      arch: arm64,
+      kernelVersion: '6.10',
+    });
+    const by = (p: string) => out.find((d) => d.path === p)!;
+    const ep = by('pci:0000:01:00.0');
+    expect(ep.device.busDmaLimit).toBe(0xffff_ffff_ffffn);
+    expect(ep.device.fwspec?.ids).toEqual([0x10100, 0x10008]);
+    expect(ep.device.dmaCoherent).toBe(true);
+    const dma0 = by('\\_SB_.DMA0');
+    expect(dma0.device.busDmaLimit).toBe(0xffff_ffffn);
+    expect(dma0.device.fwspec?.ids).toEqual([0x20]);
+    const eth0 = by('\\_SB_.ETH0');
+    expect(eth0.device.log).toContainEqual({
+      level: 'warn',
+      msg: '[Firmware Bug]: Named component missing memory address limit',
+    });
+    expect(eth0.device.dmaCoherent).toBe(false);
+    expect(eth0.device.busDmaLimit).toBe(0n);
+    const n = configureAcpiPlatform(table, examplePlatform, { arch: arm64, kernelVersion: '6.7' });
+    expect(n.find((d) => d.path === 'pci:0000:01:00.0')!.device.busDmaLimit).toBe(
+      0xffff_ffff_ffffn,
+    );
+  });
+
+  it('the RMR gives DMA0 a relaxable direct region for SID 0x20', () => {
+    const out = configureAcpiPlatform(table, examplePlatform, {
+      arch: arm64,
+      kernelVersion: '6.10',
+    });
+    const dma0 = out.find((d) => d.path === '\\_SB_.DMA0')!.device;
+    expect(iortIommuGetResvRegions(table, dma0)).toEqual([
+      { start: 0xb000_0000n, length: 0x80_0000n, prot: 7, type: 'direct-relaxable', sids: [0x20] },
+    ]);
+  });
+});
