@@ -41,7 +41,7 @@ export function parseCmdline(text: string, base: KernelCmdline = {}): KernelCmdl
         break;
       case 'swiotlb': {
         // swiotlb=<slabs>[,force|noforce]: only the slab count matters here.
-        const slabs = Number.parseInt(value.split(',')[0] ?? '', 0);
+        const slabs = Number(value.split(',')[0]);
         if (!Number.isInteger(slabs) || slabs <= 0)
           throw new CmdlineError(`swiotlb=${value}: not a slot count`);
         out.swiotlbSlabs = slabs;
