@@ -57,10 +57,9 @@ export function deviceReport(
     dmaMask: mask === null ? null : hex(mask),
     coherentDmaMask: hex(dev.coherentDmaMask),
     coherent: dev.dmaCoherent,
-    iommu:
-      dev.fwspec && dev.fwspec.hasOps
-        ? { node: dev.fwspec.iommuNode, ids: dev.fwspec.ids.map((id) => hex(id)) }
-        : null,
+    iommu: dev.fwspec?.hasOps
+      ? { node: dev.fwspec.iommuNode, ids: dev.fwspec.ids.map((id) => hex(id)) }
+      : null,
     log: dev.log,
   };
   if (dev.pci) report.rid = hex((dev.pci.bus << 8) | dev.pci.devfn);
