@@ -1,6 +1,6 @@
 // Reading platform descriptions from disk (the only place besides cli.ts that touches Node APIs).
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 export type PlatformSource =
@@ -36,6 +36,19 @@ export function loadPlatformFile(path: string): PlatformSource {
   const text = new TextDecoder().decode(bytes);
   if (/\.(ya?ml|json)$/i.test(path)) return { kind: 'acpi-platform', path, text };
   return { kind: 'dts', path, text };
+}
+
+/** A file named inside another one (the IORT of an ACPI platform file): relative to it. */
+export function loadBesideFile(fromFile: string, relPath: string): PlatformSource {
+  return loadPlatformFile(resolve(dirname(fromFile), relPath));
+}
+
+export function writeOutputFile(path: string, bytes: Uint8Array): void {
+  try {
+    writeFileSync(path, bytes);
+  } catch (e) {
+    throw new LoadError(`cannot write ${path}: ${(e as Error).message}`);
+  }
 }
 
 /** Run the system C preprocessor over a DTS the way the kernel's dtc rule does. */

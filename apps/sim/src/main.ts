@@ -2,6 +2,7 @@
 import { parseArgs, UsageError } from './args.js';
 import { type CommandOutput, toJson } from './commands/common.js';
 import { INSPECT_USAGE, inspectCommand } from './commands/inspect.js';
+import { IOMMU_USAGE, iommuCommand } from './commands/iommu.js';
 import { OF_PROBE_USAGE, ofProbeCommand } from './commands/of-probes.js';
 
 const VALUED = [
@@ -31,11 +32,13 @@ const VALUED = [
 const USAGE = `dmasim: what the Linux kernel decides for every device's DMA
 
 ${INSPECT_USAGE}
-${OF_PROBE_USAGE}`;
+${OF_PROBE_USAGE}
+${IOMMU_USAGE}`;
 
 const COMMANDS: Record<string, (args: ReturnType<typeof parseArgs>) => CommandOutput> = {
   inspect: inspectCommand,
   of: ofProbeCommand,
+  iommu: iommuCommand,
 };
 
 export function main(argv: readonly string[]): number {

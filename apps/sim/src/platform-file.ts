@@ -26,6 +26,8 @@ export interface PlatformPciHost {
 
 export interface PlatformFile {
   cmdline: KernelCmdline;
+  /** The command line as written, for parsers of options dmasim passes through. */
+  cmdlineText: string;
   pci: PlatformPciHost[];
 }
 
@@ -105,12 +107,13 @@ export function parsePlatformFile(text: string, fileName = 'platform'): Platform
   } catch (e) {
     throw new PlatformFileError((e as Error).message, fileName);
   }
-  if (doc === null || doc === undefined) return { cmdline: {}, pci: [] };
+  if (doc === null || doc === undefined) return { cmdline: {}, cmdlineText: '', pci: [] };
   if (!isRecord(doc)) throw new PlatformFileError('the top level must be a mapping', fileName);
   if (doc.cmdline !== undefined && typeof doc.cmdline !== 'string') {
     throw new PlatformFileError('cmdline must be a string', `${fileName}: cmdline`);
   }
-  const cmdline = parseCmdline((doc.cmdline as string | undefined) ?? '');
+  const cmdlineText = (doc.cmdline as string | undefined) ?? '';
+  const cmdline = parseCmdline(cmdlineText);
   const pciRaw = doc.pci ?? [];
   if (!Array.isArray(pciRaw)) throw new PlatformFileError('pci must be a list', `${fileName}: pci`);
   const pci = pciRaw.map((h, i): PlatformPciHost => {
@@ -124,5 +127,5 @@ export function parsePlatformFile(text: string, fileName = 'platform'): Platform
       devices: devices.map((d, j) => parseDevice(d, `${where}.devices[${j}]`)),
     };
   });
-  return { cmdline, pci };
+  return { cmdline, cmdlineText, pci };
 }

@@ -1,7 +1,7 @@
 // Throughput of the dma-direct hot paths: `npx vitest bench --run` in packages/dma-direct.
 // Each iteration is one map+unmap pair (or one translation), so hz is pairs (lookups) per second.
 
-import { type BusDmaRegion, DMA_TO_DEVICE, createDevice } from '@dmasim/dma-mapping';
+import { type BusDmaRegion, createDevice, DMA_TO_DEVICE } from '@dmasim/dma-mapping';
 import { bench, describe } from 'vitest';
 import { dmaDirectMapPage, dmaDirectUnmapPage } from './direct.js';
 import { createPlatform } from './platform.js';

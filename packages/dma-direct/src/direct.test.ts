@@ -1,13 +1,11 @@
 import {
+  createDevice,
+  type Device,
   DMA_BIDIRECTIONAL,
   DMA_FROM_DEVICE,
   DMA_MAPPING_ERROR,
   DMA_TO_DEVICE,
-  type Device,
   type DmaOpsTable,
-  EIO,
-  GFP_KERNEL,
-  createDevice,
   dmaAllocCoherent,
   dmaBitMask,
   dmaFreeCoherent,
@@ -20,11 +18,13 @@ import {
   dmaSetMinAlignMask,
   dmaUnmapSg,
   dmaUnmapSingle,
+  EIO,
+  GFP_KERNEL,
 } from '@dmasim/dma-mapping';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createDirectOps, dmaCapable, dmaToPhys } from './direct.js';
-import { type DirectPlatform, createPlatform } from './platform.js';
+import { createPlatform, type DirectPlatform } from './platform.js';
 import { parseSwiotlbParam } from './swiotlb.js';
 import { poolState } from './swiotlb-pool.js';
 
@@ -120,7 +120,10 @@ describe('streaming mappings on a Raspberry Pi 4-like machine', () => {
   it('an exhausted pool fails with the kernel message and leaks no slot', () => {
     const plat = createPlatform({
       arch: 'arm64',
-      banks: [{ start: 0n, size: 0x4000_0000n }, { start: 0x4000_0000n, size: 2n * GiB }],
+      banks: [
+        { start: 0n, size: 0x4000_0000n },
+        { start: 0x4000_0000n, size: 2n * GiB },
+      ],
       firmwareDmaLimit: 0x3fff_ffffn,
       swiotlb: parseSwiotlbParam('128'),
       cpus: 1,
@@ -130,7 +133,9 @@ describe('streaming mappings on a Raspberry Pi 4-like machine', () => {
     const before = poolState(plat.swiotlb.pool as NonNullable<typeof plat.swiotlb.pool>);
     const mapped: bigint[] = [];
     for (let i = 0; i < 4; i++) {
-      mapped.push(dmaMapSingle(t, dev, 0x8000_0000n + BigInt(i) * 0x10_0000n, 65536n, DMA_TO_DEVICE));
+      mapped.push(
+        dmaMapSingle(t, dev, 0x8000_0000n + BigInt(i) * 0x10_0000n, 65536n, DMA_TO_DEVICE),
+      );
     }
     expect(mapped.every((d) => d !== DMA_MAPPING_ERROR)).toBe(true);
     const failed = dmaMapSingle(t, dev, 0x9000_0000n, 65536n, DMA_TO_DEVICE);
@@ -152,7 +157,10 @@ describe('streaming mappings on a Raspberry Pi 4-like machine', () => {
   it('a failing scatterlist entry unmaps the ones before it and returns 0', () => {
     const plat = createPlatform({
       arch: 'arm64',
-      banks: [{ start: 0n, size: 0x4000_0000n }, { start: 0x4000_0000n, size: 2n * GiB }],
+      banks: [
+        { start: 0n, size: 0x4000_0000n },
+        { start: 0x4000_0000n, size: 2n * GiB },
+      ],
       firmwareDmaLimit: 0x3fff_ffffn,
       swiotlb: parseSwiotlbParam('128'),
     });
@@ -311,7 +319,10 @@ describe('dma_set_mask / required mask', () => {
   });
 
   it('QEMU virt (A): all RAM is ZONE_DMA below 3 GiB, so 31 bits is too small', () => {
-    const plat = createPlatform({ arch: 'arm64', banks: [{ start: 0x4000_0000n, size: 2n * GiB }] });
+    const plat = createPlatform({
+      arch: 'arm64',
+      banks: [{ start: 0x4000_0000n, size: 2n * GiB }],
+    });
     const t = table(plat);
     const dev = createDevice({ name: 'virtio0', bus: 'platform' });
     expect(dmaSetMask(t, dev, dmaBitMask(31))).toBe(-EIO);

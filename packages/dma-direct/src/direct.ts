@@ -2,32 +2,32 @@
 // from include/linux/dma-direct.h and swiotlb_map().
 
 import {
+  __GFP_DIRECT_RECLAIM,
+  __GFP_NOWARN,
   type CoherentAllocation,
+  type Device,
   DMA_ATTR_NO_KERNEL_MAPPING,
   DMA_ATTR_NO_WARN,
   DMA_ATTR_SKIP_CPU_SYNC,
-  DMA_FROM_DEVICE,
   DMA_MAPPING_ERROR,
   DMA_TO_DEVICE,
-  type Device,
   type DmaDataDirection,
   type DmaMapOps,
+  dmaBitMask,
+  dmaGetMinAlignMask,
   EIO,
   GFP_DMA,
   GFP_DMA32,
+  getDmaMask,
+  maskForEnd,
+  minNotZero,
+  minU64,
   PHYS_ADDR_ERROR,
   type ScatterlistEntry,
   SIZE_MAX,
   U64_MAX,
-  __GFP_DIRECT_RECLAIM,
-  __GFP_NOWARN,
-  dmaBitMask,
-  dmaGetMinAlignMask,
-  getDmaMask,
-  maskForEnd,
-  minNotZero,
 } from '@dmasim/dma-mapping';
-import { PAGE_SIZE, type ZoneName, hasZoneDma, zoneOf } from './memory-zones.js';
+import { hasZoneDma, PAGE_SIZE, type ZoneName, zoneOf } from './memory-zones.js';
 import {
   allocZonePages,
   cmaAllocAligned,
@@ -69,7 +69,7 @@ function dmaLimit(dev: Device): bigint {
   const limit = dev.busDmaLimit;
   if (limit === 0n) return mask;
   if (mask === 0n) return limit;
-  return mask < limit ? mask : limit;
+  return minU64(mask, limit);
 }
 
 /** dma_capable() on a 64-bit dma_addr_t architecture. */
@@ -106,7 +106,12 @@ function kmallocSizeRoundup(size: number): number {
 }
 
 /** dma_kmalloc_needs_bounce(): a small non-coherent buffer may share cache lines with others. */
-function kmallocNeedsBounce(plat: DirectPlatform, dev: Device, size: bigint, dir: DmaDataDirection): boolean {
+function kmallocNeedsBounce(
+  plat: DirectPlatform,
+  dev: Device,
+  size: bigint,
+  dir: DmaDataDirection,
+): boolean {
   const c = plat.config;
   if (!c.bounceUnalignedKmalloc || dev.dmaCoherent || dir === DMA_TO_DEVICE) return false;
   if (size >= BigInt(2 * c.archDmaMinalign)) return false;
@@ -346,7 +351,12 @@ export function dmaDirectAlloc(
   if (!dev.dmaCoherent && !(attrs & DMA_ATTR_NO_KERNEL_MAPPING && !forAlloc)) {
     const c = plat.config;
     if (!c.archHasSetUncached && !c.dmaDirectRemap) {
-      warnOnce(plat, dev, 'dma_direct_alloc', 'coherent DMA allocations not supported on this platform.');
+      warnOnce(
+        plat,
+        dev,
+        'dma_direct_alloc',
+        'coherent DMA allocations not supported on this platform.',
+      );
       plat.stats.allocFailures++;
       return null;
     }
@@ -391,7 +401,8 @@ function lastRamPage(plat: DirectPlatform): bigint {
 export function dmaDirectSupported(plat: DirectPlatform, dev: Device, mask: bigint): boolean {
   if (mask >= dmaBitMask(32)) return true;
   let minMask = lastRamPage(plat);
-  if (hasZoneDma(plat.memory) && plat.memory.zoneDmaLimit < minMask) minMask = plat.memory.zoneDmaLimit;
+  if (hasZoneDma(plat.memory) && plat.memory.zoneDmaLimit < minMask)
+    minMask = plat.memory.zoneDmaLimit;
   return mask >= physToDma(dev, minMask);
 }
 
@@ -410,7 +421,10 @@ export function dmaDirectAllRamMapped(plat: DirectPlatform, dev: Device): boolea
     const endPfn = (bank.start + bank.size) >> 12n;
     while (pfn < endPfn) {
       const r = map.find(
-        (m) => m.size >> 12n !== 0n && pfn >= m.cpuStart >> 12n && pfn - (m.cpuStart >> 12n) < m.size >> 12n,
+        (m) =>
+          m.size >> 12n !== 0n &&
+          pfn >= m.cpuStart >> 12n &&
+          pfn - (m.cpuStart >> 12n) < m.size >> 12n,
       );
       if (!r) return false;
       pfn = (r.cpuStart >> 12n) + (r.size >> 12n);
@@ -453,11 +467,10 @@ export function createDirectOps(plat: DirectPlatform): DmaMapOps {
     alloc: (dev, size, gfp, attrs) => dmaDirectAlloc(plat, dev, size, gfp, attrs),
     free: (dev, buf, attrs) => dmaDirectFree(plat, dev, buf, attrs),
     syncSingleForCpu: (dev, dma, size, dir) => dmaDirectSyncSingleForCpu(plat, dev, dma, size, dir),
-    syncSingleForDevice: (dev, dma, size, dir) => dmaDirectSyncSingleForDevice(plat, dev, dma, size, dir),
+    syncSingleForDevice: (dev, dma, size, dir) =>
+      dmaDirectSyncSingleForDevice(plat, dev, dma, size, dir),
     supported: (dev, mask) => dmaDirectSupported(plat, dev, mask),
     getRequiredMask: (dev) => dmaDirectGetRequiredMask(plat, dev),
     maxMappingSize: (dev) => dmaDirectMaxMappingSize(plat, dev),
   };
 }
-
-

@@ -26,7 +26,8 @@ export function createExtents(ranges: ReadonlyArray<readonly [number, number]>):
 
 export function freePageCount(ext: Extents): number {
   let n = 0;
-  for (let i = 0; i < ext.starts.length; i++) n += (ext.ends[i] as number) - (ext.starts[i] as number);
+  for (let i = 0; i < ext.starts.length; i++)
+    n += (ext.ends[i] as number) - (ext.starts[i] as number);
   return n;
 }
 

@@ -22,45 +22,57 @@ export {
   swiotlbMap,
 } from './direct.js';
 export { DoubleFreeError } from './extent-allocator.js';
-export { type Memblock, createMemblock, freeRanges, memblockAlloc } from './memblock.js';
 export {
+  DMA_MAP_MAX_SECONDS,
+  DMA_MAP_MAX_TRANS_DELAY,
+  formatMapBenchmark,
+  type MapBenchmarkClock,
+  type MapBenchmarkOps,
+  MapBenchmarkParamError,
+  type MapBenchmarkParams,
+  type MapBenchmarkResult,
+  runMapBenchmark,
+  validateMapBenchmarkParams,
+} from './map-benchmark.js';
+export { createMemblock, freeRanges, type Memblock, memblockAlloc } from './memblock.js';
+export {
+  computeMemoryLayout,
+  formatZoneRanges,
+  hasZoneDma,
+  hex18,
   type MemoryLayout,
-  type MemoryLayoutInput,
   MemoryLayoutError,
+  type MemoryLayoutInput,
+  normalizeBanks,
   PAGE_SIZE,
   type RamBank,
   ZONE_NAMES,
   type ZoneName,
   type ZoneSpan,
-  computeMemoryLayout,
-  formatZoneRanges,
-  hasZoneDma,
-  hex18,
-  normalizeBanks,
   zoneOf,
 } from './memory-zones.js';
-export { MAX_PAGE_ORDER, getOrder } from './page-alloc.js';
+export { getOrder, MAX_PAGE_ORDER } from './page-alloc.js';
 export {
+  createPlatform,
   type DirectPlatform,
   type DmaDirectConfig,
-  type PlatformInput,
-  RestrictedPoolError,
-  createPlatform,
   defaultDirectConfig,
   describeSwiotlb,
+  type PlatformInput,
+  RestrictedPoolError,
   swiotlbMemOf,
 } from './platform.js';
 export { dmaToPhysIndexed, physToDmaIndexed } from './range-index.js';
-export { type DmaStats, createStats } from './stats.js';
+export { createStats, type DmaStats } from './stats.js';
 export {
+  bootDefaultSwiotlb,
+  createRestrictedPool,
+  parseSwiotlbParam,
   type RestrictedPoolRegion,
   type SwiotlbBoot,
   type SwiotlbContext,
   type SwiotlbParam,
   SwiotlbParamError,
-  bootDefaultSwiotlb,
-  createRestrictedPool,
-  parseSwiotlbParam,
   swiotlbAlloc,
   swiotlbFindPool,
   swiotlbFree,
@@ -74,33 +86,21 @@ export {
   IO_TLB_SEGSIZE,
   IO_TLB_SHIFT,
   IO_TLB_SIZE,
-  type SwiotlbMem,
-  type SwiotlbPool,
   memUsed,
   poolState,
+  type SwiotlbMem,
+  type SwiotlbPool,
   swiotlbMaxMappingSize,
 } from './swiotlb-pool.js';
 export {
-  DMA_MAP_MAX_SECONDS,
-  DMA_MAP_MAX_TRANS_DELAY,
-  type MapBenchmarkClock,
-  type MapBenchmarkOps,
-  MapBenchmarkParamError,
-  type MapBenchmarkParams,
-  type MapBenchmarkResult,
-  formatMapBenchmark,
-  runMapBenchmark,
-  validateMapBenchmarkParams,
-} from './map-benchmark.js';
-export {
   type BufferPlacement,
-  type Workload,
-  WorkloadError,
-  type WorkloadReport,
-  type WorkloadStep,
   gpuAllocWorkload,
   nicRxWorkload,
   nvmeWorkload,
   runWorkload,
   seededRandom,
+  type Workload,
+  WorkloadError,
+  type WorkloadReport,
+  type WorkloadStep,
 } from './workload.js';

@@ -2,7 +2,7 @@
 // unmap `granule` pages in a loop for `seconds`; latencies are summed in units of 100 ns and the
 // result is the mean and standard deviation. Pure: the clock and the map/unmap calls are injected.
 
-import { DMA_MAPPING_ERROR, DMA_DIRECTION_NAMES, type DmaDataDirection } from '@dmasim/dma-mapping';
+import { DMA_DIRECTION_NAMES, DMA_MAPPING_ERROR, type DmaDataDirection } from '@dmasim/dma-mapping';
 
 /** DMA_MAP_MAX_SECONDS / DMA_MAP_MAX_TRANS_DELAY */
 export const DMA_MAP_MAX_SECONDS = 300;
@@ -60,7 +60,11 @@ export function validateMapBenchmarkParams(p: MapBenchmarkParams): void {
   if (!Number.isInteger(p.seconds) || p.seconds <= 0 || p.seconds > DMA_MAP_MAX_SECONDS) {
     throw new MapBenchmarkParamError('invalid duration seconds', 'seconds');
   }
-  if (!Number.isInteger(p.dmaTransNs) || p.dmaTransNs < 0 || p.dmaTransNs > DMA_MAP_MAX_TRANS_DELAY) {
+  if (
+    !Number.isInteger(p.dmaTransNs) ||
+    p.dmaTransNs < 0 ||
+    p.dmaTransNs > DMA_MAP_MAX_TRANS_DELAY
+  ) {
     throw new MapBenchmarkParamError('invalid transmission delay', 'dmaTransNs');
   }
   if (p.dir !== 0 && p.dir !== 1 && p.dir !== 2) {
@@ -121,7 +125,8 @@ export function runMapBenchmark(
       loops++;
     }
   }
-  if (loops === 0) return { loops, avgMap100ns: 0, mapStddev: 0, avgUnmap100ns: 0, unmapStddev: 0, errors };
+  if (loops === 0)
+    return { loops, avgMap100ns: 0, mapStddev: 0, avgUnmap100ns: 0, unmapStddev: 0, errors };
   const avgMap = Math.floor(sumMap / loops);
   const avgUnmap = Math.floor(sumUnmap / loops);
   return {
@@ -135,7 +140,11 @@ export function runMapBenchmark(
 }
 
 /** The selftest tool's (tools/dma/dma_map_benchmark.c) report lines. */
-export function formatMapBenchmark(p: MapBenchmarkParams, r: MapBenchmarkResult, node = -1): string[] {
+export function formatMapBenchmark(
+  p: MapBenchmarkParams,
+  r: MapBenchmarkResult,
+  node = -1,
+): string[] {
   return [
     `dma mapping benchmark: threads:${p.threads} seconds:${p.seconds} node:${node} dir:${DMA_DIRECTION_NAMES[p.dir]} granule: ${p.granule}`,
     `average map latency(us):${(r.avgMap100ns / 10).toFixed(1)} standard deviation:${(r.mapStddev / 10).toFixed(1)}`,

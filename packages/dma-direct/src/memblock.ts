@@ -10,13 +10,18 @@ export interface Memblock {
   reserved: RamBank[];
 }
 
-export function createMemblock(memory: readonly RamBank[], reserved: readonly RamBank[] = []): Memblock {
+export function createMemblock(
+  memory: readonly RamBank[],
+  reserved: readonly RamBank[] = [],
+): Memblock {
   return { memory, reserved: reserved.map((r) => ({ start: r.start, size: r.size })) };
 }
 
 /** Free ranges: memory minus reserved, ascending, [start, end) pairs. */
 export function freeRanges(mb: Memblock): Array<[bigint, bigint]> {
-  const reserved = [...mb.reserved].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  const reserved = [...mb.reserved].sort((a, b) =>
+    a.start < b.start ? -1 : a.start > b.start ? 1 : 0,
+  );
   const out: Array<[bigint, bigint]> = [];
   for (const bank of mb.memory) {
     let cur = bank.start;

@@ -3,7 +3,7 @@
 // and free_area_init()'s zone span rule.
 
 import type { ArchName } from '@dmasim/dma-mapping';
-import { U32_MAX, U64_MAX, dmaBitMask, hex, minU64 } from '@dmasim/dma-mapping';
+import { dmaBitMask, hex, maxU64, minU64, U32_MAX, U64_MAX } from '@dmasim/dma-mapping';
 
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 4096;
@@ -82,7 +82,7 @@ export function normalizeBanks(banks: readonly RamBank[]): RamBank[] {
     }
     const last = out[out.length - 1];
     if (last && b.start <= last.start + last.size) {
-      const end = b.start + b.size > last.start + last.size ? b.start + b.size : last.start + last.size;
+      const end = maxU64(b.start + b.size, last.start + last.size);
       last.size = end - last.start;
     } else out.push(b);
   }

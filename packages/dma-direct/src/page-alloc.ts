@@ -3,7 +3,7 @@
 // Plus the default CMA area (dma_alloc_contiguous() / cma_alloc_aligned()).
 
 import { GFP_DMA, GFP_DMA32 } from '@dmasim/dma-mapping';
-import { type Extents, allocPages, createExtents, freePages } from './extent-allocator.js';
+import { allocPages, createExtents, type Extents, freePages } from './extent-allocator.js';
 import type { MemoryLayout, ZoneName } from './memory-zones.js';
 import { PAGE_SHIFT, ZONE_NAMES } from './memory-zones.js';
 
@@ -30,9 +30,7 @@ export function createPageAllocator(
   freeRanges: ReadonlyArray<readonly [bigint, bigint]>,
   topDown: boolean,
 ): PageAllocator {
-  const pfns = freeRanges.map(
-    ([s, e]) => [Number((s + 4095n) >> 12n), Number(e >> 12n)] as const,
-  );
+  const pfns = freeRanges.map(([s, e]) => [Number((s + 4095n) >> 12n), Number(e >> 12n)] as const);
   return { layout, free: createExtents(pfns), topDown };
 }
 

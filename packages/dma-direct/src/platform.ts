@@ -4,26 +4,26 @@
 
 import type { ArchName, Device } from '@dmasim/dma-mapping';
 import { hex } from '@dmasim/dma-mapping';
-import { type Memblock, createMemblock, freeRanges, memblockAlloc } from './memblock.js';
+import { createMemblock, freeRanges, type Memblock, memblockAlloc } from './memblock.js';
 import {
-  type MemoryLayout,
-  type RamBank,
   computeMemoryLayout,
   formatZoneRanges,
   hex18,
+  type MemoryLayout,
+  type RamBank,
 } from './memory-zones.js';
 import {
   type CmaArea,
-  type PageAllocator,
   createCmaArea,
   createPageAllocator,
+  type PageAllocator,
 } from './page-alloc.js';
-import { type DmaStats, createStats } from './stats.js';
+import { createStats, type DmaStats } from './stats.js';
 import {
-  type RestrictedPoolRegion,
-  type SwiotlbParam,
   bootDefaultSwiotlb,
   createRestrictedPool,
+  type RestrictedPoolRegion,
+  type SwiotlbParam,
 } from './swiotlb.js';
 import type { SwiotlbMem } from './swiotlb-pool.js';
 
@@ -109,11 +109,17 @@ const CMA_MIN_ALIGNMENT = 2n << 20n;
 const SZ_4G = 1n << 32n;
 
 /** dma_contiguous_reserve(limit) → cma_declare_contiguous_nid(): place the default CMA area. */
-function reserveDefaultCma(mb: Memblock, size: bigint, limit: bigint, log: string[]): CmaArea | null {
+function reserveDefaultCma(
+  mb: Memblock,
+  size: bigint,
+  limit: bigint,
+  log: string[],
+): CmaArea | null {
   const aligned = ((size + CMA_MIN_ALIGNMENT - 1n) / CMA_MIN_ALIGNMENT) * CMA_MIN_ALIGNMENT;
   let base: bigint | null = null;
   // Prefer memory above 4 GiB, bottom-up, when the limit allows: keeps DMA zones free.
-  if (limit >= SZ_4G + aligned) base = memblockAlloc(mb, aligned, CMA_MIN_ALIGNMENT, SZ_4G, limit, true);
+  if (limit >= SZ_4G + aligned)
+    base = memblockAlloc(mb, aligned, CMA_MIN_ALIGNMENT, SZ_4G, limit, true);
   if (base === null) base = memblockAlloc(mb, aligned, CMA_MIN_ALIGNMENT, 0n, limit);
   if (base === null) {
     log.push(`cma: Failed to reserve ${aligned >> 20n} MiB`);

@@ -5,8 +5,8 @@
 import {
   type BusDmaRegion,
   DMA_MAPPING_ERROR,
-  PHYS_ADDR_ERROR,
   liveRegions,
+  PHYS_ADDR_ERROR,
 } from '@dmasim/dma-mapping';
 
 const TWO64 = 1n << 64n;
@@ -127,7 +127,8 @@ export function physToDmaIndexed(map: readonly BusDmaRegion[], phys: bigint): bi
   if (live.length <= LINEAR_MAX) {
     for (let i = 0; i < live.length; i++) {
       const r = live[i] as BusDmaRegion;
-      if (phys >= r.cpuStart && phys - r.cpuStart < r.size) return (r.dmaStart + (phys - r.cpuStart)) & U64;
+      if (phys >= r.cpuStart && phys - r.cpuStart < r.size)
+        return (r.dmaStart + (phys - r.cpuStart)) & U64;
     }
     return DMA_MAPPING_ERROR;
   }
@@ -145,7 +146,8 @@ export function dmaToPhysIndexed(map: readonly BusDmaRegion[], dma: bigint): big
   if (live.length <= LINEAR_MAX) {
     for (let i = 0; i < live.length; i++) {
       const r = live[i] as BusDmaRegion;
-      if (dma >= r.dmaStart && dma - r.dmaStart < r.size) return (r.cpuStart + (dma - r.dmaStart)) & U64;
+      if (dma >= r.dmaStart && dma - r.dmaStart < r.size)
+        return (r.cpuStart + (dma - r.dmaStart)) & U64;
     }
     return PHYS_ADDR_ERROR;
   }

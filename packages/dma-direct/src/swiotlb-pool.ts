@@ -116,7 +116,8 @@ export function searchPoolArea(
   let iotlbAlignMask = req.minAlignMask >>> 0;
   const offset = req.origLow & req.minAlignMask & (IO_TLB_SIZE - 1);
   // Streaming mappings of a page or more keep their historical page alignment.
-  if (!allocAlignMask && !iotlbAlignMask && req.allocSize >= PAGE_SIZE) allocAlignMask = PAGE_SIZE - 1;
+  if (!allocAlignMask && !iotlbAlignMask && req.allocSize >= PAGE_SIZE)
+    allocAlignMask = PAGE_SIZE - 1;
   allocAlignMask = (allocAlignMask | (IO_TLB_SIZE - 1)) >>> 0;
   iotlbAlignMask = (iotlbAlignMask & ~allocAlignMask) >>> 0;
   const stride = (Math.max(allocAlignMask, iotlbAlignMask) >>> IO_TLB_SHIFT) + 1;
@@ -131,7 +132,10 @@ export function searchPoolArea(
   for (let checked = 0; checked < pool.areaNslabs; ) {
     slotIndex = slotBase + index;
     const tlbLow = req.tblDmaLow + slotIndex * IO_TLB_SIZE;
-    if ((tlbLow & allocAlignMask) !== 0 || (req.hasOrig && (tlbLow & iotlbAlignMask) !== origMasked)) {
+    if (
+      (tlbLow & allocAlignMask) !== 0 ||
+      (req.hasOrig && (tlbLow & iotlbAlignMask) !== origMasked)
+    ) {
       index = wrapAreaIndex(pool, index + 1);
       checked++;
       continue;
@@ -186,13 +190,19 @@ export function memUsed(mem: SwiotlbMem): number {
  * swiotlb_release_slots(): `rel` is the bounce address minus the pool start, `offset` the
  * min_align_mask offset of the bounce address. Returns the number of slots freed.
  */
-export function releaseSlots(mem: SwiotlbMem, pool: SwiotlbPool, rel: number, offset: number): number {
+export function releaseSlots(
+  mem: SwiotlbMem,
+  pool: SwiotlbPool,
+  rel: number,
+  offset: number,
+): number {
   let index = (rel - offset) >>> IO_TLB_SHIFT;
   index -= pool.padSlots[index] as number;
   const nslots = nrSlots((pool.allocSize[index] as number) + offset);
   const aindex = Math.floor(index / pool.areaNslabs);
   const list = pool.list;
-  let count = index + nslots < alignUp(index + 1, IO_TLB_SEGSIZE) ? (list[index + nslots] as number) : 0;
+  let count =
+    index + nslots < alignUp(index + 1, IO_TLB_SEGSIZE) ? (list[index + nslots] as number) : 0;
   for (let i = index + nslots - 1; i >= index; i--) {
     list[i] = ++count;
     pool.origAddr[i] = INVALID_PHYS_ADDR;

@@ -1,8 +1,8 @@
 import {
   type BusDmaRegion,
+  createDevice,
   DMA_BIDIRECTIONAL,
   DMA_MAPPING_ERROR,
-  createDevice,
   dmaSetMinAlignMask,
   translateDmaToPhys,
   translatePhysToDma,
@@ -20,14 +20,19 @@ const GiB = 1n << 30n;
 function smallPoolPlatform(slabs: number, cpus: number) {
   return createPlatform({
     arch: 'arm64',
-    banks: [{ start: 0n, size: 0x4000_0000n }, { start: 0x4000_0000n, size: 3n * GiB }],
+    banks: [
+      { start: 0n, size: 0x4000_0000n },
+      { start: 0x4000_0000n, size: 3n * GiB },
+    ],
     firmwareDmaLimit: 0x3fff_ffffn,
     swiotlb: parseSwiotlbParam(String(slabs)),
     cpus,
   });
 }
 
-type Op = { kind: 'map'; phys: bigint; size: bigint; cpu: number } | { kind: 'unmap'; pick: number };
+type Op =
+  | { kind: 'map'; phys: bigint; size: bigint; cpu: number }
+  | { kind: 'unmap'; pick: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({
@@ -75,7 +80,9 @@ describe('swiotlb allocator properties', () => {
               const [m] = live.splice(op.pick % live.length, 1);
               if (m) dmaDirectUnmapPage(plat, dev, m.dma, m.size, DMA_BIDIRECTIONAL, 0);
             }
-            expect(plat.swiotlb.totalUsed).toBe(Array.from(pool.areaUsed).reduce((a, b) => a + b, 0));
+            expect(plat.swiotlb.totalUsed).toBe(
+              Array.from(pool.areaUsed).reduce((a, b) => a + b, 0),
+            );
           }
           for (const m of live) dmaDirectUnmapPage(plat, dev, m.dma, m.size, DMA_BIDIRECTIONAL, 0);
           const after = poolState(pool);
@@ -125,7 +132,8 @@ describe('range-map index', () => {
         fc.array(fc.bigInt({ min: 0n, max: 0xffff_ffff_ffffn }), { minLength: 1, maxLength: 40 }),
         (map, extra) => {
           const probes = [...extra];
-          for (const r of map) probes.push(r.cpuStart, r.cpuStart + r.size - 1n, r.cpuStart + r.size, r.dmaStart);
+          for (const r of map)
+            probes.push(r.cpuStart, r.cpuStart + r.size - 1n, r.cpuStart + r.size, r.dmaStart);
           for (const p of probes) {
             expect(physToDmaIndexed(map, p)).toBe(translatePhysToDma(map, p));
             expect(dmaToPhysIndexed(map, p)).toBe(translateDmaToPhys(map, p));

@@ -4,6 +4,7 @@
 // swiotlb_alloc()/swiotlb_free() and rmem_swiotlb_setup()/rmem_swiotlb_device_init().
 
 import {
+  type Device,
   DMA_ATTR_NO_WARN,
   DMA_ATTR_SKIP_CPU_SYNC,
   DMA_BIDIRECTIONAL,
@@ -11,28 +12,27 @@ import {
   DMA_MAPPING_ERROR,
   DMA_TO_DEVICE,
   type DmaDataDirection,
-  type Device,
   dmaGetMinAlignMask,
   dmaGetSegBoundary,
 } from '@dmasim/dma-mapping';
 import type { Memblock } from './memblock.js';
 import { memblockAlloc } from './memblock.js';
 import type { MemoryLayout } from './memory-zones.js';
-import { PAGE_SIZE, hex18 } from './memory-zones.js';
+import { hex18, PAGE_SIZE } from './memory-zones.js';
 import type { DmaStats } from './stats.js';
 import {
+  createSwiotlbMem,
+  createSwiotlbPool,
+  findSlots,
   IO_TLB_DEFAULT_SIZE,
   IO_TLB_SEGSIZE,
   IO_TLB_SHIFT,
   IO_TLB_SIZE,
+  nrSlots,
+  releaseSlots,
   type SlotRequest,
   type SwiotlbMem,
   type SwiotlbPool,
-  createSwiotlbMem,
-  createSwiotlbPool,
-  findSlots,
-  nrSlots,
-  releaseSlots,
 } from './swiotlb-pool.js';
 
 /** IO_TLB_MIN_SLABS: 1 MiB. */
@@ -80,7 +80,11 @@ export function parseSwiotlbParam(text: string): SwiotlbParam {
     if (!m) return undefined;
     pos += m[0].length;
     const s = m[0];
-    return s.startsWith('0x') || s.startsWith('0X') ? Number.parseInt(s, 16) : s.length > 1 && s.startsWith('0') ? Number.parseInt(s, 8) : Number(s);
+    return s.startsWith('0x') || s.startsWith('0X')
+      ? Number.parseInt(s, 16)
+      : s.length > 1 && s.startsWith('0')
+        ? Number.parseInt(s, 8)
+        : Number(s);
   };
   const slabs = num();
   if (slabs !== undefined) out.nslabs = alignUp(slabs, IO_TLB_SEGSIZE);
@@ -121,7 +125,8 @@ export function bootDefaultSwiotlb(input: SwiotlbBootInput): SwiotlbBoot {
 
   const roundUpDefaultNslabs = (): boolean => {
     if (!defaultNareas) return false;
-    if (defaultNslabs < IO_TLB_SEGSIZE * defaultNareas) defaultNslabs = IO_TLB_SEGSIZE * defaultNareas;
+    if (defaultNslabs < IO_TLB_SEGSIZE * defaultNareas)
+      defaultNslabs = IO_TLB_SEGSIZE * defaultNareas;
     else if (isPow2(defaultNslabs)) return false;
     defaultNslabs = roundupPow2(defaultNslabs);
     return true;
@@ -131,7 +136,9 @@ export function bootDefaultSwiotlb(input: SwiotlbBootInput): SwiotlbBoot {
     defaultNareas = nareas;
     log.push(`${PR}area num ${nareas}.`);
     if (roundUpDefaultNslabs()) {
-      log.push(`${PR}SWIOTLB bounce buffer size roundup to ${(defaultNslabs * IO_TLB_SIZE) >> 20}MB`);
+      log.push(
+        `${PR}SWIOTLB bounce buffer size roundup to ${(defaultNslabs * IO_TLB_SIZE) >> 20}MB`,
+      );
     }
   };
   const adjustSize = (bytes: number) => {
@@ -186,7 +193,8 @@ export function bootDefaultSwiotlb(input: SwiotlbBootInput): SwiotlbBoot {
     start = memblockAlloc(input.memblock, bytes, BigInt(PAGE_SIZE), 0n, layout.lowAddressLimit);
     if (start !== null) break;
     log.push(`${PR}swiotlb_memblock_alloc: Failed to allocate ${bytes} bytes tlb structure`);
-    if (nslabs <= IO_TLB_MIN_SLABS) return { mem: createSwiotlbMem('swiotlb', null, false, false), log };
+    if (nslabs <= IO_TLB_MIN_SLABS)
+      return { mem: createSwiotlbMem('swiotlb', null, false, false), log };
     nslabs = alignUp(nslabs >> 1, IO_TLB_SEGSIZE);
     nareas = limitNareas(nareas, nslabs);
   }
@@ -217,7 +225,10 @@ export interface RestrictedPoolRegion {
  * rmem_swiotlb_setup() + the pool rmem_swiotlb_device_init() builds on first use: null (the
  * kernel's -EINVAL) for a region marked reusable, no-map or default.
  */
-export function createRestrictedPool(region: RestrictedPoolRegion, log: string[]): SwiotlbMem | null {
+export function createRestrictedPool(
+  region: RestrictedPoolRegion,
+  log: string[],
+): SwiotlbMem | null {
   if (region.reusable || region.noMap || region.cmaDefault || region.dmaDefault) return null;
   log.push(
     `${PR}Reserved memory: created restricted DMA pool at ${hex18(region.base)}, size ${region.size / (1n << 20n)} MiB`,
@@ -283,7 +294,13 @@ export function swiotlbFindPool(mem: SwiotlbMem, paddr: bigint): SwiotlbPool | n
 }
 
 /** swiotlb_bounce(): dmasim moves no data, it counts the copy. */
-function swiotlbBounce(ctx: SwiotlbContext, dev: Device, pool: SwiotlbPool, rel: number, size: number): void {
+function swiotlbBounce(
+  ctx: SwiotlbContext,
+  dev: Device,
+  pool: SwiotlbPool,
+  rel: number,
+  size: number,
+): void {
   const index = rel >>> IO_TLB_SHIFT;
   const orig = pool.origAddr[index] as bigint;
   if (orig === INVALID_PHYS_ADDR) return;
@@ -292,7 +309,11 @@ function swiotlbBounce(ctx: SwiotlbContext, dev: Device, pool: SwiotlbPool, rel:
   const allocSize = (pool.allocSize[index] as number) - tlbOffset;
   let n = size;
   if (n > allocSize) {
-    devWarnOnce(dev, 'Buffer overflow detected.', `Buffer overflow detected. Allocation size: ${allocSize}. Mapping size: ${n}.`);
+    devWarnOnce(
+      dev,
+      'Buffer overflow detected.',
+      `Buffer overflow detected. Allocation size: ${allocSize}. Mapping size: ${n}.`,
+    );
     n = allocSize;
   }
   ctx.stats.bounceCopies++;
@@ -311,7 +332,7 @@ export function swiotlbTblMapSingle(
   origAddr: bigint,
   mappingSize: bigint,
   allocAlignMask: number,
-  dir: DmaDataDirection,
+  _dir: DmaDataDirection,
   attrs: number,
 ): bigint {
   const pool = mem.pool;
@@ -330,7 +351,15 @@ export function swiotlbTblMapSingle(
   const mapping = Number(mappingSize);
   let offset = Number(origAddr & 0xffff_ffffn) & minAlign & (allocAlignMask | (IO_TLB_SIZE - 1));
   const size = alignUp(mapping + offset, allocAlignMask + 1);
-  const req = slotRequest(dev, poolDmaStart, origAddr, origAddr !== 0n, size, allocAlignMask, minAlign);
+  const req = slotRequest(
+    dev,
+    poolDmaStart,
+    origAddr,
+    origAddr !== 0n,
+    size,
+    allocAlignMask,
+    minAlign,
+  );
   let index = findSlots(mem, ctx.cpu, req);
   if (index === -1) {
     if (!(attrs & DMA_ATTR_NO_WARN)) {
@@ -377,7 +406,13 @@ export function swiotlbTblUnmapSingle(
   releaseTlb(ctx, dev, mem, pool, tlbAddr);
 }
 
-function releaseTlb(ctx: SwiotlbContext, dev: Device, mem: SwiotlbMem, pool: SwiotlbPool, tlbAddr: bigint): void {
+function releaseTlb(
+  ctx: SwiotlbContext,
+  dev: Device,
+  mem: SwiotlbMem,
+  pool: SwiotlbPool,
+  tlbAddr: bigint,
+): void {
   const minAlign = minAlignMaskOf(dev);
   const offset = minAlign ? Number(tlbAddr & 0x7ffn) & minAlign : 0;
   const freed = releaseSlots(mem, pool, Number(tlbAddr - pool.start), offset);
@@ -433,7 +468,11 @@ export function swiotlbAlloc(
   noteUsed(ctx, nrSlots(bytes));
   const tlbAddr = pool.start + BigInt(index * IO_TLB_SIZE);
   if (tlbAddr % BigInt(PAGE_SIZE) !== 0n) {
-    devWarnOnce(dev, 'Cannot allocate pages', `Cannot allocate pages from non page-aligned swiotlb addr 0x${hex18(tlbAddr).slice(2)}.`);
+    devWarnOnce(
+      dev,
+      'Cannot allocate pages',
+      `Cannot allocate pages from non page-aligned swiotlb addr 0x${hex18(tlbAddr).slice(2)}.`,
+    );
     releaseTlb(ctx, dev, mem, pool, tlbAddr);
     return null;
   }
@@ -441,7 +480,12 @@ export function swiotlbAlloc(
 }
 
 /** swiotlb_free(): false when the address is not in the device's pool. */
-export function swiotlbFree(ctx: SwiotlbContext, dev: Device, mem: SwiotlbMem, phys: bigint): boolean {
+export function swiotlbFree(
+  ctx: SwiotlbContext,
+  dev: Device,
+  mem: SwiotlbMem,
+  phys: bigint,
+): boolean {
   const pool = swiotlbFindPool(mem, phys);
   if (!pool) return false;
   releaseTlb(ctx, dev, mem, pool, phys);

@@ -1,7 +1,7 @@
 import {
+  createDevice,
   DMA_BIDIRECTIONAL,
   DMA_TO_DEVICE,
-  createDevice,
   dmaBitMask,
   dmaMapSingle,
   dmaUnmapSingle,
@@ -45,7 +45,11 @@ describe('workloads', () => {
     const report = runWorkload(
       table,
       plat,
-      nicRxWorkload(limitedDevice('eth0'), { base: GiB, span: 4n * GiB }, { ring: 64, packets: 1000 }),
+      nicRxWorkload(
+        limitedDevice('eth0'),
+        { base: GiB, span: 4n * GiB },
+        { ring: 64, packets: 1000 },
+      ),
       (n) => progress.push(n),
     );
     expect(report.setMaskResult).toBe(0);
@@ -63,7 +67,11 @@ describe('workloads', () => {
     const report = runWorkload(
       table,
       plat,
-      nvmeWorkload(limitedDevice('nvme0'), { base: 2n * GiB, span: 4n * GiB }, { depth: 16, commands: 200 }),
+      nvmeWorkload(
+        limitedDevice('nvme0'),
+        { base: 2n * GiB, span: 4n * GiB },
+        { depth: 16, commands: 200 },
+      ),
     );
     expect(report.failures.length).toBeGreaterThan(0);
     const first = report.failures[0];
@@ -77,7 +85,11 @@ describe('workloads', () => {
 
   it('gpu-alloc draws on CMA and the zones, and frees everything', () => {
     const { plat, table } = rpi4Like();
-    const report = runWorkload(table, plat, gpuAllocWorkload(limitedDevice('gpu'), { buffers: 16 }));
+    const report = runWorkload(
+      table,
+      plat,
+      gpuAllocWorkload(limitedDevice('gpu'), { buffers: 16 }),
+    );
     const s = report.stats;
     expect(s.allocsFromCma + s.allocFailures).toBeGreaterThan(0);
     expect(s.allocsPerZone.DMA).toBe(16 - s.allocFailures);
@@ -98,7 +110,13 @@ describe('map benchmark', () => {
       {
         map: (thread, size) => {
           t += 25_000 + thread * 10_000;
-          return dmaMapSingle(table, dev, 0x8000_0000n + BigInt(thread) * 0x10_0000n, size, DMA_BIDIRECTIONAL);
+          return dmaMapSingle(
+            table,
+            dev,
+            0x8000_0000n + BigInt(thread) * 0x10_0000n,
+            size,
+            DMA_BIDIRECTIONAL,
+          );
         },
         unmap: (_thread, dma, size) => {
           t += 12_000;
@@ -114,10 +132,12 @@ describe('map benchmark', () => {
     expect(r.unmapStddev).toBe(0);
     expect(r.loops).toBe(Math.ceil(1e9 / 84_000) * 2);
     expect(plat.stats.bounces).toBe(r.loops);
-    expect(formatMapBenchmark(
-      { threads: 2, seconds: 1, granule: 1, dir: DMA_TO_DEVICE, dmaTransNs: 0, onlineCpus: 4 },
-      r,
-    )).toEqual([
+    expect(
+      formatMapBenchmark(
+        { threads: 2, seconds: 1, granule: 1, dir: DMA_TO_DEVICE, dmaTransNs: 0, onlineCpus: 4 },
+        r,
+      ),
+    ).toEqual([
       'dma mapping benchmark: threads:2 seconds:1 node:-1 dir:TO_DEVICE granule: 1',
       'average map latency(us):30.0 standard deviation:5.0',
       'average unmap latency(us):12.0 standard deviation:0.0',
@@ -127,12 +147,23 @@ describe('map benchmark', () => {
   it('rejects the parameters the ioctl rejects', () => {
     const clock = { now: () => 0, delay: () => {} };
     const ops = { map: () => 0n, unmap: () => {} };
-    const base = { threads: 1, seconds: 1, granule: 1, dir: DMA_BIDIRECTIONAL, dmaTransNs: 0, onlineCpus: 2 } as const;
-    expect(() => runMapBenchmark({ ...base, threads: 3 }, clock, ops, 'd')).toThrowError('invalid thread number');
-    expect(() => runMapBenchmark({ ...base, seconds: 301 }, clock, ops, 'd')).toThrowError('invalid duration seconds');
-    expect(() => runMapBenchmark({ ...base, dmaTransNs: 10_000_001 }, clock, ops, 'd')).toThrowError(
-      'invalid transmission delay',
+    const base = {
+      threads: 1,
+      seconds: 1,
+      granule: 1,
+      dir: DMA_BIDIRECTIONAL,
+      dmaTransNs: 0,
+      onlineCpus: 2,
+    } as const;
+    expect(() => runMapBenchmark({ ...base, threads: 3 }, clock, ops, 'd')).toThrowError(
+      'invalid thread number',
     );
+    expect(() => runMapBenchmark({ ...base, seconds: 301 }, clock, ops, 'd')).toThrowError(
+      'invalid duration seconds',
+    );
+    expect(() =>
+      runMapBenchmark({ ...base, dmaTransNs: 10_000_001 }, clock, ops, 'd'),
+    ).toThrowError('invalid transmission delay');
     expect(dmaBitMask(32)).toBe(0xffff_ffffn);
   });
 });

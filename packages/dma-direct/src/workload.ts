@@ -4,15 +4,12 @@
 
 import {
   type CoherentAllocation,
+  type Device,
   DMA_FROM_DEVICE,
   DMA_MAPPING_ERROR,
   DMA_TO_DEVICE,
-  type Device,
   type DmaDataDirection,
   type DmaOpsTable,
-  GFP_KERNEL,
-  type LogEntry,
-  type ScatterlistEntry,
   dmaAllocAttrs,
   dmaBitMask,
   dmaFreeAttrs,
@@ -21,6 +18,9 @@ import {
   dmaSetMaskAndCoherent,
   dmaUnmapPageAttrs,
   dmaUnmapSgAttrs,
+  GFP_KERNEL,
+  type LogEntry,
+  type ScatterlistEntry,
 } from '@dmasim/dma-mapping';
 import type { DirectPlatform } from './platform.js';
 import type { DmaStats } from './stats.js';
@@ -29,7 +29,12 @@ import type { DmaStats } from './stats.js';
 export type WorkloadStep =
   | { op: 'map'; id: number; phys: bigint; size: bigint; dir: DmaDataDirection; attrs?: number }
   | { op: 'unmap'; id: number }
-  | { op: 'map-sg'; id: number; segments: Array<{ phys: bigint; length: bigint }>; dir: DmaDataDirection }
+  | {
+      op: 'map-sg';
+      id: number;
+      segments: Array<{ phys: bigint; length: bigint }>;
+      dir: DmaDataDirection;
+    }
   | { op: 'unmap-sg'; id: number }
   | { op: 'alloc'; id: number; size: bigint; gfp?: number }
   | { op: 'free'; id: number };
@@ -122,7 +127,12 @@ export function runWorkload(
         break;
       }
       case 'map-sg': {
-        const sg = step.segments.map((s) => ({ phys: s.phys, length: s.length, dmaAddress: 0n, dmaLength: 0n }));
+        const sg = step.segments.map((s) => ({
+          phys: s.phys,
+          length: s.length,
+          dmaAddress: 0n,
+          dmaLength: 0n,
+        }));
         if (dmaMapSgAttrs(table, dev, sg, sg.length, step.dir) === 0) ok = false;
         else live.set(step.id, { kind: 'sg', sg, dir: step.dir });
         break;
@@ -158,7 +168,14 @@ export function runWorkload(
     if (onProgress && n % 1024 === 0) onProgress(n);
   }
   onProgress?.(n);
-  return { name: w.name, setMaskResult, steps: n, stats: plat.stats, failures, liveAtEnd: live.size };
+  return {
+    name: w.name,
+    setMaskResult,
+    steps: n,
+    stats: plat.stats,
+    failures,
+    liveAtEnd: live.size,
+  };
 }
 
 /** Where generated buffers live: page-aligned physical addresses inside [base, base + span). */
@@ -187,12 +204,24 @@ export function nicRxWorkload(
     seed: opts.seed ?? 1,
     steps: function* (rand) {
       for (let i = 0; i < ring; i++) {
-        yield { op: 'map', id: i, phys: pickPhys(rand, placement, 2048n), size: 2048n, dir: DMA_FROM_DEVICE };
+        yield {
+          op: 'map',
+          id: i,
+          phys: pickPhys(rand, placement, 2048n),
+          size: 2048n,
+          dir: DMA_FROM_DEVICE,
+        };
       }
       for (let p = 0; p < packets; p++) {
         const slot = p % ring;
         yield { op: 'unmap', id: slot };
-        yield { op: 'map', id: slot, phys: pickPhys(rand, placement, 2048n), size: 2048n, dir: DMA_FROM_DEVICE };
+        yield {
+          op: 'map',
+          id: slot,
+          phys: pickPhys(rand, placement, 2048n),
+          size: 2048n,
+          dir: DMA_FROM_DEVICE,
+        };
       }
       for (let i = 0; i < ring; i++) yield { op: 'unmap', id: i };
     },
@@ -221,7 +250,12 @@ export function nvmeWorkload(
           phys: pickPhys(rand, placement, 4096n),
           length: 4096n,
         }));
-        yield { op: 'map-sg', id: c, segments, dir: rand() < 0.5 ? DMA_TO_DEVICE : DMA_FROM_DEVICE };
+        yield {
+          op: 'map-sg',
+          id: c,
+          segments,
+          dir: rand() < 0.5 ? DMA_TO_DEVICE : DMA_FROM_DEVICE,
+        };
       }
     },
   };

@@ -105,3 +105,4 @@ export {
   usableIovaRanges,
   usableRangesForDevice,
 } from './usable-ranges.js';
+export { type DmaIommuOpsContext, createDmaIommuOps } from './dma-ops.js';

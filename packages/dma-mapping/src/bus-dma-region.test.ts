@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import {
   type BusDmaRegion,
   DMA_MAPPING_ERROR,
-  PHYS_ADDR_ERROR,
   dmaRangeMapMax,
   dmaRangeMapMin,
+  PHYS_ADDR_ERROR,
   translateDmaToPhys,
   translatePhysToDma,
 } from './bus-dma-region.js';

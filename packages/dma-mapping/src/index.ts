@@ -22,7 +22,6 @@ export {
   setDmaMask,
 } from './device.js';
 export * from './errno.js';
-export * from './mapping.js';
 export {
   FW_BUG,
   type KernelLog,
@@ -33,6 +32,7 @@ export {
   logInfo,
   logWarn,
 } from './log.js';
+export * from './mapping.js';
 export {
   addU64,
   dmaBitMask,

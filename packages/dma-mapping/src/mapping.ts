@@ -4,7 +4,7 @@
 import { DMA_MAPPING_ERROR } from './bus-dma-region.js';
 import { type Device, type DeviceDmaParms, getDmaMask, setDmaMask } from './device.js';
 import { EINVAL, EIO, ENOMEM } from './errno.js';
-import { U64_MAX, dmaBitMask, u64 } from './u64.js';
+import { dmaBitMask, U64_MAX, u64 } from './u64.js';
 
 /** enum dma_data_direction, with the kernel's values. */
 export const DMA_BIDIRECTIONAL = 0;
@@ -64,8 +64,20 @@ export interface DmaMapOps {
   mapPage(dev: Device, phys: bigint, size: bigint, dir: DmaDataDirection, attrs: number): bigint;
   unmapPage(dev: Device, dma: bigint, size: bigint, dir: DmaDataDirection, attrs: number): void;
   /** Number of DMA segments, or a negative errno. */
-  mapSg(dev: Device, sg: ScatterlistEntry[], nents: number, dir: DmaDataDirection, attrs: number): number;
-  unmapSg(dev: Device, sg: ScatterlistEntry[], nents: number, dir: DmaDataDirection, attrs: number): void;
+  mapSg(
+    dev: Device,
+    sg: ScatterlistEntry[],
+    nents: number,
+    dir: DmaDataDirection,
+    attrs: number,
+  ): number;
+  unmapSg(
+    dev: Device,
+    sg: ScatterlistEntry[],
+    nents: number,
+    dir: DmaDataDirection,
+    attrs: number,
+  ): void;
   /** null when the ops has no ->alloc (dma_alloc_attrs then returns NULL). */
   alloc:
     | ((dev: Device, size: bigint, gfp: number, attrs: number) => CoherentAllocation | null)
@@ -136,7 +148,8 @@ function archOps(table: DmaOpsTable, dev: Device): DmaMapOps | null {
 }
 
 function iommuOps(table: DmaOpsTable, dev: Device): DmaMapOps {
-  if (!table.iommu) throw new DmaApiError('device uses dma-iommu but no dma-iommu ops given', dev.name);
+  if (!table.iommu)
+    throw new DmaApiError('device uses dma-iommu but no dma-iommu ops given', dev.name);
   return table.iommu;
 }
 
@@ -244,7 +257,7 @@ export function dmaMapSgAttrs(
   attrs = 0,
 ): number {
   const ret = mapSgInner(table, dev, sg, nents, dir, attrs);
-  return ret < 0 ? 0 : ret;
+  return Math.max(ret, 0);
 }
 
 export function dmaMapSg(
@@ -322,7 +335,8 @@ export function dmaAllocAttrs(
   gfp: number,
   attrs = 0,
 ): CoherentAllocation | null {
-  if (dev.coherentDmaMask === 0n) warnOnce(dev, 'dma_alloc_attrs on a device with coherent_dma_mask 0');
+  if (dev.coherentDmaMask === 0n)
+    warnOnce(dev, 'dma_alloc_attrs on a device with coherent_dma_mask 0');
   if (gfp & __GFP_COMP) {
     warnOnce(dev, 'dma_alloc_attrs with __GFP_COMP');
     return null;

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  U64_MAX,
   addU64,
   dmaBitMask,
   ilog2,
@@ -9,6 +8,7 @@ import {
   minNotZero,
   parseU64,
   subU64,
+  U64_MAX,
 } from './u64.js';
 
 describe('u64 helpers', () => {

@@ -25,6 +25,13 @@ export { OfCellCountError, OfCycleError } from './errors.js';
 export { FdtError, parseFdt } from './fdt.js';
 export { writeFdt } from './fdt-writer.js';
 export { ofDmaGetMaxCpuAddress, PHYS_ADDR_MAX } from './max-cpu-address.js';
+export {
+  type DtMemoryBank,
+  type ReservedMemoryRegion,
+  type ReservedMemoryScan,
+  readMemoryBanks,
+  readReservedMemory,
+} from './memory.js';
 export { OF_BAD_ADDR } from './of-bad-addr.js';
 export { createOfContext, findNodeByPhandle, nodeOfPath, type OfContext } from './of-context.js';
 export {

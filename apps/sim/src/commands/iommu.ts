@@ -1,0 +1,194 @@
+// `dmasim iommu ...`: IOMMU groups, usable IOVA ranges and IOVA allocation on a platform.
+import { readFileSync } from 'node:fs';
+import { iommuDmaMapPage, usableRangesForDevice } from '@dmasim/dma-iommu';
+import { DMA_MAPPING_ERROR, hex, parseU64 } from '@dmasim/dma-mapping';
+import {
+  groupResvRegions,
+  iommufdIovaRanges,
+  sysfsGroups,
+  sysfsGroupType,
+  sysfsReservedRegions,
+} from '@dmasim/iommu-core';
+import { createOfContext, pciDomainOf, pciHostBridges, readMemoryBanks } from '@dmasim/of';
+import { option, type ParsedArgs, UsageError } from '../args.js';
+import { loadDeviceTree } from '../device-tree-file.js';
+import { buildIommuPlatform, type IommuPlatform } from '../iommu-platform.js';
+import { type PlatformFile, parsePlatformFile } from '../platform-file.js';
+import { type CommandOutput, treeLoadOptions } from './common.js';
+import { kernelVersionOption } from './inspect.js';
+
+export const IOMMU_USAGE = `dmasim iommu groups FILE [--platform P.yaml] [--cmdline "..."] [--json]
+dmasim iommu iova-ranges FILE [--platform P.yaml] [--cmdline "..."] [--json]
+dmasim iommu map FILE DEVICE --size N [--count K] [--mask BITS] [--msi] [--platform P.yaml] [--json]`;
+
+export function platformFileOption(args: ParsedArgs): PlatformFile | undefined {
+  const path = option(args, '--platform');
+  return path === undefined ? undefined : parsePlatformFile(readFileSync(path, 'utf8'), path);
+}
+
+function build(
+  args: ParsedArgs,
+  file: string,
+  platformFile = platformFileOption(args),
+): IommuPlatform {
+  const cmdline = option(args, '--cmdline');
+  return buildIommuPlatform(loadDeviceTree(file, treeLoadOptions(args)), {
+    kernel: kernelVersionOption(args),
+    ...(platformFile ? { platformFile } : {}),
+    ...(cmdline ? { cmdline } : {}),
+  });
+}
+
+/** dmasim iommu groups: /sys/kernel/iommu_groups/N/{devices,type,reserved_regions}. */
+function groups(args: ParsedArgs, file: string): CommandOutput {
+  const platform = build(args, file);
+  const list = sysfsGroups(platform.core).map((g) => ({
+    id: g.id,
+    iommu: g.iommu,
+    devices: [...g.devices],
+    type: sysfsGroupType(g).trim(),
+    reservedRegions: sysfsReservedRegions(platform.core, g),
+  }));
+  const text = list.flatMap((g) => [
+    `group ${g.id} (${g.iommu}): ${g.devices.join(' ')}`,
+    `  type: ${g.type}`,
+    '  reserved_regions:',
+    ...g.reservedRegions
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => `    ${l}`),
+  ]);
+  const messages = platform.log.map((e) => `${e.level}: ${e.msg}`);
+  return {
+    json: { groups: list, log: platform.log },
+    text: [...messages, ...text].join('\n') || 'no IOMMU groups',
+  };
+}
+
+/** dmasim iommu iova-ranges: per group, what VFIO/iommufd and the DMA API may use. */
+function iovaRanges(args: ParsedArgs, file: string): CommandOutput {
+  const platform = build(args, file);
+  const out = sysfsGroups(platform.core).map((g) => {
+    const resv = groupResvRegions(platform.core, g);
+    const member = platform.devices.find((d) => d.group === g && d.dmaIommu);
+    const dmaApi = member?.dmaIommu ? usableRangesForDevice(member.dmaIommu, resv) : null;
+    const range = (r: { start: bigint; end: bigint }) => ({ start: hex(r.start), end: hex(r.end) });
+    return {
+      id: g.id,
+      devices: [...g.devices],
+      vfio: iommufdIovaRanges(platform.core, g).map((r) => range({ start: r.start, end: r.last })),
+      dmaApi: dmaApi ? dmaApi.dmaApi.map(range) : null,
+      restrictions: dmaApi
+        ? dmaApi.restrictions.map((r) => ({ ...range(r), kind: r.kind, views: r.views }))
+        : [],
+    };
+  });
+  const text = out.flatMap((g) => [
+    `group ${g.id}: ${g.devices.join(' ')}`,
+    '  VFIO / iommufd (IOMMU_IOAS_IOVA_RANGES):',
+    ...g.vfio.map((r) => `    ${r.start} - ${r.end}`),
+    '  DMA API (dma-iommu):',
+    ...(g.dmaApi ?? []).map((r) => `    ${r.start} - ${r.end}`),
+    ...(g.dmaApi === null ? ['    (not a DMA domain)'] : []),
+    '  restrictions:',
+    ...g.restrictions.map((r) => `    ${r.start} - ${r.end}  ${r.kind}  [${r.views.join(', ')}]`),
+  ]);
+  return { json: { groups: out }, text: text.join('\n') || 'no IOMMU groups' };
+}
+
+/** "pci:SSSS:BB:DD.F" → segment and bus/dev/fn. */
+function parsePciDeviceName(
+  name: string,
+): { segment: number; bus: number; dev: number; fn: number } | null {
+  const m = /^pci:([0-9a-f]{4}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$/i.exec(name);
+  if (!m) return null;
+  const [segment, bus, dev] = [m[1]!, m[2]!, m[3]!].map((x) => Number.parseInt(x, 16)) as [
+    number,
+    number,
+    number,
+  ];
+  return { segment, bus, dev, fn: Number(m[4]) };
+}
+
+/** The platform file with DEVICE present and carrying the requested mask and MSI use. */
+function withDevice(
+  args: ParsedArgs,
+  file: string,
+  device: string,
+  mask: number | undefined,
+): PlatformFile {
+  const base = platformFileOption(args) ?? { cmdline: {}, cmdlineText: '', pci: [] };
+  const pci = parsePciDeviceName(device);
+  if (!pci) return base;
+  const ctx = createOfContext(loadDeviceTree(file, treeLoadOptions(args)));
+  const host = pciHostBridges(ctx).find((h) => pciDomainOf(ctx, h) === pci.segment);
+  if (!host) throw new UsageError(`no PCI host bridge for segment ${pci.segment}`);
+  const hosts = base.pci.map((h) => ({ ...h, devices: [...h.devices] }));
+  let entry = hosts.find((h) => h.host === host.path);
+  if (!entry) {
+    entry = { host: host.path, devices: [] };
+    hosts.push(entry);
+  }
+  const at = entry.devices.findIndex(
+    (d) => d.bus === pci.bus && d.dev === pci.dev && d.fn === pci.fn,
+  );
+  const old = at >= 0 ? entry.devices[at]! : null;
+  const bdf = device.slice('pci:0000:'.length);
+  const updated = {
+    ...(old ?? { bdf, bus: pci.bus, dev: pci.dev, fn: pci.fn, msi: false, driver: true }),
+    ...(mask !== undefined ? { driverMask: mask } : {}),
+    msi: args.flags.has('--msi') || (old?.msi ?? false),
+    driver: true,
+  };
+  if (at >= 0) entry.devices[at] = updated;
+  else entry.devices.push(updated);
+  return { ...base, pci: hosts };
+}
+
+/** dmasim iommu map: K buffers of N bytes mapped for DEVICE, IOVAs in the order handed out. */
+function map(args: ParsedArgs, file: string): CommandOutput {
+  const device = args.positionals[2];
+  const sizeText = option(args, '--size');
+  if (device === undefined || sizeText === undefined) throw new UsageError(IOMMU_USAGE);
+  const size = parseU64(sizeText);
+  const count = Number(option(args, '--count') ?? '1');
+  const maskText = option(args, '--mask');
+  const mask = maskText === undefined ? undefined : Number(maskText);
+  if (!Number.isInteger(count) || count < 1)
+    throw new UsageError('--count must be a positive whole number');
+  if (mask !== undefined && (!Number.isInteger(mask) || mask < 0 || mask > 64)) {
+    throw new UsageError('--mask must be a bit count from 0 to 64');
+  }
+  const platform = build(args, file, withDevice(args, file, device, mask));
+  const probed = platform.devices.find((d) => d.path === device || d.device.name === device);
+  if (!probed) throw new UsageError(`${device} is not a device behind an IOMMU on this platform`);
+  if (!probed.dmaIommu)
+    throw new UsageError(
+      `${device} is not in a DMA domain (group type ${probed.group ? sysfsGroupType(probed.group) : 'none'})`,
+    );
+  const iovas: string[] = [];
+  if (args.flags.has('--msi') && probed.msiAddress !== null) iovas.push(hex(probed.msiAddress));
+  // Buffers laid out from the start of RAM, each page-aligned, as a driver's allocations might be.
+  const ram = readMemoryBanks(platform.dt.ctx.tree)[0]?.start ?? 0n;
+  const stride = (size + 0xfffn) & ~0xfffn;
+  for (let i = 0; i < count; i++) {
+    const iova = iommuDmaMapPage(probed.dmaIommu, ram + BigInt(i) * stride, size, 'bidirectional');
+    iovas.push(iova === DMA_MAPPING_ERROR ? 'DMA_MAPPING_ERROR' : hex(iova));
+  }
+  return { json: { iovas, log: probed.device.log }, text: iovas.join('\n') };
+}
+
+export function iommuCommand(args: ParsedArgs): CommandOutput {
+  const [sub, file] = [args.positionals[0], args.positionals[1]];
+  if (file === undefined) throw new UsageError(IOMMU_USAGE);
+  switch (sub) {
+    case 'groups':
+      return groups(args, file);
+    case 'iova-ranges':
+      return iovaRanges(args, file);
+    case 'map':
+      return map(args, file);
+    default:
+      throw new UsageError(IOMMU_USAGE);
+  }
+}

@@ -1,0 +1,72 @@
+// iommu_dma_ops: dma-iommu behind the DMA API dispatcher's DmaMapOps interface.
+import {
+  type CoherentAllocation,
+  DMA_MAPPING_ERROR,
+  type DmaDataDirection,
+  type DmaMapOps,
+  type Device,
+  type ScatterlistEntry,
+} from '@dmasim/dma-mapping';
+import type { DmaDirection, IommuDmaDevice } from './cookie.js';
+import { iommuDmaAlloc, iommuDmaFree, iommuDmaMapPage, iommuDmaUnmapPage } from './map.js';
+import { type ScatterList, iommuDmaMapSg, iommuDmaUnmapSg, newScatterList } from './map-sg.js';
+
+const DIRECTIONS: readonly DmaDirection[] = ['bidirectional', 'to-device', 'from-device', 'none'];
+
+export interface DmaIommuOpsContext {
+  /** The dma-iommu state iommu_setup_dma_ops() attached to a device. */
+  lookup(dev: Device): IommuDmaDevice;
+  /** Backing pages for a coherent buffer: a physical address, or null when memory is short. */
+  allocPages(dev: Device, size: bigint): bigint | null;
+  freePages(dev: Device, phys: bigint, size: bigint): void;
+}
+
+/** iommu_dma_ops for the dispatcher; the caller supplies device lookup and page allocation. */
+export function createDmaIommuOps(ctx: DmaIommuOpsContext): DmaMapOps {
+  // The dispatcher's scatterlist and dma-iommu's own, kept together between map and unmap.
+  const lists = new WeakMap<ScatterlistEntry[], ScatterList>();
+  const direction = (dir: DmaDataDirection) => DIRECTIONS[dir]!;
+  return {
+    name: 'iommu-dma',
+    mapPage: (dev, phys, size, dir, attrs) =>
+      iommuDmaMapPage(ctx.lookup(dev), phys, size, direction(dir), attrs),
+    unmapPage: (dev, dma, size, dir, attrs) =>
+      iommuDmaUnmapPage(ctx.lookup(dev), dma, size, direction(dir), attrs),
+    mapSg(dev, sg, nents, dir, attrs) {
+      const list = newScatterList(
+        sg.slice(0, nents).map((s) => ({ phys: s.phys, length: Number(s.length) })),
+      );
+      const ret = iommuDmaMapSg(ctx.lookup(dev), list, direction(dir), attrs);
+      list.entries.forEach((e, i) => {
+        sg[i]!.dmaAddress = e.dmaAddress;
+        sg[i]!.dmaLength = BigInt(e.dmaLength);
+      });
+      if (ret > 0) lists.set(sg, list);
+      return ret;
+    },
+    unmapSg(dev, sg, _nents, dir, attrs) {
+      const list = lists.get(sg);
+      if (!list) return;
+      iommuDmaUnmapSg(ctx.lookup(dev), list, direction(dir), attrs);
+      lists.delete(sg);
+    },
+    alloc(dev, size, _gfp, attrs): CoherentAllocation | null {
+      const phys = ctx.allocPages(dev, size);
+      if (phys === null) return null;
+      const dmaHandle = iommuDmaAlloc(ctx.lookup(dev), phys, size, attrs);
+      if (dmaHandle === DMA_MAPPING_ERROR) {
+        ctx.freePages(dev, phys, size);
+        return null;
+      }
+      return { cpuAddr: phys, dmaHandle, size };
+    },
+    free(dev, buf) {
+      iommuDmaFree(ctx.lookup(dev), buf.dmaHandle, buf.size);
+      ctx.freePages(dev, buf.cpuAddr, buf.size);
+    },
+    // dma_supported() answers true for dma-iommu devices; required mask and max size default.
+    supported: null,
+    getRequiredMask: null,
+    maxMappingSize: null,
+  };
+}
