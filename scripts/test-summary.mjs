@@ -26,6 +26,12 @@ for (const group of ['packages', 'apps']) {
     ).length;
   }
 }
+// The test command's own exit status: a failed lint, typecheck, build or publint step counts too.
+const commandStatus = Number(process.argv[2] ?? '0');
+if (commandStatus !== 0 && failed === 0) {
+  console.log(`the test command failed (exit ${commandStatus}) outside the test runner: see above`);
+  failed += 1;
+}
 if (missing.length > 0) {
   console.log(`no test report from: ${missing.join(', ')} (its tests did not run)`);
   failed += missing.length;

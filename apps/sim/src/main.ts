@@ -3,6 +3,7 @@ import { parseArgs, UsageError } from './args.js';
 import { type CommandOutput, toJson } from './commands/common.js';
 import { INSPECT_USAGE, inspectCommand } from './commands/inspect.js';
 import { IOMMU_USAGE, iommuCommand } from './commands/iommu.js';
+import { IORT_USAGE, iortCommand } from './commands/iort.js';
 import { OF_PROBE_USAGE, ofProbeCommand } from './commands/of-probes.js';
 
 const VALUED = [
@@ -33,12 +34,14 @@ const USAGE = `dmasim: what the Linux kernel decides for every device's DMA
 
 ${INSPECT_USAGE}
 ${OF_PROBE_USAGE}
-${IOMMU_USAGE}`;
+${IOMMU_USAGE}
+${IORT_USAGE}`;
 
 const COMMANDS: Record<string, (args: ReturnType<typeof parseArgs>) => CommandOutput> = {
   inspect: inspectCommand,
   of: ofProbeCommand,
   iommu: iommuCommand,
+  iort: iortCommand,
 };
 
 export function main(argv: readonly string[]): number {

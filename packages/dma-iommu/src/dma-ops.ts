@@ -1,15 +1,15 @@
 // iommu_dma_ops: dma-iommu behind the DMA API dispatcher's DmaMapOps interface.
 import {
   type CoherentAllocation,
+  type Device,
   DMA_MAPPING_ERROR,
   type DmaDataDirection,
   type DmaMapOps,
-  type Device,
   type ScatterlistEntry,
 } from '@dmasim/dma-mapping';
 import type { DmaDirection, IommuDmaDevice } from './cookie.js';
 import { iommuDmaAlloc, iommuDmaFree, iommuDmaMapPage, iommuDmaUnmapPage } from './map.js';
-import { type ScatterList, iommuDmaMapSg, iommuDmaUnmapSg, newScatterList } from './map-sg.js';
+import { iommuDmaMapSg, iommuDmaUnmapSg, newScatterList, type ScatterList } from './map-sg.js';
 
 const DIRECTIONS: readonly DmaDirection[] = ['bidirectional', 'to-device', 'from-device', 'none'];
 

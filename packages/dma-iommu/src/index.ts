@@ -17,6 +17,7 @@ export {
   type SwiotlbHook,
 } from './cookie.js';
 export { iommuDmaAllocIova, iommuDmaFreeIova } from './dma-iova.js';
+export { createDmaIommuOps, type DmaIommuOpsContext } from './dma-ops.js';
 export {
   type FlushQueue,
   type FlushQueueStats,
@@ -105,4 +106,3 @@ export {
   usableIovaRanges,
   usableRangesForDevice,
 } from './usable-ranges.js';
-export { type DmaIommuOpsContext, createDmaIommuOps } from './dma-ops.js';

@@ -1,6 +1,7 @@
 // struct iommu_domain: type, page sizes, geometry, page-table state and IOTLB counters.
 import { type IntervalMappings, newIntervalMappings } from './interval-mappings.js';
 import { newRadixPageTable, type RadixFormat, type RadixPageTable } from './io-pgtable.js';
+import { type IommuIotlbGather, iommuIotlbGatherInit } from './iotlb-gather.js';
 
 /** Sysfs names of the domain types (iommu_group type attribute). */
 export type DomainType = 'identity' | 'DMA' | 'DMA-FQ' | 'blocked' | 'unmanaged';
@@ -107,7 +108,8 @@ export function iommuFlushIotlbAll(domain: IommuDomain): void {
   domain.iotlb.flushAll++;
 }
 
-/** iommu_iotlb_sync(): complete the invalidations gathered by unmaps. */
-export function iommuIotlbSync(domain: IommuDomain): void {
+/** iommu_iotlb_sync(): complete the invalidations gathered by unmaps and empty the gather. */
+export function iommuIotlbSync(domain: IommuDomain, gather?: IommuIotlbGather): void {
   domain.iotlb.sync++;
+  if (gather) iommuIotlbGatherInit(gather);
 }

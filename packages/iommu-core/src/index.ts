@@ -67,7 +67,19 @@ export {
   intelVtdInstance,
 } from './intel-vtd.js';
 export type { IntervalMapping, IntervalMappings } from './interval-mappings.js';
-export type { RadixFormat, RadixLeaf, RadixPageTable } from './io-pgtable.js';
+export {
+  type LevelLeaves,
+  type RadixFormat,
+  RadixFormatError,
+  type RadixPageTable,
+} from './io-pgtable.js';
+export {
+  type IommuIotlbGather,
+  iommuIotlbGatherAddRange,
+  iommuIotlbGatherInit,
+  iotlbGatherIsEmpty,
+  newIotlbGather,
+} from './iotlb-gather.js';
 export {
   IORT_NODE_SMMU,
   IORT_NODE_SMMU_V3,
@@ -94,6 +106,7 @@ export {
   iommuPgsize,
   iommuTablePages,
   iommuUnmap,
+  iommuUnmapFast,
   minPageSize,
   type PageSizeChoice,
 } from './iommu-map.js';

@@ -1,6 +1,8 @@
-// iommu_map() / iommu_unmap() / iommu_pgsize() / iommu_iova_to_phys() of drivers/iommu/iommu.c.
+// iommu_map() / iommu_unmap() / iommu_unmap_fast() / iommu_pgsize() / iommu_iova_to_phys() of
+// drivers/iommu/iommu.c. A request for exactly one smallest page on a radix table, the DMA API's
+// common case, skips the page-size loop: it would make the same single map_pages/unmap_pages call.
 import { EINVAL, ENODEV, type KernelLog, logErr } from '@dmasim/dma-mapping';
-import { domainIsPaging, type IommuDomain } from './domain.js';
+import { domainIsPaging, type IommuDomain, iommuIotlbSync } from './domain.js';
 import {
   intervalIovaToPhys,
   intervalMapPages,
@@ -9,12 +11,17 @@ import {
 } from './interval-mappings.js';
 import {
   type MapPagesResult,
+  type RadixPageTable,
   radixIovaToPhys,
+  radixMapGranule,
   radixMapPages,
   radixMappedBytes,
   radixTablePages,
+  radixUnmapGranule,
   radixUnmapPages,
 } from './io-pgtable.js';
+import { type IommuIotlbGather, iommuIotlbGatherAddRange } from './iotlb-gather.js';
+import { ffs64, fls64, genmask } from './u64-bits.js';
 
 /** The model met a state in which the kernel itself would never return. */
 export class IommuModelError extends Error {
@@ -27,25 +34,11 @@ export class IommuModelError extends Error {
   }
 }
 
-/** __ffs() on a non-zero u64. */
-function lowestBit(x: bigint): number {
-  let n = 0;
-  while (((x >> BigInt(n)) & 1n) === 0n) n++;
-  return n;
-}
-
-/** __fls() on a non-zero u64. */
-function highestBit(x: bigint): number {
-  return x.toString(2).length - 1;
-}
-
-function genmask(high: number): bigint {
-  return (1n << BigInt(high + 1)) - 1n;
-}
-
-/** Smallest page the domain supports (1 << __ffs(pgsize_bitmap)). */
+/** Smallest page the domain supports (1 << __ffs(pgsize_bitmap)); 0 when it has none. */
 export function minPageSize(domain: IommuDomain): bigint {
-  return 1n << BigInt(lowestBit(domain.pgsizeBitmap));
+  const bitmap = domain.pgsizeBitmap;
+  // The lowest set bit in one step.
+  return bitmap & -bitmap;
 }
 
 export interface PageSizeChoice {
@@ -66,17 +59,17 @@ export function iommuPgsize(
   size: bigint,
 ): PageSizeChoice {
   const addrMerge = iova | paddr;
-  let pgsizes = pgsizeBitmap & genmask(highestBit(size));
-  if (addrMerge !== 0n) pgsizes &= genmask(lowestBit(addrMerge));
+  let pgsizes = pgsizeBitmap & genmask(fls64(size));
+  if (addrMerge !== 0n) pgsizes &= genmask(ffs64(addrMerge));
   if (pgsizes === 0n) {
     throw new IommuModelError(iova, `no page size fits size 0x${size.toString(16)} (BUG_ON)`);
   }
-  const pgsizeIdx = highestBit(pgsizes);
+  const pgsizeIdx = fls64(pgsizes);
   const pgsize = 1n << BigInt(pgsizeIdx);
   let span = size;
   const larger = pgsizeBitmap & ~genmask(pgsizeIdx);
   if (larger !== 0n) {
-    const next = 1n << BigInt(lowestBit(larger));
+    const next = larger & -larger;
     // A larger page only helps when iova and paddr sit at the same offset within it.
     if (((iova ^ paddr) & (next - 1n)) === 0n) {
       const toBoundary = next - (addrMerge & (next - 1n));
@@ -109,6 +102,39 @@ function unmapPages(domain: IommuDomain, iova: bigint, pgsize: bigint, count: bi
 
 const hx = (v: bigint) => `0x${v.toString(16)}`;
 
+/** The radix table when `size` is exactly its smallest page and the domain's: the fast case. */
+function singleGranuleTable(
+  domain: IommuDomain,
+  size: bigint,
+  minPage: bigint,
+): RadixPageTable | null {
+  const pt = domain.pageTable;
+  return size === minPage && pt?.kind === 'radix' && pt.granule === minPage ? pt : null;
+}
+
+/** __iommu_map()'s loop: one map_pages call per iommu_pgsize() step; 0 or the first error. */
+function mapLoop(
+  domain: IommuDomain,
+  iova: bigint,
+  paddr: bigint,
+  size: bigint,
+  prot: number,
+): { ret: number; mapped: bigint } {
+  let mapped = 0n;
+  let curIova = iova;
+  let curPaddr = paddr;
+  while (mapped < size) {
+    const { pgsize, count } = iommuPgsize(domain.pgsizeBitmap, curIova, curPaddr, size - mapped);
+    const r = mapPages(domain, curIova, curPaddr, pgsize, count, prot);
+    mapped += r.mapped;
+    if (r.ret !== 0) return { ret: r.ret, mapped };
+    if (r.mapped === 0n) throw new IommuModelError(curIova, 'map_pages made no progress');
+    curIova += r.mapped;
+    curPaddr += r.mapped;
+  }
+  return { ret: 0, mapped };
+}
+
 /**
  * iommu_map(): 0, or -ENODEV (identity/blocked: no map op), -EINVAL (iova | paddr |
  * size not aligned to the smallest page), or the driver's error (-EEXIST over a live entry,
@@ -135,48 +161,27 @@ export function iommuMap(
     }
     return -EINVAL;
   }
-  let remaining = size;
-  let curIova = iova;
-  let curPaddr = paddr;
-  let ret = 0;
-  while (remaining > 0n) {
-    const { pgsize, count } = iommuPgsize(domain.pgsizeBitmap, curIova, curPaddr, remaining);
-    const r = mapPages(domain, curIova, curPaddr, pgsize, count, prot);
-    remaining -= r.mapped;
-    if (r.ret !== 0) {
-      ret = r.ret;
-      break;
+  const granuleTable = singleGranuleTable(domain, size, minPage);
+  if (granuleTable !== null) {
+    const ret = radixMapGranule(granuleTable, iova, paddr, prot, domain.iotlb);
+    if (ret !== 0) {
+      // Nothing was mapped, but the unroll's iommu_unmap() of 0 bytes still syncs.
+      iommuUnmap(domain, iova, 0n);
+      return ret;
     }
-    if (r.mapped === 0n) throw new IommuModelError(curIova, 'map_pages made no progress');
-    curIova += r.mapped;
-    curPaddr += r.mapped;
-  }
-  if (ret !== 0) {
-    iommuUnmap(domain, iova, size - remaining);
-    return ret;
+  } else {
+    const { ret, mapped } = mapLoop(domain, iova, paddr, size, prot);
+    if (ret !== 0) {
+      iommuUnmap(domain, iova, mapped);
+      return ret;
+    }
   }
   domain.iotlb.syncMap++;
   return 0;
 }
 
-/**
- * iommu_unmap(): bytes unmapped, which stops short at the first hole and can exceed `size` when
- * a driver drops a larger page whole; 0 for a non-paging domain or when iova | size is not
- * aligned to the smallest page (with pr_err).
- */
-export function iommuUnmap(
-  domain: IommuDomain,
-  iova: bigint,
-  size: bigint,
-  log?: KernelLog,
-): bigint {
-  if (domain.pgsizeBitmap === 0n || domain.pageTable === null) return 0n;
-  if (!domainIsPaging(domain.type)) return 0n;
-  const minPage = minPageSize(domain);
-  if (((iova | size) & (minPage - 1n)) !== 0n) {
-    if (log) logErr(log, `unaligned: iova ${hx(iova)} size ${hx(size)} min_pagesz ${hx(minPage)}`);
-    return 0n;
-  }
+/** __iommu_unmap()'s loop: unmap_pages per iommu_pgsize() step until done or at a hole. */
+function unmapLoop(domain: IommuDomain, iova: bigint, size: bigint): bigint {
   let unmapped = 0n;
   let cur = iova;
   while (unmapped < size) {
@@ -186,7 +191,64 @@ export function iommuUnmap(
     cur += done;
     unmapped += done;
   }
-  domain.iotlb.sync++;
+  return unmapped;
+}
+
+/**
+ * __iommu_unmap() with its checks: bytes unmapped, or null when the domain cannot unmap or
+ * iova | size is not aligned to the smallest page (pr_err to `log`).
+ */
+function unmapChecked(
+  domain: IommuDomain,
+  iova: bigint,
+  size: bigint,
+  log: KernelLog | undefined,
+): bigint | null {
+  if (domain.pgsizeBitmap === 0n || domain.pageTable === null) return null;
+  if (!domainIsPaging(domain.type)) return null;
+  const minPage = minPageSize(domain);
+  if (((iova | size) & (minPage - 1n)) !== 0n) {
+    if (log) logErr(log, `unaligned: iova ${hx(iova)} size ${hx(size)} min_pagesz ${hx(minPage)}`);
+    return null;
+  }
+  const granuleTable = singleGranuleTable(domain, size, minPage);
+  return granuleTable !== null
+    ? radixUnmapGranule(granuleTable, iova, domain.iotlb)
+    : unmapLoop(domain, iova, size);
+}
+
+/**
+ * iommu_unmap_fast(): iommu_unmap() without the IOTLB sync; the unmapped range is added to
+ * `gather` for the caller's iommu_iotlb_sync() (or its flush queue).
+ */
+export function iommuUnmapFast(
+  domain: IommuDomain,
+  iova: bigint,
+  size: bigint,
+  gather: IommuIotlbGather,
+  log?: KernelLog,
+): bigint {
+  const unmapped = unmapChecked(domain, iova, size, log);
+  if (unmapped === null) return 0n;
+  if (unmapped !== 0n) iommuIotlbGatherAddRange(gather, iova, unmapped);
+  return unmapped;
+}
+
+/**
+ * iommu_unmap(): bytes unmapped, which stops short at the first hole and can exceed `size` when
+ * a driver drops a larger page whole; 0 for a non-paging domain or when iova | size is not
+ * aligned to the smallest page (with pr_err). Each unmap that got past those checks ends with
+ * one iommu_iotlb_sync().
+ */
+export function iommuUnmap(
+  domain: IommuDomain,
+  iova: bigint,
+  size: bigint,
+  log?: KernelLog,
+): bigint {
+  const unmapped = unmapChecked(domain, iova, size, log);
+  if (unmapped === null) return 0n;
+  iommuIotlbSync(domain);
   return unmapped;
 }
 

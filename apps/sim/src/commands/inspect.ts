@@ -1,14 +1,19 @@
 // `dmasim inspect FILE`: every device's DMA configuration.
 import { isArchName } from '@dmasim/arch';
 import type { KernelVersion } from '@dmasim/dma-mapping';
+import { isAcpiSource, loadAcpi } from '../acpi-file.js';
 import { option, options, type ParsedArgs, UsageError } from '../args.js';
 import { loadDeviceTree } from '../device-tree-file.js';
+import { inspectAcpi, parseAcpiPciRequest } from '../inspect-acpi.js';
 import { inspectDeviceTree, parsePciRequest } from '../inspect-dt.js';
+import { loadPlatformFile } from '../load.js';
+import type { InspectReport } from '../report.js';
 import { formatInspectTable } from '../table.js';
 import { type CommandOutput, treeLoadOptions } from './common.js';
 
-export const INSPECT_USAGE =
-  'dmasim inspect FILE [--arch A] [--kernel 6.10|6.7] [--pci HOST:BB:DD.F]... [--iommu-not-ready NODE]... [--cpp [-I DIR]...] [--verbose] [--json]';
+export const INSPECT_USAGE = `dmasim inspect FILE [--arch A] [--kernel 6.10|6.7] [--pci HOST:BB:DD.F]... [--iommu-not-ready NODE]... [--cpp [-I DIR]...] [--verbose] [--json]
+    FILE: a device tree (.dtb/.dts), an IORT binary, or an ACPI platform file (.yaml/.json);
+    for ACPI, --pci takes SEGMENT:BB:DD.F (e.g. 0:00:01.0) and --iommu-not-ready an SMMU "iort@0x48"`;
 
 export function kernelVersionOption(args: ParsedArgs): KernelVersion {
   const kernel = option(args, '--kernel') ?? '6.10';
@@ -21,6 +26,7 @@ export function inspectCommand(args: ParsedArgs): CommandOutput {
   if (file === undefined) throw new UsageError(INSPECT_USAGE);
   const arch = option(args, '--arch');
   if (arch !== undefined && !isArchName(arch)) throw new UsageError(`unknown --arch ${arch}`);
+  if (isAcpiSource(loadPlatformFile(file))) return inspectAcpiCommand(file, arch, args);
   const tree = loadDeviceTree(file, treeLoadOptions(args));
   const report = inspectDeviceTree(tree, {
     ...(arch ? { arch } : {}),
@@ -28,8 +34,40 @@ export function inspectCommand(args: ParsedArgs): CommandOutput {
     pci: options(args, '--pci').map(parsePciRequest),
     iommuNotReady: options(args, '--iommu-not-ready'),
   });
+  return output(report, args);
+}
+
+function output(report: InspectReport, args: ParsedArgs, preface = ''): CommandOutput {
   return {
     json: report,
-    text: formatInspectTable(report, args.flags.has('--verbose') ? 'debug' : 'info'),
+    text: preface + formatInspectTable(report, args.flags.has('--verbose') ? 'debug' : 'info'),
   };
+}
+
+/** The ACPI path: IORT binary, IORT spec, or ACPI platform file. */
+function inspectAcpiCommand(
+  file: string,
+  arch: string | undefined,
+  args: ParsedArgs,
+): CommandOutput {
+  if (arch !== undefined && arch !== 'arm64' && arch !== 'loongarch') {
+    throw new UsageError(`--arch ${arch}: the ACPI path models arm64 and loongarch`);
+  }
+  const pci = options(args, '--pci').map((text) => {
+    try {
+      return parseAcpiPciRequest(text);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  });
+  const loaded = loadAcpi(file);
+  const report = inspectAcpi(loaded.table, loaded.description, {
+    ...(arch ? { arch } : {}),
+    kernel: kernelVersionOption(args),
+    pci,
+    iommuNotReady: options(args, '--iommu-not-ready'),
+  });
+  // Table-wide messages (checksum, node pointer overflow) belong to no device: text only.
+  const tableMessages = loaded.tableLog.map((e) => `IORT: ${e.level}: ${e.msg}\n`).join('');
+  return output(report, args, tableMessages ? `${tableMessages}\n` : '');
 }
