@@ -1,4 +1,5 @@
 // The kernel command line options dmasim models.
+import { parseSwiotlbParam, type SwiotlbParam, SwiotlbParamError } from '@dmasim/dma-direct';
 
 export interface KernelCmdline {
   /** iommu.passthrough=1: identity default domains. */
@@ -9,6 +10,8 @@ export interface KernelCmdline {
   iommuForceDac?: boolean;
   /** swiotlb=N: the default pool's slot count. */
   swiotlbSlabs?: number;
+  /** swiotlb=[N][,AREAS][,force|noforce] as setup_io_tlb_npages() reads it. */
+  swiotlb?: SwiotlbParam;
 }
 
 export class CmdlineError extends Error {
@@ -40,11 +43,13 @@ export function parseCmdline(text: string, base: KernelCmdline = {}): KernelCmdl
         out.iommuForceDac = parseBool(name, value);
         break;
       case 'swiotlb': {
-        // swiotlb=<slabs>[,force|noforce]: only the slab count matters here.
-        const slabs = Number(value.split(',')[0]);
-        if (!Number.isInteger(slabs) || slabs <= 0)
-          throw new CmdlineError(`swiotlb=${value}: not a slot count`);
-        out.swiotlbSlabs = slabs;
+        try {
+          out.swiotlb = parseSwiotlbParam(value);
+        } catch (e) {
+          if (e instanceof SwiotlbParamError) throw new CmdlineError(`swiotlb=${value}: ${e.message}`);
+          throw e;
+        }
+        if (out.swiotlb.nslabs !== undefined) out.swiotlbSlabs = out.swiotlb.nslabs;
         break;
       }
     }

@@ -73,8 +73,10 @@ export function inspectAcpi(
 ): InspectReport {
   const arch = options.arch ?? 'arm64';
   const notReady = new Set(options.iommuNotReady ?? []);
+  // CONFIG_ACPI_IORT is arm64-only: elsewhere the kernel never parses the table, so it only
+  // serves to name the default devices.
   const configured = configureAcpiPlatform(
-    table,
+    arch === 'arm64' ? table : null,
     withRequests(table, description, options.pci ?? []),
     {
       arch: archHooks(arch),

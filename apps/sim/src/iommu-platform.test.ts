@@ -83,7 +83,7 @@ describe.skipIf(!hasCorpus)('QEMU virt with SMMUv3 (case B)', () => {
     // 1 GiB inbound window: PCI bus 0x0 sees CPU 0x40000000.
     const cells = [0x0200_0000, 0, 0, 0, 0x4000_0000, 0, 0x4000_0000];
     const value = new Uint8Array(cells.length * 4);
-    cells.forEach((c, i) => new DataView(value.buffer).setUint32(i * 4, c));
+    for (const [i, c] of cells.entries()) new DataView(value.buffer).setUint32(i * 4, c);
     host.properties.push({ name: 'dma-ranges', value });
     const { platform, groups } = groupsOf(tree);
     expect(groups.every((g) => g.reserved === SMMU_MSI)).toBe(true);

@@ -11,7 +11,14 @@ import {
   iommuGetDmaCookie,
   type PciHostBridgeWindows,
 } from '@dmasim/dma-iommu';
-import { type Device, dmaBitMask, type KernelLog, setDmaMask } from '@dmasim/dma-mapping';
+import {
+  type Device,
+  type DmaOpsTable,
+  dmaBitMask,
+  dmaSetMaskAndCoherent,
+  type KernelLog,
+  logErr,
+} from '@dmasim/dma-mapping';
 import {
   acsRequestedAtScan,
   createIommuCore,
@@ -42,11 +49,17 @@ import { parseCmdline } from './cmdline.js';
 import { configureDtPlatform, type DtInspectOptions, type DtPlatform } from './inspect-dt.js';
 import type { PlatformFile, PlatformPciDevice } from './platform-file.js';
 import { pciPath } from './report.js';
+import { driverMaskOps } from './runtime-ops.js';
 
 export interface IommuPlatformOptions extends DtInspectOptions {
   platformFile?: PlatformFile;
   /** Extra kernel command line, applied after the platform file's. */
   cmdline?: string;
+  /**
+   * The DMA API the drivers' dma_set_mask_and_coherent() goes through; default: dma-direct on
+   * the tree's memory (dma-iommu devices need no ops: every mask is supported).
+   */
+  dmaOps?: DmaOpsTable;
 }
 
 /** One device as the IOMMU core left it. */
@@ -185,6 +198,7 @@ export function buildIommuPlatform(
     });
 
   const devices: ProbedDevice[] = [];
+  let dmaOps: DmaOpsTable | undefined;
   for (const { pdev, ret } of dt.platformDevices) {
     if (ret !== 0 || !pdev.device.fwspec) continue;
     const r = probe(pdev.device, null, null);
@@ -216,14 +230,18 @@ export function buildIommuPlatform(
           )
         : { ret: 0, group: null };
     const ddev = dmaDevices.get(dev) ?? null;
-    // The driver's probe: its mask request, then MSI setup (which maps the doorbell).
+    // The driver's probe: its mask request (a refusal aborts the probe), then MSI setup.
+    let probing = bound;
     if (entry?.driverMask !== undefined && bound) {
-      const mask = dmaBitMask(entry.driverMask);
-      dev.coherentDmaMask = mask;
-      setDmaMask(dev, mask);
+      dmaOps ??= options.dmaOps ?? driverMaskOps(tree, dt.arch, cmdlineText);
+      if (dmaSetMaskAndCoherent(dmaOps, dev, dmaBitMask(entry.driverMask)) !== 0) {
+        // The -EIO of dma_set_mask_and_coherent(), as e1000e/igb/ixgbe report it.
+        logErr(dev.log, 'No usable DMA configuration, aborting');
+        probing = false;
+      }
     }
     let msiAddress: bigint | null = null;
-    const doorbell = entry?.msi && bound ? msiDoorbell(dt.ctx, endpoint.hostBridge) : null;
+    const doorbell = entry?.msi && probing ? msiDoorbell(dt.ctx, endpoint.hostBridge) : null;
     if (doorbell !== null) {
       msiAddress = ddev ? (iommuDmaGetMsiPage(ddev, doorbell)?.iova ?? null) : doorbell;
     }

@@ -42,7 +42,10 @@ pci:
       iommuPassthrough: true,
       iommuForceDac: true,
       swiotlbSlabs: 65536,
+      swiotlb: { nslabs: 65536, force: 'force' },
     });
+    expect(parseCmdline('swiotlb=noforce').swiotlb).toEqual({ force: 'noforce' });
+    expect(() => parseCmdline('swiotlb=,,bogus')).toThrow(CmdlineError);
     expect(() => parseCmdline('iommu.strict=maybe')).toThrow(CmdlineError);
   });
 });

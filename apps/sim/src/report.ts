@@ -7,6 +7,7 @@ import {
   hex,
   type LogEntry,
 } from '@dmasim/dma-mapping';
+import type { MemoryReport } from './memory-platform.js';
 
 /** One device's line of `dmasim inspect --json`. */
 export interface DeviceReport {
@@ -31,6 +32,8 @@ export interface DeviceReport {
 export interface InspectReport {
   arch: ArchName;
   devices: DeviceReport[];
+  /** Device trees: RAM, zones and the swiotlb pool as the kernel boots them. */
+  memory?: MemoryReport;
 }
 
 export function rangeMapReport(map: readonly BusDmaRegion[] | null): DeviceReport['rangeMap'] {

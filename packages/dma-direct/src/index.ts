@@ -51,7 +51,13 @@ export {
   type ZoneSpan,
   zoneOf,
 } from './memory-zones.js';
-export { getOrder, MAX_PAGE_ORDER } from './page-alloc.js';
+export {
+  allocZonePages,
+  freeZonePages,
+  getOrder,
+  MAX_PAGE_ORDER,
+  type PageAllocator,
+} from './page-alloc.js';
 export {
   createPlatform,
   type DirectPlatform,

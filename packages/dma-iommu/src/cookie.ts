@@ -1,7 +1,13 @@
 // struct iommu_dma_cookie (domain->iova_cookie) and the per-device inputs dma-iommu reads:
 // dev->iommu flags, the PCI host bridge windows, dma_parms, the swiotlb it may bounce through.
 import { type Device, U32_MAX, U64_MAX } from '@dmasim/dma-mapping';
-import { EEXIST, type IommuDomain, type ReservedRegion } from '@dmasim/iommu-core';
+import {
+  EEXIST,
+  type IommuDomain,
+  type IommuIotlbGather,
+  newIotlbGather,
+  type ReservedRegion,
+} from '@dmasim/iommu-core';
 import type { FlushQueue } from './flush-queue.js';
 import type { IovaDomain } from './iova-allocator.js';
 import type { IovaRcaches, SimClock } from './iova-rcache.js';
@@ -44,6 +50,14 @@ export interface IommuDmaCookie {
   /** CPUs the per-CPU caches and queues are built for. */
   cpus: number;
   stats: DmaIommuStats;
+  /** The gather unmaps fill (on the stack in the kernel; reused here to save an allocation). */
+  gather: IommuIotlbGather;
+}
+
+/** A cookie after iommu_dma_init_domain(): allocator and caches present. */
+export interface InitialisedCookie extends IommuDmaCookie {
+  iovad: IovaDomain;
+  rcaches: IovaRcaches;
 }
 
 /** A host bridge outbound (CPU → PCI) memory window: bus address = cpuStart - (cpuStart - busStart). */
@@ -168,6 +182,7 @@ export function iommuGetDmaCookie(
     clock: opts.clock ?? { nowMs: 0 },
     cpus: opts.cpus ?? 1,
     stats: { mapCalls: 0, unmapCalls: 0, cacheSyncs: 0, bounces: 0, mapFailures: 0 },
+    gather: newIotlbGather(),
   };
   domain.iovaCookie = cookie;
   return 0;
@@ -179,16 +194,12 @@ export function getCookie(domain: IommuDomain): IommuDmaCookie | null {
 }
 
 /** The cookie of an initialised DMA domain; a typed error otherwise. */
-export function initialisedCookie(ddev: IommuDmaDevice): {
-  cookie: IommuDmaCookie;
-  iovad: IovaDomain;
-  rcaches: IovaRcaches;
-} {
+export function initialisedCookie(ddev: IommuDmaDevice): InitialisedCookie {
   const cookie = getCookie(ddev.domain);
   if (!cookie?.iovad || !cookie.rcaches) {
     throw new DmaIommuError(ddev.dev.name, 'domain has no initialised DMA cookie');
   }
-  return { cookie, iovad: cookie.iovad, rcaches: cookie.rcaches };
+  return cookie as InitialisedCookie;
 }
 
 /** dev_warn_once(): log only the first time per device and message. */

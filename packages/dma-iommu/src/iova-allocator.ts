@@ -1,5 +1,6 @@
 // The IOVA allocator of drivers/iommu/iova.c, in page-frame numbers (plain numbers: with a
 // granule of 4 KiB or more every pfn of a 64-bit space is an exact double).
+import { pfnToU64, u64ToPfn } from '@dmasim/iommu-core';
 import {
   createIovaNode,
   createIovaTree,
@@ -44,6 +45,10 @@ export interface IovaStats {
 export interface IovaDomain {
   granule: number;
   shift: number;
+  /** granule - 1 as a bigint, for the offset arithmetic of every mapping. */
+  granuleMask: bigint;
+  /** maxPfn(shift), the largest pfn argument. */
+  maxPfn: number;
   startPfn: number;
   /** dma_32bit_pfn: the first pfn at or above 4 GiB. */
   dma32BitPfn: number;
@@ -82,6 +87,8 @@ export function initIovaDomain(granule: number, startPfn: number, pageSize = 409
   return {
     granule,
     shift,
+    granuleMask: BigInt(granule - 1),
+    maxPfn: maxPfn(shift),
     startPfn,
     dma32BitPfn,
     max32AllocSize: dma32BitPfn,
@@ -101,7 +108,7 @@ function flsLong(x: number): number {
 }
 
 function checkPfnArg(iovad: IovaDomain, value: number, field: string): void {
-  if (!Number.isSafeInteger(value) || value < 0 || value > maxPfn(iovad.shift)) {
+  if (!Number.isSafeInteger(value) || value < 0 || value > iovad.maxPfn) {
     throw new IovaDomainError(`${value} is not a pfn of this domain`, field);
   }
 }
@@ -197,7 +204,7 @@ export function allocIova(
   limitPfn: number,
   sizeAligned: boolean,
 ): IovaNode | null {
-  if (!Number.isSafeInteger(size) || size < 1 || size > maxPfn(iovad.shift)) {
+  if (!Number.isSafeInteger(size) || size < 1 || size > iovad.maxPfn) {
     throw new IovaDomainError(`size ${size} pfns is invalid`, 'size');
   }
   checkPfnArg(iovad, limitPfn, 'limitPfn');
@@ -282,10 +289,15 @@ export function iovaRangeCount(iovad: IovaDomain): number {
 
 /** iova_pfn(): the pfn of a u64 address. */
 export function iovaPfn(iovad: IovaDomain, addr: bigint): number {
-  return Number(addr >> BigInt(iovad.shift));
+  return u64ToPfn(addr, iovad.shift);
 }
 
 /** The u64 address of a pfn. */
 export function pfnToAddr(iovad: IovaDomain, pfn: number): bigint {
-  return BigInt(pfn) << BigInt(iovad.shift);
+  return pfnToU64(pfn, iovad.shift);
+}
+
+/** Whole granules in a byte count (size >> shift). */
+export function iovaPages(iovad: IovaDomain, size: bigint): number {
+  return u64ToPfn(size, iovad.shift);
 }

@@ -161,7 +161,8 @@ export function iommuDmaMapSg(
   dir: DmaDirection,
   attrs = 0,
 ): number {
-  const { cookie, iovad } = initialisedCookie(ddev);
+  const cookie = initialisedCookie(ddev);
+  const { iovad } = cookie;
   for (const s of sgl.entries) {
     if (!Number.isSafeInteger(s.length) || s.length < 0 || s.length > 0xffff_ffff) {
       throw new DmaIommuError(ddev.dev.name, `scatterlist entry of ${s.length} bytes`);
@@ -226,7 +227,7 @@ export function iommuDmaUnmapSg(
     }
     return;
   }
-  const { cookie } = initialisedCookie(ddev);
+  const cookie = initialisedCookie(ddev);
   if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) && !ddev.dev.dmaCoherent) {
     cookie.stats.cacheSyncs += sgl.entries.length;
   }

@@ -7,9 +7,11 @@ import {
   IOMMU_PRIV,
   IOMMU_READ,
   IOMMU_WRITE,
+  iommuIotlbGatherInit,
+  iommuIotlbSync,
   iommuIovaToPhys,
   iommuMap,
-  iommuUnmap,
+  iommuUnmapFast,
 } from '@dmasim/iommu-core';
 import {
   DMA_ATTR_PRIVILEGED,
@@ -20,7 +22,8 @@ import {
   initialisedCookie,
   warnOnce,
 } from './cookie.js';
-import { iommuDmaAllocIova, iommuDmaFreeIova } from './dma-iova.js';
+import { allocIovaPfn, freeIovaPfn } from './dma-iova.js';
+import { iovaPages, iovaPfn, pfnToAddr } from './iova-allocator.js';
 
 /** dma_info_to_prot(): IOMMU prot bits for a direction, coherence and attributes. */
 export function dmaInfoToProt(dir: DmaDirection, coherent: boolean, attrs: number): number {
@@ -60,17 +63,20 @@ export function iommuDmaMapRaw(
   dmaMask: bigint,
 ): bigint {
   checkSize(ddev, size);
-  const { cookie, iovad } = initialisedCookie(ddev);
-  const mask = BigInt(iovad.granule) - 1n;
+  const cookie = initialisedCookie(ddev);
+  const { iovad } = cookie;
+  const mask = iovad.granuleMask;
   const iovaOff = phys & mask;
   const span = (size + iovaOff + mask) & ~mask;
-  const iova = iommuDmaAllocIova(ddev, span, dmaMask);
-  if (iova === 0n) {
+  const pages = iovaPages(iovad, span);
+  const pfn = allocIovaPfn(ddev, cookie, pages, dmaMask);
+  if (pfn === 0) {
     cookie.stats.mapFailures++;
     return DMA_MAPPING_ERROR;
   }
+  const iova = pfnToAddr(iovad, pfn);
   if (iommuMap(ddev.domain, iova, phys - iovaOff, span, prot, ddev.dev.log) !== 0) {
-    iommuDmaFreeIova(ddev, cookie, iova, span, false);
+    freeIovaPfn(ddev, cookie, pfn, pages, false);
     cookie.stats.mapFailures++;
     return DMA_MAPPING_ERROR;
   }
@@ -79,25 +85,27 @@ export function iommuDmaMapRaw(
 }
 
 /**
- * __iommu_dma_unmap(): unmap the granule-aligned span, sync the IOTLB now (strict) or leave it to
- * the flush queue (lazy), and release the IOVA the same way.
+ * __iommu_dma_unmap(): unmap the granule-aligned span without syncing (iommu_unmap_fast), then
+ * sync the IOTLB now (strict) or leave it to the flush queue (lazy, gather->queued), and release
+ * the IOVA the same way.
  */
 export function iommuDmaUnmapRaw(ddev: IommuDmaDevice, dmaAddr: bigint, size: bigint): void {
-  const { cookie, iovad } = initialisedCookie(ddev);
-  const mask = BigInt(iovad.granule) - 1n;
+  const cookie = initialisedCookie(ddev);
+  const { iovad, gather } = cookie;
+  const mask = iovad.granuleMask;
   const iovaOff = dmaAddr & mask;
   const start = dmaAddr - iovaOff;
   const span = (size + iovaOff + mask) & ~mask;
+  iommuIotlbGatherInit(gather);
   const queued = cookie.fq !== null;
-  // iommu_unmap() is iommu_unmap_fast() plus one iommu_iotlb_sync(); a queued unmap skips the
-  // sync (the flush queue's iommu_flush_iotlb_all() covers it), so take that count back.
-  const unmapped = iommuUnmap(ddev.domain, start, span, ddev.dev.log);
-  if (queued) ddev.domain.iotlb.sync--;
+  gather.queued = queued;
+  const unmapped = iommuUnmapFast(ddev.domain, start, span, gather, ddev.dev.log);
+  if (!queued) iommuIotlbSync(ddev.domain, gather);
   if (unmapped !== span) {
     logWarn(ddev.dev.log, 'WARNING: at drivers/iommu/dma-iommu.c __iommu_dma_unmap');
   }
   cookie.stats.unmapCalls++;
-  iommuDmaFreeIova(ddev, cookie, start, span, queued);
+  freeIovaPfn(ddev, cookie, iovaPfn(iovad, start), iovaPages(iovad, span), queued);
 }
 
 /** dev_use_swiotlb(): untrusted devices bounce (kmalloc bouncing is not modelled). */
@@ -117,10 +125,10 @@ export function iommuDmaMapPage(
   attrs = 0,
 ): bigint {
   checkSize(ddev, size);
-  const { cookie, iovad } = initialisedCookie(ddev);
+  const cookie = initialisedCookie(ddev);
   const coherent = ddev.dev.dmaCoherent;
   const prot = dmaInfoToProt(dir, coherent, attrs);
-  const granuleMask = BigInt(iovad.granule) - 1n;
+  const granuleMask = cookie.iovad.granuleMask;
   if (devUseSwiotlb(ddev) && ((phys | size) & granuleMask) !== 0n) {
     const swiotlb = ddev.swiotlb;
     if (!swiotlb?.active) {
@@ -147,7 +155,7 @@ export function iommuDmaUnmapPage(
   dir: DmaDirection,
   attrs = 0,
 ): void {
-  const { cookie } = initialisedCookie(ddev);
+  const cookie = initialisedCookie(ddev);
   const phys = iommuIovaToPhys(ddev.domain, dmaHandle);
   if (!phys) {
     logWarn(ddev.dev.log, 'WARNING: at drivers/iommu/dma-iommu.c iommu_dma_unmap_page');
@@ -185,7 +193,7 @@ export function iommuDmaUnmapResource(ddev: IommuDmaDevice, handle: bigint, size
  * bidirectionally below the coherent mask. Page allocation itself is the caller's.
  */
 export function iommuDmaAlloc(ddev: IommuDmaDevice, phys: bigint, size: bigint, attrs = 0): bigint {
-  const { cookie } = initialisedCookie(ddev);
+  const cookie = initialisedCookie(ddev);
   const coherent = ddev.dev.dmaCoherent;
   if (!coherent) cookie.stats.cacheSyncs++; // arch_dma_prep_coherent()
   return iommuDmaMapRaw(

@@ -8,7 +8,8 @@ import { dmaGetMask } from './map.js';
 
 /** iommu_dma_get_msi_page(): the domain's page for the doorbell at msiAddr, or null on failure. */
 export function iommuDmaGetMsiPage(ddev: IommuDmaDevice, msiAddr: bigint): MsiPage | null {
-  const { cookie, iovad } = initialisedCookie(ddev);
+  const cookie = initialisedCookie(ddev);
+  const { iovad } = cookie;
   const size = BigInt(iovad.granule);
   const phys = msiAddr & ~(size - 1n);
   const known = cookie.msiPages.find((p) => p.phys === phys);

@@ -110,6 +110,7 @@ export {
   minPageSize,
   type PageSizeChoice,
 } from './iommu-map.js';
+export { pfnToU64, u64ToPfn } from './pfn.js';
 export {
   createIommuCore,
   type IommuCore,

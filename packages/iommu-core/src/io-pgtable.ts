@@ -6,6 +6,7 @@
 import { EINVAL, ERANGE } from '@dmasim/dma-mapping';
 import type { IotlbStats } from './domain.js';
 import { EEXIST } from './errno-extra.js';
+import { u64ToPfn } from './pfn.js';
 
 export interface RadixFormat {
   /** log2 of the smallest page (12 for a 4 KiB granule). */
@@ -131,12 +132,13 @@ function inputInRange(pt: RadixPageTable, iova: bigint): boolean {
 
 /** The input pfn of an in-range iova (exact: below 2^52 by the format check). */
 function inputPfn(pt: RadixPageTable, iova: bigint): number {
-  return Number(iova >> pt.granuleShift);
+  return u64ToPfn(iova, pt.format.granuleShift);
 }
 
 /** Index of pfn's entry within its table at `level`. */
 function entryIndex(pt: RadixPageTable, pfn: number, level: number): number {
-  return Math.floor(pfn / pt.entryGranules[level]!) % pt.entries;
+  // & first takes its operand modulo 2^32, exactly for integers: the low index bits survive.
+  return Math.floor(pfn / pt.entryGranules[level]!) & (pt.entries - 1);
 }
 
 /** A bigint count of entries, capped at one table's worth (no call goes past one table). */

@@ -7,11 +7,12 @@ import { loadDeviceTree } from '../device-tree-file.js';
 import { inspectAcpi, parseAcpiPciRequest } from '../inspect-acpi.js';
 import { inspectDeviceTree, parsePciRequest } from '../inspect-dt.js';
 import { loadPlatformFile } from '../load.js';
+import { formatMemoryReport, treeMemoryReport } from '../memory-platform.js';
 import type { InspectReport } from '../report.js';
 import { formatInspectTable } from '../table.js';
 import { type CommandOutput, treeLoadOptions } from './common.js';
 
-export const INSPECT_USAGE = `dmasim inspect FILE [--arch A] [--kernel 6.10|6.7] [--pci HOST:BB:DD.F]... [--iommu-not-ready NODE]... [--cpp [-I DIR]...] [--verbose] [--json]
+export const INSPECT_USAGE = `dmasim inspect FILE [--arch A] [--kernel 6.10|6.7] [--pci HOST:BB:DD.F]... [--iommu-not-ready NODE]... [--cmdline "swiotlb=..."] [--cpp [-I DIR]...] [--verbose] [--json]
     FILE: a device tree (.dtb/.dts), an IORT binary, or an ACPI platform file (.yaml/.json);
     for ACPI, --pci takes SEGMENT:BB:DD.F (e.g. 0:00:01.0) and --iommu-not-ready an SMMU "iort@0x48"`;
 
@@ -34,13 +35,17 @@ export function inspectCommand(args: ParsedArgs): CommandOutput {
     pci: options(args, '--pci').map(parsePciRequest),
     iommuNotReady: options(args, '--iommu-not-ready'),
   });
-  return output(report, args);
+  const memory = treeMemoryReport(tree, report.arch, option(args, '--cmdline'));
+  return output(memory ? { ...report, memory } : report, args);
 }
 
 function output(report: InspectReport, args: ParsedArgs, preface = ''): CommandOutput {
   return {
     json: report,
-    text: preface + formatInspectTable(report, args.flags.has('--verbose') ? 'debug' : 'info'),
+    text:
+      preface +
+      formatInspectTable(report, args.flags.has('--verbose') ? 'debug' : 'info') +
+      (report.memory ? `\n\n${formatMemoryReport(report.memory).join('\n')}` : ''),
   };
 }
 

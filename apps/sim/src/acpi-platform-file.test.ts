@@ -1,0 +1,189 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { IortError } from '@dmasim/acpi-iort';
+import { describe, expect, it } from 'vitest';
+import { loadAcpi } from './acpi-file.js';
+import { parseAcpiPlatformFile } from './acpi-platform-file.js';
+import { parseIortSpec } from './iort-spec.js';
+import { LoadError } from './load.js';
+import { PlatformFileError } from './platform-file.js';
+
+describe('ACPI platform file', () => {
+  it('reads the documented shape: numbers exact, BDFs as RIDs', () => {
+    const p = parseAcpiPlatformFile(`
+iort: tables/board.bin
+devices:
+  - { path: '\\_SB_', cca: 1 }
+  - path: '\\_SB_.DMA0'
+    dma: [{ start: 0x8000_0000, end: "0xffff_ffff_ffff_ffff", offset: 0x8000_0000 }]
+    crs: true
+    initialMask: 0xffffffffffffffff
+pci:
+  - { bdf: "01:1f.7", aliases: [0x1ff, 0x8], bridge: '\\_SB_.PCI0' }
+  - { segment: 1, bdf: 0x10, initialMask: "0xffffffff" }
+`);
+    expect(p.iort).toEqual({ file: 'tables/board.bin' });
+    expect(p.description).toEqual({
+      devices: [
+        { path: '\\_SB_', cca: 1 },
+        {
+          path: '\\_SB_.DMA0',
+          dma: [{ start: 0x8000_0000n, end: 0xffff_ffff_ffff_ffffn, offset: 0x8000_0000n }],
+          crs: true,
+          initialMask: 0xffff_ffff_ffff_ffffn,
+        },
+      ],
+      pci: [
+        { segment: 0, bdf: 0x1ff, aliases: [0x1ff, 0x8], bridge: '\\_SB_.PCI0' },
+        { segment: 1, bdf: 0x10, initialMask: 0xffff_ffffn },
+      ],
+    });
+  });
+
+  it('takes an inline IORT spec, or a bare spec (nodes at the top)', () => {
+    const inline = parseAcpiPlatformFile('iortSpec: { nodes: [{ type: its-group }] }\n');
+    expect(inline.iort).toEqual({ spec: { nodes: [{ type: 'its-group' }] } });
+    expect(inline.description).toEqual({ devices: [], pci: [] });
+    const bare = parseAcpiPlatformFile('nodes: [{ type: its-group, identifiers: [0] }]\n');
+    expect(bare).toEqual({ iort: { spec: { nodes: [{ type: 'its-group', identifiers: [0] }] } } });
+  });
+
+  const bad: [string, string, string][] = [
+    ['devices: [{ path: "\\\\_SB_.X", cca: 2 }]', 'cca must be 0 or 1', 'f.yaml: devices[0]'],
+    [
+      'devices: [{ path: "_SB_.X" }]',
+      'path must be a full ACPI path such as "\\_SB_.DEV0"',
+      'f.yaml: devices[0]',
+    ],
+    [
+      'devices: [{ path: "\\\\X", dma: [{ start: 0, end: -1 }] }]',
+      'end must be a 64-bit number, got "-1"',
+      'f.yaml: devices[0].dma[0]',
+    ],
+    [
+      'devices: [{ path: "\\\\X", dma: [{ start: 0, end: "0x1_0000_0000_0000_0000" }] }]',
+      'end must be a 64-bit number, got "0x1_0000_0000_0000_0000"',
+      'f.yaml: devices[0].dma[0]',
+    ],
+    [
+      'devices: [{ path: "\\\\X", dma: { start: 0 } }]',
+      'dma must be a list of { start, end, offset } windows',
+      'f.yaml: devices[0]',
+    ],
+    [
+      'devices: [{ path: "\\\\X", cca: 1, ccA: 0 }]',
+      'unknown field "ccA" (known: path, parent, cca, dma, crs, initialMask)',
+      'f.yaml: devices[0]',
+    ],
+    [
+      'devices: [{ path: "\\\\X" }, { path: "\\\\X" }]',
+      'path \\X is listed twice',
+      'f.yaml: devices[1]',
+    ],
+    [
+      'devices: [{ path: "\\\\X", parent: "\\\\Y" }]',
+      'parent \\Y is not a listed device',
+      'f.yaml: devices[0]',
+    ],
+    ['pci: [{ bdf: "00:20.0" }]', 'device number 32 is above 31', 'f.yaml: pci[0]'],
+    [
+      'pci: [{ bdf: "0:00:01.0" }]',
+      'bdf must look like "00:01.0", got "0:00:01.0"',
+      'f.yaml: pci[0]',
+    ],
+    [
+      'pci: [{ bdf: "00:01.0", segment: 65536 }]',
+      'segment must be an integer from 0 to 65535',
+      'f.yaml: pci[0]',
+    ],
+    [
+      'pci: [{ bdf: "00:01.0", aliases: [] }]',
+      'aliases must be a non-empty list of requester IDs',
+      'f.yaml: pci[0]',
+    ],
+    ['pci: {}', 'pci must be a list', 'f.yaml: pci'],
+    [
+      'iort: a.bin\niortSpec: {}',
+      'give either iort (a file) or iortSpec (inline), not both',
+      'f.yaml',
+    ],
+    [
+      'iortSpec: { nodes: [{ type: smmu-v4 }] }',
+      'type must be one of its-group, named-component, root-complex, smmu, smmu-v3, pmcg, rmr, unknown, got "smmu-v4"',
+      'f.yaml: iortSpec: nodes[0]',
+    ],
+    ['device: []', 'unknown field "device" (known: iort, iortSpec, devices, pci)', 'f.yaml'],
+    ['[1, 2]', 'the top level must be a mapping', 'f.yaml'],
+  ];
+
+  it.each(bad)('%s → %s', (text, message, where) => {
+    expect(() => parseAcpiPlatformFile(text, 'f.yaml')).toThrow(
+      new PlatformFileError(message, where),
+    );
+  });
+
+  it('a YAML syntax error is a PlatformFileError naming the file', () => {
+    expect(() => parseAcpiPlatformFile('devices: [', 'f.yaml')).toThrow(PlatformFileError);
+  });
+});
+
+describe('loading an ACPI platform', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dmasim-acpi-'));
+  const file = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+
+  it('an IORT spec named relative to the platform file is built in memory', () => {
+    file('t.iort.yaml', 'nodes: [{ type: its-group, identifiers: [0] }]\n');
+    const loaded = loadAcpi(file('p.yaml', 'iort: t.iort.yaml\ndevices: [{ path: "\\\\X" }]\n'));
+    expect(loaded.table?.nodes.map((n) => n.type)).toEqual(['its-group']);
+    expect(loaded.description?.devices).toEqual([{ path: '\\X' }]);
+  });
+
+  it('a missing table file is a LoadError; a platform file named as the table is refused', () => {
+    expect(() => loadAcpi(file('m.yaml', 'iort: missing.bin\n'))).toThrow(LoadError);
+    expect(() => loadAcpi(file('self.yaml', 'iort: self.yaml\n'))).toThrow(
+      /self.yaml is not an IORT table/,
+    );
+  });
+
+  it('a corrupt table is an IortError with its byte offset', () => {
+    const bin = join(dir, 'bad.bin');
+    writeFileSync(
+      bin,
+      new Uint8Array([
+        ...new TextEncoder().encode('IORT'),
+        0xff,
+        0,
+        0,
+        0,
+        ...new Array(40).fill(0),
+      ]),
+    );
+    const err = (() => {
+      try {
+        loadAcpi(bin);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(IortError);
+    expect(err).toMatchObject({ byteOffset: 4 });
+  });
+
+  it('a spec value that does not fit is an IortError from the writer', () => {
+    expect(() =>
+      parseIortSpec('nodes: [{ type: root-complex, memoryAddressLimit: 256 }]'),
+    ).not.toThrow();
+    expect(() =>
+      loadAcpi(
+        file(
+          'big.yaml',
+          'iortSpec: { nodes: [{ type: root-complex, memoryAddressLimit: 256 }] }\n',
+        ),
+      ),
+    ).toThrow(IortError);
+  });
+});
