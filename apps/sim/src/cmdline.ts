@@ -46,7 +46,8 @@ export function parseCmdline(text: string, base: KernelCmdline = {}): KernelCmdl
         try {
           out.swiotlb = parseSwiotlbParam(value);
         } catch (e) {
-          if (e instanceof SwiotlbParamError) throw new CmdlineError(`swiotlb=${value}: ${e.message}`);
+          if (e instanceof SwiotlbParamError)
+            throw new CmdlineError(`swiotlb=${value}: ${e.message}`);
           throw e;
         }
         if (out.swiotlb.nslabs !== undefined) out.swiotlbSlabs = out.swiotlb.nslabs;

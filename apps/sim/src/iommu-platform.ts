@@ -140,16 +140,27 @@ function pciTopologyOf(
   platformFile: PlatformFile | undefined,
   host: string,
   segment: number,
+  described: readonly number[] = [],
 ): PciTopology {
   const devices = platformFile?.pci.find((h) => h.host === host)?.devices ?? [];
+  const rid = (d: { bus: number; dev: number; fn: number }) => (d.bus << 8) | (d.dev << 3) | d.fn;
+  // Functions the tree describes but the platform file does not: plain endpoints on their bus.
+  const extra = described
+    .filter((r) => !devices.some((d) => rid(d) === r))
+    .map((r) => ({
+      bdf: `${(r >> 8).toString(16).padStart(2, '0')}:${((r >> 3) & 0x1f).toString(16).padStart(2, '0')}.${r & 7}`,
+    }));
   return {
     segment,
-    devices: devices.map((d) => ({
-      bdf: d.bdf,
-      ...(d.bridge ? { bridge: d.bridge } : {}),
-      ...(d.acs !== undefined ? { acs: d.acs } : {}),
-      ...(d.pcie ? { pcie: d.pcie } : {}),
-    })),
+    devices: [
+      ...devices.map((d) => ({
+        bdf: d.bdf,
+        ...(d.bridge ? { bridge: d.bridge } : {}),
+        ...(d.acs !== undefined ? { acs: d.acs } : {}),
+        ...(d.pcie ? { pcie: d.pcie } : {}),
+      })),
+      ...extra,
+    ],
     acsRequestedAtScan: acsRequestedAtScan('dt', true),
   };
 }
@@ -225,7 +236,14 @@ export function buildIommuPlatform(
       ret === 0 && bound
         ? probe(
             dev,
-            pciTopologyOf(file, hostPath, segment),
+            pciTopologyOf(
+              file,
+              hostPath,
+              segment,
+              dt.pciDevices
+                .filter((p) => p.endpoint.hostBridge === endpoint.hostBridge)
+                .map((p) => p.endpoint.rid),
+            ),
             hostBridgeWindows(dt.ctx, endpoint.hostBridge),
           )
         : { ret: 0, group: null };

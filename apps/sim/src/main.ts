@@ -1,10 +1,12 @@
 // The dmasim command line: argument handling, output and exit codes.
 import { parseArgs, UsageError } from './args.js';
+import { BENCH_USAGE, benchCommand } from './commands/bench.js';
 import { type CommandOutput, toJson } from './commands/common.js';
 import { INSPECT_USAGE, inspectCommand } from './commands/inspect.js';
 import { IOMMU_USAGE, iommuCommand } from './commands/iommu.js';
 import { IORT_USAGE, iortCommand } from './commands/iort.js';
 import { OF_PROBE_USAGE, ofProbeCommand } from './commands/of-probes.js';
+import { RUN_USAGE, runCommand } from './commands/run.js';
 
 const VALUED = [
   '--arch',
@@ -35,13 +37,17 @@ const USAGE = `dmasim: what the Linux kernel decides for every device's DMA
 ${INSPECT_USAGE}
 ${OF_PROBE_USAGE}
 ${IOMMU_USAGE}
-${IORT_USAGE}`;
+${IORT_USAGE}
+${RUN_USAGE}
+${BENCH_USAGE}`;
 
 const COMMANDS: Record<string, (args: ReturnType<typeof parseArgs>) => CommandOutput> = {
   inspect: inspectCommand,
   of: ofProbeCommand,
   iommu: iommuCommand,
   iort: iortCommand,
+  run: runCommand,
+  bench: benchCommand,
 };
 
 export function main(argv: readonly string[]): number {

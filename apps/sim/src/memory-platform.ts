@@ -22,10 +22,10 @@ import {
   createOfContext,
   type DeviceTree,
   ofDmaGetMaxCpuAddress,
+  type ReservedMemoryRegion,
   readMemoryBanks,
   readReservedMemory,
   readString,
-  type ReservedMemoryRegion,
 } from '@dmasim/of';
 import { parseCmdline } from './cmdline.js';
 

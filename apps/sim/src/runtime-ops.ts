@@ -39,7 +39,6 @@ function iommuPageAllocator(plat: DirectPlatform) {
         while (!block && order > 0) block = allocZonePages(plat.pages, GFP_KERNEL, --order);
         if (!block) {
           for (const b of got) freeZonePages(plat.pages, b.pfn, b.order);
-          plat.stats.allocFailures++;
           return null;
         }
         got.push({ pfn: block.pfn, order });
@@ -52,7 +51,8 @@ function iommuPageAllocator(plat: DirectPlatform) {
     },
     freePages(dev: Device, phys: bigint, _size: bigint): void {
       const got = blocks.get(phys);
-      if (!got) throw new DmaApiError(`freeing ${phys.toString(16)}: not a dma-iommu buffer`, dev.name);
+      if (!got)
+        throw new DmaApiError(`freeing ${phys.toString(16)}: not a dma-iommu buffer`, dev.name);
       blocks.delete(phys);
       for (const b of got) freeZonePages(plat.pages, b.pfn, b.order);
       plat.stats.frees++;

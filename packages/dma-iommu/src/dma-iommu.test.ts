@@ -22,6 +22,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import {
   createIommuDmaDevice,
+  getCookie,
   type IommuDmaDevice,
   iommuGetDmaCookie,
   type PciHostBridgeWindows,
@@ -341,6 +342,27 @@ describe('map/unmap, strict and lazy', () => {
     s = dmaIommuDomainStats(domain)!;
     expect(s.fqFlushesWhenFull).toBe(1);
     expect(s.fqPending).toBe(300 - 255);
+  });
+
+  it('unmaps through iommu_unmap_fast: strict syncs the gather, lazy leaves it to the queue', () => {
+    for (const type of ['DMA', 'DMA-FQ'] as const) {
+      const domain = smmuDomain(type, 1);
+      const ddev = pciDevice('0000:00:01.0', domain);
+      iommuSetupDmaOps(ddev);
+      // 0x10 + 0x2000 bytes span three granules; the allocation rounds up to four, aligned.
+      const dma = iommuDmaMapPage(ddev, 0x4000_0010n, 0x2000n, 'bidirectional');
+      expect(hex(dma)).toBe('0xffffc010');
+      iommuDmaUnmapPage(ddev, dma, 0x2000n, 'bidirectional');
+      const gather = getCookie(domain)!.gather;
+      const s = dmaIommuDomainStats(domain)!;
+      if (type === 'DMA') {
+        expect([s.iotlbSyncs, s.fqPending]).toEqual([1, 0]);
+        expect(gather).toEqual({ start: (1n << 64n) - 1n, end: 0n, queued: false });
+      } else {
+        expect([s.iotlbSyncs, s.fqPending]).toEqual([0, 1]);
+        expect(gather).toEqual({ start: 0xffff_c000n, end: 0xffff_efffn, queued: true });
+      }
+    }
   });
 
   it('DMA-FQ without deferred-flush support falls back to strict', () => {

@@ -4,9 +4,9 @@
 import { logInfo, minNotZero, minU64, U32_MAX } from '@dmasim/dma-mapping';
 import {
   DmaIommuError,
+  type InitialisedCookie,
   type IommuDmaCookie,
   type IommuDmaDevice,
-  type InitialisedCookie,
   initialisedCookie,
 } from './cookie.js';
 import { queueIova } from './flush-queue.js';

@@ -74,13 +74,6 @@ export {
   type RadixPageTable,
 } from './io-pgtable.js';
 export {
-  type IommuIotlbGather,
-  iommuIotlbGatherAddRange,
-  iommuIotlbGatherInit,
-  iotlbGatherIsEmpty,
-  newIotlbGather,
-} from './iotlb-gather.js';
-export {
   IORT_NODE_SMMU,
   IORT_NODE_SMMU_V3,
   IommuFirmwareError,
@@ -110,6 +103,13 @@ export {
   minPageSize,
   type PageSizeChoice,
 } from './iommu-map.js';
+export {
+  type IommuIotlbGather,
+  iommuIotlbGatherAddRange,
+  iommuIotlbGatherInit,
+  iotlbGatherIsEmpty,
+  newIotlbGather,
+} from './iotlb-gather.js';
 export { pfnToU64, u64ToPfn } from './pfn.js';
 export {
   createIommuCore,

@@ -62,8 +62,9 @@ export interface RadixPageTable {
   entries: number;
   /** Granules one entry covers, per level (ARM_LPAE_BLOCK_SIZE / granule). */
   entryGranules: number[];
-  /** Bytes one entry covers, per level (ARM_LPAE_BLOCK_SIZE). */
+  /** Bytes one entry covers, per level (ARM_LPAE_BLOCK_SIZE), and that minus one. */
   entryBytes: bigint[];
+  entryMasks: bigint[];
   /** The smallest page: entryBytes of the last level. */
   granule: bigint;
   granuleShift: bigint;
@@ -109,6 +110,7 @@ export function newRadixPageTable(format: RadixFormat): RadixPageTable {
     entries,
     entryGranules,
     entryBytes,
+    entryMasks: entryBytes.map((b) => b - 1n),
     granule: entryBytes[levels - 1]!,
     granuleShift: BigInt(format.granuleShift),
     inputLimit: 1n << BigInt(format.ias),
@@ -269,7 +271,8 @@ export function radixMapGranule(
   stats.mapPagesCalls++;
   if (!inputInRange(pt, iova) || paddr < 0n || paddr >= pt.outputLimit) return -ERANGE;
   const n = mapEntries(pt, inputPfn(pt, iova), paddr, pt.levels - 1, 1, prot, stats);
-  return n < 0 ? n : 0;
+  // The one entry mapped, or a negative errno.
+  return n === 1 ? 0 : n;
 }
 
 /** Bytes of n entries at `level`, without a multiplication for the single-entry case. */
@@ -404,7 +407,7 @@ export function radixIovaToPhys(pt: RadixPageTable, iova: bigint): bigint | null
   for (let l = 0; l < pt.levels; l++) {
     const i = entryIndex(pt, pfn, l);
     const out = table.paddr[i];
-    if (out !== undefined) return out + (iova & (pt.entryBytes[l]! - 1n));
+    if (out !== undefined) return out + (iova & pt.entryMasks[l]!);
     const child = table.next?.[i];
     if (child === undefined) return null;
     table = child;

@@ -1,7 +1,7 @@
-import { EINVAL, ENODEV } from '@dmasim/dma-mapping';
+import { EINVAL, ENODEV, ERANGE } from '@dmasim/dma-mapping';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createDomain, type IommuDomain } from './domain.js';
+import { createDomain, type IommuDomain, iommuIotlbSync } from './domain.js';
 import { EEXIST } from './errno-extra.js';
 import { intelVtdInstance } from './intel-vtd.js';
 import type { IommuInstance } from './iommu-instance.js';
@@ -12,7 +12,9 @@ import {
   iommuPgsize,
   iommuTablePages,
   iommuUnmap,
+  iommuUnmapFast,
 } from './iommu-map.js';
+import { iotlbGatherIsEmpty, newIotlbGather } from './iotlb-gather.js';
 import { IOMMU_READ, IOMMU_WRITE } from './resv-region.js';
 import { smmuV3Instance } from './smmu-v3.js';
 import { virtioIommuInstance } from './virtio-iommu.js';
@@ -179,6 +181,109 @@ describe('properties', () => {
         }
       }),
       { numRuns: 150 },
+    );
+  });
+});
+
+describe('iommu_unmap_fast: unmap into a gather, sync later', () => {
+  it('gathers the unmapped range without syncing; iommu_iotlb_sync empties it', () => {
+    const d = smmu();
+    expect(iommuMap(d, 0x10000n, 0x8000_0000n, 3n * K4, RW)).toBe(0);
+    const gather = newIotlbGather();
+    expect(iommuUnmapFast(d, 0x11000n, 2n * K4, gather)).toBe(2n * K4);
+    expect(d.iotlb.sync).toBe(0);
+    expect(gather).toEqual({ start: 0x11000n, end: 0x12fffn, queued: false });
+    expect(iommuUnmapFast(d, 0x10000n, K4, gather)).toBe(K4);
+    expect([gather.start, gather.end]).toEqual([0x10000n, 0x12fffn]);
+    expect(d.iotlb.tlbAddPage).toBe(3);
+    iommuIotlbSync(d, gather);
+    expect(d.iotlb.sync).toBe(1);
+    expect(iotlbGatherIsEmpty(gather)).toBe(true);
+  });
+
+  it('a hole or a misaligned request gathers nothing; only the misaligned one logs', () => {
+    const d = smmu();
+    const log: { level: string; msg: string }[] = [];
+    const gather = newIotlbGather();
+    expect(iommuUnmapFast(d, 0x10000n, K4, gather, log as never)).toBe(0n);
+    expect(iommuUnmapFast(d, 0x10800n, K4, gather, log as never)).toBe(0n);
+    expect(log.map((e) => e.msg)).toEqual([
+      'unaligned: iova 0x10800 size 0x1000 min_pagesz 0x1000',
+    ]);
+    expect(iotlbGatherIsEmpty(gather)).toBe(true);
+    expect(d.iotlb.sync).toBe(0);
+  });
+
+  it('iommu_unmap syncs once per call that passes its checks, hole or not', () => {
+    const d = smmu();
+    expect(iommuMap(d, 0x10000n, 0x10000n, K4, RW)).toBe(0);
+    expect(iommuUnmap(d, 0x10000n, K4)).toBe(K4);
+    expect(iommuUnmap(d, 0x10000n, K4)).toBe(0n);
+    expect(iommuUnmap(d, 0x10800n, K4)).toBe(0n);
+    expect(d.iotlb.sync).toBe(2);
+  });
+});
+
+describe('single-page requests', () => {
+  it('a page over a live 2M block is -EEXIST after one map_pages call; the unroll syncs', () => {
+    const d = smmu();
+    expect(iommuMap(d, M2, 0x4000_0000n, M2, RW)).toBe(0);
+    const before = { ...d.iotlb };
+    expect(iommuMap(d, M2 + K4, 0x1000n, K4, RW)).toBe(-EEXIST);
+    expect(d.iotlb.mapPagesCalls - before.mapPagesCalls).toBe(1);
+    expect(d.iotlb.sync - before.sync).toBe(1);
+    expect(d.iotlb.syncMap).toBe(before.syncMap);
+    expect(iommuIovaToPhys(d, M2 + K4)).toBe(0x4000_1000n);
+  });
+
+  it('beyond the input or output address size is -ERANGE', () => {
+    const d = smmu(); // IAS 48, OAS 44
+    expect(iommuMap(d, 1n << 48n, 0n, K4, RW)).toBe(-ERANGE);
+    expect(iommuMap(d, (1n << 48n) - K4, 1n << 44n, K4, RW)).toBe(-ERANGE);
+    expect(iommuMap(d, (1n << 48n) - K4, (1n << 44n) - K4, K4, RW)).toBe(0);
+    expect(iommuIovaToPhys(d, (1n << 48n) - 1n)).toBe((1n << 44n) - 1n);
+    expect(iommuUnmap(d, 1n << 48n, K4)).toBe(0n);
+    expect(iommuTablePages(d)).toEqual([1, 1, 1, 1]);
+  });
+
+  it('agree with a page-by-page reference model', () => {
+    // Pages in two 2 MiB windows (one of them high) so tables are shared and some are not.
+    const pageArb = fc
+      .integer({ min: 0, max: 1023 })
+      .map((n) => (n < 512 ? BigInt(n) * K4 : (1n << 47n) + BigInt(n - 512) * K4));
+    const opArb = fc.record({ kind: fc.constantFrom('map', 'unmap', 'phys'), iova: pageArb });
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 200 }), (ops) => {
+        const d = smmu();
+        const model = new Map<bigint, bigint>();
+        const windows = new Set<boolean>();
+        let syncs = 0;
+        let unmapped = 0;
+        for (const { kind, iova } of ops) {
+          const paddr = 0x8000_0000n + (iova & 0xfff_ffffn);
+          if (kind === 'map') {
+            windows.add(iova >= 1n << 47n);
+            expect(iommuMap(d, iova, paddr, K4, RW)).toBe(model.has(iova) ? -EEXIST : 0);
+            if (model.has(iova)) syncs++;
+            model.set(iova, model.get(iova) ?? paddr);
+          } else if (kind === 'unmap') {
+            expect(iommuUnmap(d, iova, K4)).toBe(model.has(iova) ? K4 : 0n);
+            syncs++;
+            if (model.has(iova)) unmapped++;
+            model.delete(iova);
+          } else {
+            const at = model.get(iova);
+            expect(iommuIovaToPhys(d, iova + 0x123n)).toBe(at === undefined ? null : at + 0x123n);
+          }
+        }
+        expect(iommuMappedBytes(d)).toBe(BigInt(model.size) * K4);
+        expect(d.iotlb.sync).toBe(syncs);
+        expect(d.iotlb.tlbAddPage).toBe(unmapped);
+        // Unmapping pages leaves their tables in place: one table per level per window used.
+        const w = windows.size;
+        expect(iommuTablePages(d)).toEqual([1, w, w, w]);
+      }),
+      { numRuns: 200 },
     );
   });
 });

@@ -36,9 +36,21 @@ export class IommuModelError extends Error {
 
 /** Smallest page the domain supports (1 << __ffs(pgsize_bitmap)); 0 when it has none. */
 export function minPageSize(domain: IommuDomain): bigint {
-  const bitmap = domain.pgsizeBitmap;
-  // The lowest set bit in one step.
-  return bitmap & -bitmap;
+  return minPageOf(domain.pgsizeBitmap).minPage;
+}
+
+// Every map and unmap needs the smallest page and its mask; domains share a few bitmaps, so the
+// last one's answer is kept to spare that bigint arithmetic. Read the result before the next call.
+const lastMinPage = { bitmap: 0n, minPage: 0n, mask: -1n };
+
+function minPageOf(bitmap: bigint): { minPage: bigint; mask: bigint } {
+  if (bitmap !== lastMinPage.bitmap) {
+    lastMinPage.bitmap = bitmap;
+    // The lowest set bit in one step.
+    lastMinPage.minPage = bitmap & -bitmap;
+    lastMinPage.mask = lastMinPage.minPage - 1n;
+  }
+  return lastMinPage;
 }
 
 export interface PageSizeChoice {
@@ -151,8 +163,8 @@ export function iommuMap(
   // Identity and blocked domains have no map_pages op and no page sizes: WARN, -ENODEV.
   if (domain.pageTable === null || domain.pgsizeBitmap === 0n) return -ENODEV;
   if (!domainIsPaging(domain.type)) return -EINVAL;
-  const minPage = minPageSize(domain);
-  if (((iova | paddr | size) & (minPage - 1n)) !== 0n) {
+  const { minPage, mask } = minPageOf(domain.pgsizeBitmap);
+  if (((iova | paddr | size) & mask) !== 0n) {
     if (log) {
       logErr(
         log,
@@ -206,8 +218,8 @@ function unmapChecked(
 ): bigint | null {
   if (domain.pgsizeBitmap === 0n || domain.pageTable === null) return null;
   if (!domainIsPaging(domain.type)) return null;
-  const minPage = minPageSize(domain);
-  if (((iova | size) & (minPage - 1n)) !== 0n) {
+  const { minPage, mask } = minPageOf(domain.pgsizeBitmap);
+  if (((iova | size) & mask) !== 0n) {
     if (log) logErr(log, `unaligned: iova ${hx(iova)} size ${hx(size)} min_pagesz ${hx(minPage)}`);
     return null;
   }

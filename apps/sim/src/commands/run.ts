@@ -1,0 +1,139 @@
+// `dmasim run FILE --workload W`: drive the DMA API on one device of a platform and report
+// what the kernel's DMA layer did.
+import { existsSync, readFileSync } from 'node:fs';
+import { runWorkload } from '@dmasim/dma-direct';
+import { dmaIommuDomainStats } from '@dmasim/dma-iommu';
+import { option, type ParsedArgs, UsageError } from '../args.js';
+import { loadDeviceTree } from '../device-tree-file.js';
+import { buildRunReport, formatRunReport, type RunReport } from '../run-report.js';
+import {
+  buildRuntimePlatform,
+  defaultPlacement,
+  defaultRuntimeDevice,
+  findRuntimeDevice,
+  type RuntimePlatform,
+} from '../runtime-platform.js';
+import {
+  BUILTIN_WORKLOADS,
+  parseWorkloadFile,
+  type WorkloadRunOptions,
+  type WorkloadSpec,
+} from '../workload-file.js';
+import { type CommandOutput, treeLoadOptions } from './common.js';
+import { kernelVersionOption } from './inspect.js';
+import { platformFileOption } from './iommu.js';
+
+export const RUN_USAGE = `dmasim run FILE --workload nic-rx|nvme|gpu-alloc|W.yaml [--device D] [--platform P.yaml] [--cmdline "..."] [--seed N] [--count N] [--mask BITS] [--json]
+    runs a workload through the DMA API on one device (dma-iommu when it is in a DMA domain,
+    dma-direct otherwise); --count sets packets, commands, buffers or generated operations`;
+
+function intOption(args: ParsedArgs, name: string, min: number, max: number): number | undefined {
+  const text = option(args, name);
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`${name} must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+function workloadSpec(name: string): WorkloadSpec {
+  const builtin = BUILTIN_WORKLOADS[name];
+  if (builtin) return builtin;
+  if (!existsSync(name))
+    throw new UsageError(
+      `--workload ${name}: not a built-in (${Object.keys(BUILTIN_WORKLOADS).join(', ')}) nor a file`,
+    );
+  return parseWorkloadFile(readFileSync(name, 'utf8'), name);
+}
+
+/** A progress bar on stderr, redrawn at most every 100 ms. */
+export function progressBar(total: number | null, stream: NodeJS.WriteStream = process.stderr) {
+  let last = 0;
+  return {
+    update(done: number) {
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      const frac = total ? Math.min(1, done / total) : 0;
+      const width = 30;
+      const filled = Math.round(frac * width);
+      const bar = total ? `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ` : '';
+      stream.write(`\r${bar}${done}${total ? `/${total}` : ''} steps`);
+    },
+    done() {
+      if (last) stream.write('\r\x1b[K');
+    },
+  };
+}
+
+export interface RunResult {
+  report: RunReport;
+  platform: RuntimePlatform;
+}
+
+/** Run a workload; `onProgress` gets the steps done so far. */
+export function runOnPlatform(
+  platform: RuntimePlatform,
+  spec: WorkloadSpec,
+  deviceName: string | undefined,
+  options: WorkloadRunOptions,
+  onProgress?: (done: number) => void,
+): RunReport {
+  const wanted = deviceName ?? spec.device;
+  const target =
+    wanted === undefined ? defaultRuntimeDevice(platform) : findRuntimeDevice(platform, wanted);
+  if (!target) {
+    throw new UsageError(
+      wanted === undefined
+        ? 'no device on this platform can run a workload'
+        : `no device ${wanted} (PCI functions need a --platform file or a DT node)`,
+    );
+  }
+  if (target.ret !== 0)
+    throw new UsageError(`${target.path}: its DMA configuration failed (${target.ret})`);
+  const workload = spec.build(target.device, defaultPlacement(platform.memory), options);
+  const domain = target.dmaIommu?.domain ?? null;
+  const before = domain ? dmaIommuDomainStats(domain) : null;
+  const run = runWorkload(platform.table, platform.memory, workload, onProgress);
+  const after = domain ? dmaIommuDomainStats(domain) : null;
+  return buildRunReport({
+    device: target.path,
+    maskAsked: workload.mask,
+    run,
+    stats: platform.memory.stats,
+    iommu: domain && after ? { domain: `${domain.type} on ${domain.iommu}`, before, after } : null,
+  });
+}
+
+export function runCommand(args: ParsedArgs): CommandOutput {
+  const file = args.positionals[0];
+  const workloadName = option(args, '--workload');
+  if (file === undefined || workloadName === undefined) throw new UsageError(RUN_USAGE);
+  const spec = workloadSpec(workloadName);
+  const platformFile = platformFileOption(args);
+  const cmdline = option(args, '--cmdline');
+  const platform = buildRuntimePlatform(loadDeviceTree(file, treeLoadOptions(args)), {
+    kernel: kernelVersionOption(args),
+    ...(platformFile ? { platformFile } : {}),
+    ...(cmdline ? { cmdline } : {}),
+  });
+  const seed = intOption(args, '--seed', 0, 2 ** 32 - 1);
+  const count = intOption(args, '--count', 0, 100_000_000);
+  const maskBits = intOption(args, '--mask', 0, 64);
+  const options: WorkloadRunOptions = {
+    ...(seed !== undefined ? { seed } : {}),
+    ...(count !== undefined ? { count } : {}),
+    ...(maskBits !== undefined ? { maskBits } : {}),
+  };
+  const showProgress = process.stderr.isTTY === true && !args.flags.has('--json');
+  const bar = showProgress ? progressBar(spec.expectedSteps(options)) : null;
+  const report = runOnPlatform(
+    platform,
+    spec,
+    option(args, '--device'),
+    options,
+    bar ? (n) => bar.update(n) : undefined,
+  );
+  bar?.done();
+  return { json: report, text: formatRunReport(report).join('\n') };
+}
