@@ -3,11 +3,11 @@ export {
   configureDtPlatform,
   type DtInspectOptions,
   type DtPlatform,
-  inspectDeviceTree,
   type PciRequest,
   parsePciRequest,
   treeArch,
 } from './inspect-dt.js';
+export { inspectDeviceTree } from './inspect-platform.js';
 export {
   buildIommuPlatform,
   type IommuPlatform,

@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { parseDts, parseFdt } from '@dmasim/of';
 import { describe, expect, it } from 'vitest';
 import { corpusDir, exampleDir, hasCorpus } from './corpus.js';
-import { inspectDeviceTree, parsePciRequest } from './inspect-dt.js';
+import { parsePciRequest } from './inspect-dt.js';
+import { inspectDeviceTree } from './inspect-platform.js';
 import type { DeviceReport } from './report.js';
 
 const blob = (name: string) =>
@@ -63,9 +64,14 @@ describe.skipIf(!hasCorpus)('inspect on the corpus', () => {
       rangeMap: null,
       busDmaLimit: '0x0',
     });
+    // Probed by the IOMMU core: without a platform file no bridge is known, so a group each.
     expect(byPath(report.devices, 'pci:0000:01:00.0').iommu).toEqual({
       node: '/smmuv3@9050000',
       ids: ['0x100'],
+      group: 1,
+      domain: 'DMA',
+      iovaBase: '0x1000',
+      iovaLimit: '0xffffffff',
     });
   });
 

@@ -1,7 +1,13 @@
 // Composes the OF, arch and IOMMU packages into what the kernel decides for every device of a
 // device-tree platform at probe time.
 import { archHooks, guessArch } from '@dmasim/arch';
-import type { ArchName, KernelVersion } from '@dmasim/dma-mapping';
+import type {
+  ArchDmaHooks,
+  ArchName,
+  Device,
+  KernelVersion,
+  LegacyArchArgs,
+} from '@dmasim/dma-mapping';
 import {
   createOfContext,
   createPciEndpoint,
@@ -18,7 +24,6 @@ import {
   readStrings,
   walkNodes,
 } from '@dmasim/of';
-import { type DeviceReport, deviceReport, type InspectReport, pciPath } from './report.js';
 
 /** A PCI function named on the command line: host bridge node path and bus:dev.fn. */
 export interface PciRequest {
@@ -56,11 +61,28 @@ export function treeArch(ctx: OfContext): ArchName {
   return guessArch(compatibles);
 }
 
+// 6.7's arm64 hook handed this window on to iommu_setup_dma_ops(); keep it for that step.
+function recordingLegacyArgs(
+  hooks: ArchDmaHooks,
+  into: WeakMap<Device, LegacyArchArgs>,
+): ArchDmaHooks {
+  return {
+    arch: hooks.arch,
+    defaultCoherent: hooks.defaultCoherent,
+    setupDmaOps(dev, coherent, legacy) {
+      if (legacy) into.set(dev, legacy);
+      hooks.setupDmaOps(dev, coherent, legacy);
+    },
+  };
+}
+
 export interface DtPlatform {
   ctx: OfContext;
   arch: ArchName;
   platformDevices: { pdev: OfPlatformDevice; ret: number }[];
   pciDevices: { endpoint: OfPciEndpoint; ret: number }[];
+  /** 6.7 only: the (dma_base, size, iommu) each device's arch hook was handed. */
+  legacyArchArgs: WeakMap<Device, LegacyArchArgs>;
 }
 
 /** Create and configure every device the kernel would, in probe order. */
@@ -71,9 +93,10 @@ export function configureDtPlatform(tree: DeviceTree, options: DtInspectOptions 
   const iommuDrivers: OfIommuDrivers = {
     state: (node) => (notReady.has(node.path) ? 'not-registered' : 'ready'),
   };
+  const legacyArchArgs = new WeakMap<Device, LegacyArchArgs>();
   const configure: OfDmaConfigureOptions = {
     version: options.kernel ?? '6.10',
-    arch: archHooks(arch),
+    arch: recordingLegacyArgs(archHooks(arch), legacyArchArgs),
     iommuDrivers,
   };
   const platformDevices = ofPlatformPopulate(ctx).map((pdev) => ({
@@ -90,24 +113,5 @@ export function configureDtPlatform(tree: DeviceTree, options: DtInspectOptions 
     endpoint,
     ret: ofPciDmaConfigure(ctx, endpoint, configure),
   }));
-  return { ctx, arch, platformDevices, pciDevices };
-}
-
-/** `dmasim inspect` for a device tree: platform devices in tree order, then PCI functions. */
-export function inspectDeviceTree(tree: DeviceTree, options: DtInspectOptions = {}): InspectReport {
-  const platform = configureDtPlatform(tree, options);
-  const order = new Map([...walkNodes(tree.root)].map((n, i) => [n, i]));
-  const platformReports = [...platform.platformDevices]
-    .sort((a, b) => order.get(a.pdev.node)! - order.get(b.pdev.node)!)
-    .map(({ pdev, ret }) => deviceReport(pdev.device, { path: pdev.node.path, ret }));
-  const pciReports: DeviceReport[] = platform.pciDevices.map(({ endpoint, ret }) => {
-    const segment = endpoint.device.pci?.segment ?? 0;
-    const where: { path: string; ret: number; node?: string } = {
-      path: pciPath(segment, endpoint.rid),
-      ret,
-    };
-    if (endpoint.node) where.node = endpoint.node.path;
-    return deviceReport(endpoint.device, where);
-  });
-  return { arch: platform.arch, devices: [...platformReports, ...pciReports] };
+  return { ctx, arch, platformDevices, pciDevices, legacyArchArgs };
 }

@@ -12,12 +12,14 @@ import {
   type PciHostBridgeWindows,
 } from '@dmasim/dma-iommu';
 import {
+  addU64,
   type Device,
   type DmaOpsTable,
   dmaBitMask,
   dmaSetMaskAndCoherent,
   type KernelLog,
   logErr,
+  subU64,
 } from '@dmasim/dma-mapping';
 import {
   acsRequestedAtScan,
@@ -205,7 +207,13 @@ export function buildIommuPlatform(
       // the core itself sets dev->dma_iommu and reports a failure.
       if (!getCookie(domain)) iommuGetDmaCookie(domain);
       ddev.pci32BitWorkaround = d.bus === 'pci' && !forcedac;
-      return iommuDmaInitDomain(ddev, { version: options.kernel ?? '6.10' });
+      const version = options.kernel ?? '6.10';
+      const legacy = dt.legacyArchArgs.get(d);
+      if (version === '6.7' && legacy) {
+        const dmaLimit = subU64(addU64(legacy.dmaBase, legacy.size), 1n);
+        return iommuDmaInitDomain(ddev, { version, legacy: { dmaBase: legacy.dmaBase, dmaLimit } });
+      }
+      return iommuDmaInitDomain(ddev, { version });
     });
 
   const devices: ProbedDevice[] = [];

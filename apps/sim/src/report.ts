@@ -25,7 +25,18 @@ export interface DeviceReport {
   dmaMask: string | null;
   coherentDmaMask: string;
   coherent: boolean;
-  iommu: { node: string; ids: string[] } | null;
+  /**
+   * The IOMMU and the IDs firmware gives; once the IOMMU core has probed the device, also its
+   * group, default domain type and (DMA domains) the IOVA window dma-iommu allocates in.
+   */
+  iommu: {
+    node: string;
+    ids: string[];
+    group?: number;
+    domain?: string;
+    iovaBase?: string;
+    iovaLimit?: string;
+  } | null;
   log: LogEntry[];
 }
 

@@ -20,7 +20,11 @@ function rangeMapText(d: DeviceReport): string {
 }
 
 function iommuText(d: DeviceReport): string {
-  return d.iommu ? `${d.iommu.node} [${d.iommu.ids.join(',')}]` : '-';
+  if (!d.iommu) return '-';
+  const { node, ids, group, domain, iovaBase, iovaLimit } = d.iommu;
+  const probed = group === undefined ? '' : ` group ${group} ${domain}`;
+  const window = iovaBase === undefined ? '' : ` iova ${iovaBase}-${iovaLimit}`;
+  return `${node} [${ids.join(',')}]${probed}${window}`;
 }
 
 /** One row per device, then the messages at or above `minLevel` under a heading per device. */

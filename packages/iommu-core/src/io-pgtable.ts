@@ -67,7 +67,6 @@ export interface RadixPageTable {
   entryMasks: bigint[];
   /** The smallest page: entryBytes of the last level. */
   granule: bigint;
-  granuleShift: bigint;
   /** 2^ias and 2^oas: the first input and output addresses out of reach. */
   inputLimit: bigint;
   outputLimit: bigint;
@@ -112,7 +111,6 @@ export function newRadixPageTable(format: RadixFormat): RadixPageTable {
     entryBytes,
     entryMasks: entryBytes.map((b) => b - 1n),
     granule: entryBytes[levels - 1]!,
-    granuleShift: BigInt(format.granuleShift),
     inputLimit: 1n << BigInt(format.ias),
     outputLimit: 1n << BigInt(format.oas),
   };

@@ -28,9 +28,12 @@ import {
   findRuntimeDevice,
   type RuntimePlatform,
 } from '../runtime-platform.js';
-import { type CommandOutput, treeLoadOptions } from './common.js';
-import { kernelVersionOption } from './inspect.js';
-import { platformFileOption } from './iommu.js';
+import {
+  type CommandOutput,
+  kernelVersionOption,
+  platformFileOption,
+  treeLoadOptions,
+} from './common.js';
 
 export const BENCH_USAGE = `dmasim bench map FILE --device D [--threads N] [--seconds S] [--granule PAGES] [--dir 0|1|2] [--dma-trans-ns NS] [--mask BITS] [--platform P.yaml] [--json]
     the kernel's dma_map_benchmark on the simulator: latency of its own map/unmap calls`;

@@ -5,21 +5,28 @@ import { isAcpiSource, loadAcpi } from '../acpi-file.js';
 import { option, options, type ParsedArgs, UsageError } from '../args.js';
 import { loadDeviceTree } from '../device-tree-file.js';
 import { inspectAcpi, parseAcpiPciRequest } from '../inspect-acpi.js';
-import { inspectDeviceTree, parsePciRequest } from '../inspect-dt.js';
+import { parsePciRequest } from '../inspect-dt.js';
+import { inspectDeviceTree } from '../inspect-platform.js';
 import { loadPlatformFile } from '../load.js';
 import { formatMemoryReport, treeMemoryReport } from '../memory-platform.js';
+import type { PlatformFile } from '../platform-file.js';
 import type { InspectReport } from '../report.js';
 import { formatInspectTable } from '../table.js';
-import { type CommandOutput, treeLoadOptions } from './common.js';
+import {
+  type CommandOutput,
+  kernelVersionOption,
+  platformFileOption,
+  treeLoadOptions,
+} from './common.js';
 
-export const INSPECT_USAGE = `dmasim inspect FILE [--arch A] [--kernel 6.10|6.7] [--pci HOST:BB:DD.F]... [--iommu-not-ready NODE]... [--cmdline "swiotlb=..."] [--cpp [-I DIR]...] [--verbose] [--json]
+export const INSPECT_USAGE = `dmasim inspect FILE [--arch A] [--kernel 6.10|6.7] [--pci HOST:BB:DD.F]... [--iommu-not-ready NODE]... [--platform P.yaml] [--cmdline "..."] [--cpp [-I DIR]...] [--verbose] [--json]
     FILE: a device tree (.dtb/.dts), an IORT binary, or an ACPI platform file (.yaml/.json);
     for ACPI, --pci takes SEGMENT:BB:DD.F (e.g. 0:00:01.0) and --iommu-not-ready an SMMU "iort@0x48"`;
 
-export function kernelVersionOption(args: ParsedArgs): KernelVersion {
-  const kernel = option(args, '--kernel') ?? '6.10';
-  if (kernel !== '6.10' && kernel !== '6.7') throw new UsageError('--kernel must be 6.10 or 6.7');
-  return kernel;
+function platformOptions(args: ParsedArgs): { platformFile?: PlatformFile; cmdline?: string } {
+  const platformFile = platformFileOption(args);
+  const cmdline = option(args, '--cmdline');
+  return { ...(platformFile ? { platformFile } : {}), ...(cmdline ? { cmdline } : {}) };
 }
 
 export function inspectCommand(args: ParsedArgs): CommandOutput {
@@ -34,6 +41,7 @@ export function inspectCommand(args: ParsedArgs): CommandOutput {
     kernel: kernelVersionOption(args),
     pci: options(args, '--pci').map(parsePciRequest),
     iommuNotReady: options(args, '--iommu-not-ready'),
+    ...platformOptions(args),
   });
   const memory = treeMemoryReport(tree, report.arch, option(args, '--cmdline'));
   return output(memory ? { ...report, memory } : report, args);

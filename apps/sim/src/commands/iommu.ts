@@ -14,17 +14,16 @@ import { option, type ParsedArgs, UsageError } from '../args.js';
 import { loadDeviceTree } from '../device-tree-file.js';
 import { buildIommuPlatform, type IommuPlatform } from '../iommu-platform.js';
 import { type PlatformFile, parsePlatformFile } from '../platform-file.js';
-import { type CommandOutput, treeLoadOptions } from './common.js';
-import { kernelVersionOption } from './inspect.js';
+import {
+  type CommandOutput,
+  kernelVersionOption,
+  platformFileOption,
+  treeLoadOptions,
+} from './common.js';
 
 export const IOMMU_USAGE = `dmasim iommu groups FILE [--platform P.yaml] [--cmdline "..."] [--json]
 dmasim iommu iova-ranges FILE [--platform P.yaml] [--cmdline "..."] [--json]
 dmasim iommu map FILE DEVICE --size N [--count K] [--mask BITS] [--msi] [--platform P.yaml] [--json]`;
-
-export function platformFileOption(args: ParsedArgs): PlatformFile | undefined {
-  const path = option(args, '--platform');
-  return path === undefined ? undefined : parsePlatformFile(readFileSync(path, 'utf8'), path);
-}
 
 function build(
   args: ParsedArgs,

@@ -19,9 +19,12 @@ import {
   type WorkloadRunOptions,
   type WorkloadSpec,
 } from '../workload-file.js';
-import { type CommandOutput, treeLoadOptions } from './common.js';
-import { kernelVersionOption } from './inspect.js';
-import { platformFileOption } from './iommu.js';
+import {
+  type CommandOutput,
+  kernelVersionOption,
+  platformFileOption,
+  treeLoadOptions,
+} from './common.js';
 
 export const RUN_USAGE = `dmasim run FILE --workload nic-rx|nvme|gpu-alloc|W.yaml [--device D] [--platform P.yaml] [--cmdline "..."] [--seed N] [--count N] [--mask BITS] [--json]
     runs a workload through the DMA API on one device (dma-iommu when it is in a DMA domain,
