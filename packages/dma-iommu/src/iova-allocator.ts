@@ -297,6 +297,16 @@ export function pfnToAddr(iovad: IovaDomain, pfn: number): bigint {
   return pfnToU64(pfn, iovad.shift);
 }
 
+/**
+ * iova_align(iovad, size + offset): the granule-aligned span holding `size` bytes that start
+ * `offset` bytes into a granule.
+ */
+export function iovaAlignedSpan(iovad: IovaDomain, offset: bigint, size: bigint): bigint {
+  // Aligned buffers, the common case, need no new bigints.
+  if (offset === 0n && (size & iovad.granuleMask) === 0n) return size;
+  return (size + offset + iovad.granuleMask) & ~iovad.granuleMask;
+}
+
 /** Whole granules in a byte count (size >> shift). */
 export function iovaPages(iovad: IovaDomain, size: bigint): number {
   return u64ToPfn(size, iovad.shift);

@@ -10,6 +10,7 @@ import {
   initialisedCookie,
 } from './cookie.js';
 import { iommuDmaAllocIova, iommuDmaFreeIova } from './dma-iova.js';
+import { iovaAlignedSpan } from './iova-allocator.js';
 import {
   dmaGetMask,
   dmaInfoToProt,
@@ -172,13 +173,13 @@ export function iommuDmaMapSg(
   const coherent = ddev.dev.dmaCoherent;
   if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) && !coherent) cookie.stats.cacheSyncs += sgl.entries.length;
 
-  const granuleMask = BigInt(iovad.granule) - 1n;
+  const granuleMask = iovad.granuleMask;
   const mask = ddev.segBoundaryMask;
   const layout: Layout[] = [];
   let iovaLen = 0n;
   for (const s of sgl.entries) {
     const iovaOff = s.phys & granuleMask;
-    const sLen = (BigInt(s.length) + iovaOff + granuleMask) & ~granuleMask;
+    const sLen = iovaAlignedSpan(iovad, iovaOff, BigInt(s.length));
     // Pad so an entry longer than the space left before the next boundary starts on it.
     const padLen = BigInt.asUintN(64, mask - iovaLen + 1n) & mask;
     const prev = layout[layout.length - 1];

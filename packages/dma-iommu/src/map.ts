@@ -23,7 +23,7 @@ import {
   warnOnce,
 } from './cookie.js';
 import { allocIovaPfn, freeIovaPfn } from './dma-iova.js';
-import { iovaPages, iovaPfn, pfnToAddr } from './iova-allocator.js';
+import { iovaAlignedSpan, iovaPages, iovaPfn, pfnToAddr } from './iova-allocator.js';
 
 /** dma_info_to_prot(): IOMMU prot bits for a direction, coherence and attributes. */
 export function dmaInfoToProt(dir: DmaDirection, coherent: boolean, attrs: number): number {
@@ -65,9 +65,8 @@ export function iommuDmaMapRaw(
   checkSize(ddev, size);
   const cookie = initialisedCookie(ddev);
   const { iovad } = cookie;
-  const mask = iovad.granuleMask;
-  const iovaOff = phys & mask;
-  const span = (size + iovaOff + mask) & ~mask;
+  const iovaOff = phys & iovad.granuleMask;
+  const span = iovaAlignedSpan(iovad, iovaOff, size);
   const pages = iovaPages(iovad, span);
   const pfn = allocIovaPfn(ddev, cookie, pages, dmaMask);
   if (pfn === 0) {
@@ -92,10 +91,9 @@ export function iommuDmaMapRaw(
 export function iommuDmaUnmapRaw(ddev: IommuDmaDevice, dmaAddr: bigint, size: bigint): void {
   const cookie = initialisedCookie(ddev);
   const { iovad, gather } = cookie;
-  const mask = iovad.granuleMask;
-  const iovaOff = dmaAddr & mask;
+  const iovaOff = dmaAddr & iovad.granuleMask;
   const start = dmaAddr - iovaOff;
-  const span = (size + iovaOff + mask) & ~mask;
+  const span = iovaAlignedSpan(iovad, iovaOff, size);
   iommuIotlbGatherInit(gather);
   const queued = cookie.fq !== null;
   gather.queued = queued;
