@@ -42,7 +42,7 @@ async function corpusInspect() {
   return [
     '## Whole-corpus `inspect` (parse + configure every device)',
     '',
-    `${blobs.length} blobs, ${(bytes / 2 ** 20).toFixed(1)} MiB (the three QEMU blobs are padded to 1 MiB each).`,
+    `${blobs.length} blobs, ${(bytes / 2 ** 20).toFixed(1)} MiB.`,
     '',
     '| what | blobs/s | MB/s |',
     '|---|---|---|',
