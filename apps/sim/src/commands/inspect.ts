@@ -1,6 +1,5 @@
 // `dmasim inspect FILE`: every device's DMA configuration.
 import { isArchName } from '@dmasim/arch';
-import type { KernelVersion } from '@dmasim/dma-mapping';
 import { isAcpiSource, loadAcpi } from '../acpi-file.js';
 import { option, options, type ParsedArgs, UsageError } from '../args.js';
 import { loadDeviceTree } from '../device-tree-file.js';

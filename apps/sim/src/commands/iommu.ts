@@ -1,5 +1,3 @@
-// `dmasim iommu ...`: IOMMU groups, usable IOVA ranges and IOVA allocation on a platform.
-import { readFileSync } from 'node:fs';
 import { iommuDmaMapPage, usableRangesForDevice } from '@dmasim/dma-iommu';
 import { DMA_MAPPING_ERROR, hex, parseU64 } from '@dmasim/dma-mapping';
 import {
@@ -13,7 +11,7 @@ import { createOfContext, pciDomainOf, pciHostBridges, readMemoryBanks } from '@
 import { option, type ParsedArgs, UsageError } from '../args.js';
 import { loadDeviceTree } from '../device-tree-file.js';
 import { buildIommuPlatform, type IommuPlatform } from '../iommu-platform.js';
-import { type PlatformFile, parsePlatformFile } from '../platform-file.js';
+import type { PlatformFile } from '../platform-file.js';
 import {
   type CommandOutput,
   kernelVersionOption,
