@@ -419,7 +419,20 @@ function releaseTlb(
   noteUsed(ctx, -freed);
 }
 
-/** swiotlb_sync_single_for_device() */
+// Copy between the original buffer and its bounce slot when the direction moves data that way.
+function swiotlbSyncSingle(
+  ctx: SwiotlbContext,
+  dev: Device,
+  mem: SwiotlbMem,
+  tlbAddr: bigint,
+  size: bigint,
+  copies: boolean,
+): void {
+  const pool = swiotlbFindPool(mem, tlbAddr);
+  if (pool && copies) swiotlbBounce(ctx, dev, pool, Number(tlbAddr - pool.start), Number(size));
+}
+
+/** swiotlb_sync_single_for_device(): data the device will read goes into the slot. */
 export function swiotlbSyncSingleForDevice(
   ctx: SwiotlbContext,
   dev: Device,
@@ -428,13 +441,17 @@ export function swiotlbSyncSingleForDevice(
   size: bigint,
   dir: DmaDataDirection,
 ): void {
-  const pool = swiotlbFindPool(mem, tlbAddr);
-  if (pool && (dir === DMA_TO_DEVICE || dir === DMA_BIDIRECTIONAL)) {
-    swiotlbBounce(ctx, dev, pool, Number(tlbAddr - pool.start), Number(size));
-  }
+  swiotlbSyncSingle(
+    ctx,
+    dev,
+    mem,
+    tlbAddr,
+    size,
+    dir === DMA_TO_DEVICE || dir === DMA_BIDIRECTIONAL,
+  );
 }
 
-/** swiotlb_sync_single_for_cpu() */
+/** swiotlb_sync_single_for_cpu(): data the device wrote comes back from the slot. */
 export function swiotlbSyncSingleForCpu(
   ctx: SwiotlbContext,
   dev: Device,
@@ -443,10 +460,14 @@ export function swiotlbSyncSingleForCpu(
   size: bigint,
   dir: DmaDataDirection,
 ): void {
-  const pool = swiotlbFindPool(mem, tlbAddr);
-  if (pool && (dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL)) {
-    swiotlbBounce(ctx, dev, pool, Number(tlbAddr - pool.start), Number(size));
-  }
+  swiotlbSyncSingle(
+    ctx,
+    dev,
+    mem,
+    tlbAddr,
+    size,
+    dir === DMA_FROM_DEVICE || dir === DMA_BIDIRECTIONAL,
+  );
 }
 
 /** swiotlb_alloc(): page-aligned slots for a coherent allocation from a restricted pool. */

@@ -4,23 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { corpusDir, exampleDir, hasCorpus } from '../corpus.js';
-import { main } from '../main.js';
-
-function cli(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    stdout += String(s);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    stderr += String(s);
-    return true;
-  });
-  const code = main(argv);
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
-}
+import { cli } from '../test-cli.js';
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -7,29 +7,12 @@ import { exampleIortBinPath, exampleIortSpec, exampleIortSpecPath } from '../acp
 import { parseArgs } from '../args.js';
 import { corpusDir, exampleDir, hasCorpus } from '../corpus.js';
 import { iortTableJson } from '../iort-spec.js';
-import { main } from '../main.js';
+import { cli } from '../test-cli.js';
 import { iortCommand } from './iort.js';
 
 const run = (argv: string[]) => iortCommand(parseArgs(argv, ['-o']));
 const dir = mkdtempSync(join(tmpdir(), 'dmasim-iort-'));
 const bytesOf = (path: string) => new Uint8Array(readFileSync(path));
-
-/** main() with stdout/stderr captured. */
-function cli(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    stdout += String(s);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    stderr += String(s);
-    return true;
-  });
-  const code = main(argv);
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
-}
 
 afterEach(() => vi.restoreAllMocks());
 
