@@ -4,7 +4,7 @@
 // each difference named with its reason.
 import { resolve } from 'node:path';
 import { archHooks } from '@dmasim/arch';
-import type { KernelVersion } from '@dmasim/dma-mapping';
+import { type KernelReleaseName, kernelRelease } from '@dmasim/dma-mapping';
 import { createOfContext, createPciEndpoint, ofPciDmaConfigure } from '@dmasim/of';
 import { describe, expect, it } from 'vitest';
 import { loadAcpi } from './acpi-file.js';
@@ -18,7 +18,7 @@ import type { DeviceReport, InspectReport } from './report.js';
 const dtsFile = resolve(exampleDir, 'example-pair.dts');
 const acpiFile = resolve(exampleDir, 'example-pair.platform.yaml');
 
-const inspect = (file: string, kernel: KernelVersion) =>
+const inspect = (file: string, kernel: KernelReleaseName) =>
   inspectCommand(parseArgs([file, '--kernel', kernel], ['--kernel'])).json as InspectReport;
 
 /** Each device's role, by its name in the DT report and in the ACPI report. */
@@ -122,7 +122,7 @@ describe.each(['6.10', '6.7'] as const)('example pair, Linux %s', (kernel) => {
     const ctx = createOfContext(loadDeviceTree(dtsFile));
     const ep = createPciEndpoint(ctx, '/pcie@40000000', 0, 1, 0);
     ep.device.coherentDmaMask = odd;
-    ofPciDmaConfigure(ctx, ep, { version: kernel, arch: archHooks('arm64') });
+    ofPciDmaConfigure(ctx, ep, { kernel: kernelRelease(kernel), arch: archHooks('arm64') });
     expect(ep.device.coherentDmaMask).toBe(0n); // 2^48 & DMA_BIT_MASK(48)
 
     const loaded = loadAcpi(acpiFile);
@@ -130,7 +130,7 @@ describe.each(['6.10', '6.7'] as const)('example pair, Linux %s', (kernel) => {
       ...loaded.description,
       pci: [{ segment: 0, bdf: '00:01.0', bridge: '\\_SB_.PCI0', initialMask: odd }],
     };
-    const report = inspectAcpi(loaded.table, description, { kernel });
+    const report = inspectAcpi(loaded.table, description, { kernel: kernelRelease(kernel) });
     expect(device(report, ROLES.endpoint.acpi).coherentDmaMask).toBe('0xffffffffffff'); // min
   });
 
@@ -141,7 +141,13 @@ describe.each(['6.10', '6.7'] as const)('example pair, Linux %s', (kernel) => {
     const devices = (loaded.description?.devices ?? []).map((d) =>
       d.path === '\\_SB_.PCI0' ? { ...d, cca: 0 as const } : d,
     );
-    const report = inspectAcpi(loaded.table, { ...loaded.description, devices }, { kernel });
+    const report = inspectAcpi(
+      loaded.table,
+      { ...loaded.description, devices },
+      {
+        kernel: kernelRelease(kernel),
+      },
+    );
     expect(device(report, ROLES.endpoint.acpi).coherent).toBe(false);
     expect(device(of, ROLES.endpoint.of).coherent).toBe(true);
   });

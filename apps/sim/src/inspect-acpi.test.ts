@@ -1,3 +1,4 @@
+import { kernelRelease } from '@dmasim/dma-mapping';
 import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -36,7 +37,7 @@ describe.skipIf(!hasCorpus)('inspect on the corpus IORT tables', () => {
     expect(tableLog).toEqual([]); // every corpus table has a valid checksum and fits
     expect(description).toBeUndefined();
     for (const kernel of ['6.10', '6.7'] as const) {
-      const report = inspectAcpi(table, undefined, { kernel });
+      const report = inspectAcpi(table, undefined, { kernel: kernelRelease(kernel) });
       expect(report.arch).toBe('arm64');
       expect(report.devices.length).toBeGreaterThan(0);
       for (const d of report.devices) expect([0, -517]).toContain(d.ret);
@@ -48,7 +49,7 @@ describe.skipIf(!hasCorpus)('inspect on the corpus IORT tables', () => {
   const smmuv3 = () => loadAcpi(iortFile('qemu-virt-smmuv3.iort.bin')).table;
 
   it('qemu virt SMMUv3: a 64-bit limit is ~0 in 6.10 and ~0 - 1 in 6.7, masks stay 32-bit', () => {
-    const now = inspectAcpi(smmuv3(), undefined, { kernel: '6.10' });
+    const now = inspectAcpi(smmuv3(), undefined, { kernel: kernelRelease('6.10') });
     expect(now.devices.map((d) => d.path)).toEqual(['iort@0x48', 'pci:0000:00:00.0']);
     expect(byPath(now.devices, 'pci:0000:00:00.0')).toMatchObject({
       bus: 'pci',
@@ -61,7 +62,7 @@ describe.skipIf(!hasCorpus)('inspect on the corpus IORT tables', () => {
       rangeMap: null,
       iommu: { node: 'iort@0x48', ids: ['0x0'] },
     });
-    const before = inspectAcpi(smmuv3(), undefined, { kernel: '6.7' });
+    const before = inspectAcpi(smmuv3(), undefined, { kernel: kernelRelease('6.7') });
     expect(byPath(before.devices, 'pci:0000:00:00.0').busDmaLimit).toBe('0xfffffffffffffffe');
     // The SMMU itself: coherent from COHACC, no companion so no limit, not behind an IOMMU.
     expect(byPath(now.devices, 'iort@0x48')).toMatchObject({
@@ -153,7 +154,9 @@ describe('the bundled ACPI example', () => {
   const loaded = loadAcpi(resolve(exampleDir, 'example-acpi.platform.yaml'));
 
   it.each(['6.10', '6.7'] as const)('%s: limits, stream IDs and the FW_BUG on ETH0', (kernel) => {
-    const report = inspectAcpi(loaded.table, loaded.description, { kernel });
+    const report = inspectAcpi(loaded.table, loaded.description, {
+      kernel: kernelRelease(kernel),
+    });
     expect(report.devices.map((d) => d.path)).toEqual([
       'iort@0x48',
       '\\_SB_',
@@ -189,7 +192,7 @@ describe('the bundled ACPI example', () => {
           { path: '\\_SB_.DEV0', cca: 1, dma: [{ start: 0n, end: 0x3fff_ffffn, offset: 0n }] },
         ],
       },
-      { kernel: '6.10' },
+      { kernel: kernelRelease('6.10') },
     );
     expect(report.devices).toEqual([
       expect.objectContaining({

@@ -9,7 +9,7 @@ import {
   type PciEndpointSpec,
 } from '@dmasim/acpi-iort';
 import { archHooks } from '@dmasim/arch';
-import type { KernelVersion } from '@dmasim/dma-mapping';
+import { type KernelRelease, kernelRelease } from '@dmasim/dma-mapping';
 import { deviceReport, type InspectReport } from './report.js';
 
 /** The arches with an ACPI acpi_arch_dma_setup(): arm64 (with IORT) and LoongArch (_DMA only). */
@@ -23,7 +23,7 @@ export interface AcpiPciRequest {
 
 export interface AcpiInspectOptions {
   arch?: AcpiArch;
-  kernel?: KernelVersion;
+  kernel?: KernelRelease;
   pci?: readonly AcpiPciRequest[];
   /** SMMU fwnodes ("iort@0x48") whose driver has not registered (their masters defer). */
   iommuNotReady?: readonly string[];
@@ -80,7 +80,7 @@ export function inspectAcpi(
     withRequests(table, description, options.pci ?? []),
     {
       arch: archHooks(arch),
-      kernelVersion: options.kernel ?? '6.10',
+      kernel: options.kernel ?? kernelRelease(),
       smmuReady: (smmu) => !notReady.has(iortFwnodeName(smmu)),
     },
   );

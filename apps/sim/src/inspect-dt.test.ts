@@ -1,3 +1,4 @@
+import { kernelRelease } from '@dmasim/dma-mapping';
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDts, parseFdt } from '@dmasim/of';
@@ -23,7 +24,7 @@ describe.skipIf(!hasCorpus)('inspect on the corpus', () => {
   it.each(files)('%s completes for 6.10 and 6.7', (file) => {
     const tree = blob(file);
     for (const kernel of ['6.10', '6.7'] as const) {
-      const report = inspectDeviceTree(tree, { kernel });
+      const report = inspectDeviceTree(tree, { kernel: kernelRelease(kernel) });
       expect(report.devices.length).toBeGreaterThan(0);
       for (const d of report.devices) expect([0, -517, -22, -12]).toContain(d.ret);
     }
@@ -87,7 +88,7 @@ describe.skipIf(!hasCorpus)('inspect on the corpus', () => {
 describe('the bundled example platform', () => {
   const tree = parseDts(readFileSync(resolve(exampleDir, 'example-soc.dts'), 'utf8'));
   const now = inspectDeviceTree(tree);
-  const before = inspectDeviceTree(tree, { kernel: '6.7' });
+  const before = inspectDeviceTree(tree, { kernel: kernelRelease('6.7') });
 
   it('the SoC bus window: 1 GiB of RAM at bus 0xc0000000', () => {
     expect(byPath(now.devices, '/soc/dma-controller@7e007000')).toMatchObject({

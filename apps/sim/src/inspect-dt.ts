@@ -1,11 +1,12 @@
 // Composes the OF, arch and IOMMU packages into what the kernel decides for every device of a
 // device-tree platform at probe time.
 import { archHooks, guessArch } from '@dmasim/arch';
+import { kernelRelease } from '@dmasim/dma-mapping';
 import type {
   ArchDmaHooks,
   ArchName,
   Device,
-  KernelVersion,
+  KernelRelease,
   LegacyArchArgs,
 } from '@dmasim/dma-mapping';
 import {
@@ -35,7 +36,7 @@ export interface PciRequest {
 
 export interface DtInspectOptions {
   arch?: ArchName;
-  kernel?: KernelVersion;
+  kernel?: KernelRelease;
   pci?: readonly PciRequest[];
   /** IOMMU node paths whose driver has not registered (their masters defer). */
   iommuNotReady?: readonly string[];
@@ -61,7 +62,7 @@ export function treeArch(ctx: OfContext): ArchName {
   return guessArch(compatibles);
 }
 
-// 6.7's arm64 hook handed this window on to iommu_setup_dma_ops(); keep it for that step.
+// Before 6.10 the arm64 hook handed this window on to iommu_setup_dma_ops(); keep it for that step.
 function recordingLegacyArgs(
   hooks: ArchDmaHooks,
   into: WeakMap<Device, LegacyArchArgs>,
@@ -81,7 +82,7 @@ export interface DtPlatform {
   arch: ArchName;
   platformDevices: { pdev: OfPlatformDevice; ret: number }[];
   pciDevices: { endpoint: OfPciEndpoint; ret: number }[];
-  /** 6.7 only: the (dma_base, size, iommu) each device's arch hook was handed. */
+  /** Before 6.10 only: the (dma_base, size, iommu) each device's arch hook was handed. */
   legacyArchArgs: WeakMap<Device, LegacyArchArgs>;
 }
 
@@ -95,7 +96,7 @@ export function configureDtPlatform(tree: DeviceTree, options: DtInspectOptions 
   };
   const legacyArchArgs = new WeakMap<Device, LegacyArchArgs>();
   const configure: OfDmaConfigureOptions = {
-    version: options.kernel ?? '6.10',
+    kernel: options.kernel ?? kernelRelease(),
     arch: recordingLegacyArgs(archHooks(arch), legacyArchArgs),
     iommuDrivers,
   };

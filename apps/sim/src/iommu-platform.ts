@@ -18,6 +18,7 @@ import {
   dmaBitMask,
   dmaSetMaskAndCoherent,
   type KernelLog,
+  kernelRelease,
   logErr,
   subU64,
 } from '@dmasim/dma-mapping';
@@ -207,13 +208,13 @@ export function buildIommuPlatform(
       // the core itself sets dev->dma_iommu and reports a failure.
       if (!getCookie(domain)) iommuGetDmaCookie(domain);
       ddev.pci32BitWorkaround = d.bus === 'pci' && !forcedac;
-      const version = options.kernel ?? '6.10';
+      const kernel = options.kernel ?? kernelRelease();
       const legacy = dt.legacyArchArgs.get(d);
-      if (version === '6.7' && legacy) {
+      if (!kernel.has('iommu-dma-limit-checks-self-contained') && legacy) {
         const dmaLimit = subU64(addU64(legacy.dmaBase, legacy.size), 1n);
-        return iommuDmaInitDomain(ddev, { version, legacy: { dmaBase: legacy.dmaBase, dmaLimit } });
+        return iommuDmaInitDomain(ddev, { kernel, legacy: { dmaBase: legacy.dmaBase, dmaLimit } });
       }
-      return iommuDmaInitDomain(ddev, { version });
+      return iommuDmaInitDomain(ddev, { kernel });
     });
 
   const devices: ProbedDevice[] = [];

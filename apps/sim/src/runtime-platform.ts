@@ -3,7 +3,7 @@
 // table over both.
 import { type DirectPlatform, freeRanges, MemoryLayoutError } from '@dmasim/dma-direct';
 import type { IommuDmaDevice } from '@dmasim/dma-iommu';
-import type { ArchName, Device, DmaOpsTable, KernelVersion } from '@dmasim/dma-mapping';
+import type { ArchName, Device, DmaOpsTable, KernelRelease } from '@dmasim/dma-mapping';
 import { createOfContext, type DeviceTree, walkNodes } from '@dmasim/of';
 import { parseCmdline } from './cmdline.js';
 import { treeArch } from './inspect-dt.js';
@@ -37,7 +37,7 @@ export interface RuntimePlatform {
 
 export interface RuntimePlatformOptions {
   arch?: ArchName;
-  kernel?: KernelVersion;
+  kernel?: KernelRelease;
   platformFile?: PlatformFile;
   cmdline?: string;
 }

@@ -4,9 +4,10 @@ import {
   type Device,
   FW_BUG,
   getDmaMask,
-  type KernelVersion,
+  type KernelReleaseName,
   type LegacyArchArgs,
   U64_MAX,
+  kernelRelease,
 } from '@dmasim/dma-mapping';
 import { describe, expect, it } from 'vitest';
 import {
@@ -91,7 +92,7 @@ function configure(
   dev: Device,
   table: IortTable | null,
   namespace: AcpiNamespace,
-  version: KernelVersion,
+  version: KernelReleaseName,
   companion: string | null = ETH,
 ) {
   const arch = recordingHook();
@@ -99,13 +100,13 @@ function configure(
     table,
     ns: namespace,
     companion,
-    kernelVersion: version,
+    kernel: kernelRelease(version),
     arch,
   });
   return { r, arch };
 }
 
-const both: KernelVersion[] = ['6.10', '6.7'];
+const both: KernelReleaseName[] = ['6.10', '6.7'];
 
 describe('IORT limits through arm64 acpi_arch_dma_setup (§8 32–35)', () => {
   it.each(both)('32: NC limit 0x30 → limit 0xffffffffffff, masks min-clipped (%s)', (v) => {
@@ -264,7 +265,7 @@ describe('_CCA and the arch hook (§5.4, §8 48)', () => {
       table: ncTable(0x30),
       ns: namespace,
       companion: ETH,
-      kernelVersion: '6.10',
+      kernel: kernelRelease('6.10'),
       arch,
     });
     expect(r.ret).toBe(0);
@@ -302,7 +303,7 @@ describe('_CCA and the arch hook (§5.4, §8 48)', () => {
         table: ncTable(0x20),
         ns: ns({ path: ETH, cca: 1 }),
         companion: ETH,
-        kernelVersion: '6.10',
+        kernel: kernelRelease('6.10'),
         arch: hook,
       });
       expect(dev.busDmaLimit).toBe(0n);
@@ -313,7 +314,7 @@ describe('_CCA and the arch hook (§5.4, §8 48)', () => {
       table: null,
       ns: ns({ path: ETH, cca: 1, dma: [{ start: 0n, end: 0xff_ffffn, offset: 0n }] }),
       companion: ETH,
-      kernelVersion: '6.10',
+      kernel: kernelRelease('6.10'),
       arch: recordingHook('loongarch'),
     });
     expect(dev.busDmaLimit).toBe(0xff_ffffn);

@@ -10,7 +10,7 @@ import {
   ENODEV,
   EPROBE_DEFER,
   getDmaMask,
-  type KernelVersion,
+  type KernelRelease,
   logDebug,
   logWarn,
   maskForEnd,
@@ -120,7 +120,7 @@ export interface AcpiDmaContext {
   ns: AcpiNamespace;
   /** The device's ACPI companion (for a PCI device: its host bridge's), or null. */
   companion: string | null;
-  kernelVersion: KernelVersion;
+  kernel: KernelRelease;
 }
 
 /** Clip both masks to `mask` with min (the ACPI paths' rule; OF uses AND). */
@@ -134,15 +134,15 @@ function minClipMasks(dev: Device, mask: bigint): void {
   setDmaMask(dev, minU64(dm, mask));
 }
 
-/** arm64 acpi_arch_dma_setup() (drivers/acpi/arm64/dma.c), 6.10 limit or 6.7 size flavour. */
+/** arm64 acpi_arch_dma_setup() (drivers/acpi/arm64/dma.c), limit (6.10+) or size flavour. */
 function arm64ArchDmaSetup(dev: Device, ctx: AcpiDmaContext): void {
   if (getDmaMask(dev) === null) {
     logWarn(dev.log, 'DMA mask not set');
     dev.dmaMask = { kind: 'coherent' };
   }
   const cdm = dev.coherentDmaMask;
-  const legacy = ctx.kernelVersion === '6.7';
-  // 6.10 works on an inclusive end, 6.7 on a size (end + 1).
+  // Since iort-limits-as-limits the code works on an inclusive end; before, on a size (end + 1).
+  const legacy = !ctx.kernel.has('iort-limits-as-limits');
   let end = cdm ? cdm : 0xffff_ffffn;
   let size = cdm ? maxU64(cdm, addU64(cdm, 1n)) : 0x1_0000_0000n;
   const range = acpiDmaGetRange(dev, ctx.ns, ctx.companion);
@@ -153,7 +153,7 @@ function arm64ArchDmaSetup(dev: Device, ctx: AcpiDmaContext): void {
     dev.dmaRangeMap = range.map;
   }
   if (ret === -ENODEV && ctx.table) {
-    const iort = iortDmaGetRanges(ctx.table, dev, ctx.kernelVersion);
+    const iort = iortDmaGetRanges(ctx.table, dev, ctx.kernel);
     ret = iort.ret;
     if (ret === 0) {
       end = iort.value!;
@@ -234,7 +234,7 @@ export interface AcpiDmaConfigureResult {
 
 /**
  * acpi_dma_configure_id(): DEV_DMA_NOT_SUPPORTED → dummy ops; else the arch's limits, the IOMMU,
- * and the arch hook with (dev, coherent) in 6.10 or (0, U64_MAX, iommu, coherent) in 6.7.
+ * and the arch hook with (dev, coherent) from 6.10, or (0, U64_MAX, iommu, coherent) before.
  */
 export function acpiDmaConfigureId(
   dev: Device,
@@ -250,7 +250,7 @@ export function acpiDmaConfigureId(
   const iommu = acpiIommuConfigureId(dev, ctx.table, idIn, ctx);
   if (iommu.ret === -EPROBE_DEFER) return { ret: -EPROBE_DEFER, iommu };
   const coherent = attr === 'coherent';
-  if (ctx.kernelVersion === '6.7') {
+  if (!ctx.kernel.has('arch-setup-dma-ops-simplified')) {
     ctx.arch.setupDmaOps(dev, coherent, { dmaBase: 0n, size: U64_MAX, iommu: iommu.iommu });
   } else {
     ctx.arch.setupDmaOps(dev, coherent);

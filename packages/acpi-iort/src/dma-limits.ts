@@ -6,7 +6,7 @@ import {
   ENODEV,
   FW_BUG,
   type KernelLog,
-  type KernelVersion,
+  type KernelRelease,
   logWarn,
   minNotZero,
   U64_MAX,
@@ -18,23 +18,23 @@ export interface IortDmaRange {
   /** 0, -ENODEV (no node, or RC revision 0), -EINVAL (limit field 0). */
   ret: number;
   /**
-   * On success: 6.10 returns the inclusive limit (2^n - 1, U64_MAX for n >= 64);
-   * 6.7 returns a size (2^n, U64_MAX for n >= 64). Null otherwise.
+   * On success: with iort-limits-as-limits (6.10) the inclusive limit (2^n - 1, U64_MAX for
+   * n >= 64); before it a size (2^n, U64_MAX for n >= 64). Null otherwise.
    */
   value: bigint | null;
 }
 
-function fromLimitField(n: number, version: KernelVersion): bigint {
+function fromLimitField(n: number, kernel: KernelRelease): bigint {
   if (n >= 64) return U64_MAX;
   const size = 1n << BigInt(n);
-  return version === '6.10' ? size - 1n : size;
+  return kernel.has('iort-limits-as-limits') ? size - 1n : size;
 }
 
 /** iort_dma_get_ranges(): PCI devices read their root complex, others their named component. */
 export function iortDmaGetRanges(
   table: IortTable,
   dev: Device,
-  version: KernelVersion,
+  kernel: KernelRelease,
 ): IortDmaRange {
   if (dev.pci) {
     // rc_dma_get_range(): the limit field exists from node revision 1.
@@ -44,7 +44,7 @@ export function iortDmaGetRanges(
       logWarn(dev.log, `${FW_BUG}Root complex missing memory address limit`);
       return { ret: -EINVAL, value: null };
     }
-    return { ret: 0, value: fromLimitField(rc.memoryAddressLimit, version) };
+    return { ret: 0, value: fromLimitField(rc.memoryAddressLimit, kernel) };
   }
   const nc = findNamedComponent(table, acpiCompanion(dev), dev.log);
   if (!nc) return { ret: -ENODEV, value: null };
@@ -52,7 +52,7 @@ export function iortDmaGetRanges(
     logWarn(dev.log, `${FW_BUG}Named component missing memory address limit`);
     return { ret: -EINVAL, value: null };
   }
-  return { ret: 0, value: fromLimitField(nc.memoryAddressLimit, version) };
+  return { ret: 0, value: fromLimitField(nc.memoryAddressLimit, kernel) };
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   type LegacyArchArgs,
   maskForEnd,
   U64_MAX,
+  kernelRelease,
 } from '@dmasim/dma-mapping';
 import { describe, expect, it } from 'vitest';
 import { acpiDmaConfigureId } from './acpi-dma.js';
@@ -32,7 +33,7 @@ function acpiWithLimit(bits: number, mask: bigint, version: '6.10' | '6.7') {
     table,
     ns,
     companion: NC,
-    kernelVersion: version,
+    kernel: kernelRelease(version),
     arch,
   });
   return { dev, calls };

@@ -1,6 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type ArchDmaHooks, EPROBE_DEFER, getDmaMask, U64_MAX } from '@dmasim/dma-mapping';
+import {
+  type ArchDmaHooks,
+  EPROBE_DEFER,
+  getDmaMask,
+  U64_MAX,
+  kernelRelease,
+} from '@dmasim/dma-mapping';
 import { IOMMU_FWSPEC_PCI_RC_ATS } from '@dmasim/iommu-core';
 import { describe, expect, it } from 'vitest';
 import { readIort } from './iort-reader.js';
@@ -25,7 +31,7 @@ describe.skipIf(!hasCorpus)('configureAcpiPlatform on the corpus', () => {
   it('qemu-virt-smmuv3: SMMU coherent; RC limit 0x40; RID 0 → SMMU SID 0', () => {
     const out = configureAcpiPlatform(load('qemu-virt-smmuv3.iort.bin'), undefined, {
       arch: arm64,
-      kernelVersion: '6.10',
+      kernel: kernelRelease('6.10'),
     });
     expect(out.map((d) => d.path)).toEqual(['iort@0x48', 'pci:0000:00:00.0']);
     const [smmu, ep] = out;
@@ -47,7 +53,7 @@ describe.skipIf(!hasCorpus)('configureAcpiPlatform on the corpus', () => {
     const out = configureAcpiPlatform(
       table,
       { pci: rids.map((bdf) => ({ bdf })) },
-      { arch: arm64, kernelVersion: '6.7' },
+      { arch: arm64, kernel: kernelRelease('6.7') },
     );
     const eps = out.filter((d) => d.bus === 'pci');
     expect(eps.map((d) => d.device.fwspec?.ids ?? null)).toEqual([
@@ -65,7 +71,7 @@ describe.skipIf(!hasCorpus)('configureAcpiPlatform on the corpus', () => {
   it('qemu-virt: no SMMU, limit ~0, masks 32-bit, not behind an IOMMU', () => {
     const out = configureAcpiPlatform(load('qemu-virt.iort.bin'), undefined, {
       arch: arm64,
-      kernelVersion: '6.10',
+      kernel: kernelRelease('6.10'),
     });
     expect(out).toHaveLength(1);
     expect(out[0]!.device.fwspec).toBeNull();
@@ -76,7 +82,7 @@ describe.skipIf(!hasCorpus)('configureAcpiPlatform on the corpus', () => {
   it('acpica-template: completes; NC limit 0 FW_BUG, RC revision 0, NULL parent references', () => {
     const out = configureAcpiPlatform(load('acpica-template.iort.bin'), undefined, {
       arch: arm64,
-      kernelVersion: '6.10',
+      kernel: kernelRelease('6.10'),
     });
     expect(out.map((d) => d.path)).toEqual([
       'iort@0x104',
@@ -141,7 +147,7 @@ describe('IOMMU configuration (iort_iommu_configure_id)', () => {
     const [ep] = configureAcpiPlatform(
       table,
       { pci: [{ bdf: '01:00.0', aliases: [0x100, 0x18] }] },
-      { arch: arm64, kernelVersion: '6.10' },
+      { arch: arm64, kernel: kernelRelease('6.10') },
     ).filter((d) => d.bus === 'pci');
     expect(ep!.device.fwspec).toEqual({
       iommuNode: 'iort@0x48',
@@ -161,7 +167,7 @@ describe('IOMMU configuration (iort_iommu_configure_id)', () => {
           { path: '\\_SB_.DMA1', cca: 1 },
         ],
       },
-      { arch: arm64, kernelVersion: '6.10' },
+      { arch: arm64, kernel: kernelRelease('6.10') },
     );
     const dma0 = out.find((d) => d.path === '\\_SB_.DMA0')!;
     expect(dma0.device.fwspec?.ids).toEqual([0x77]);
@@ -176,7 +182,7 @@ describe('IOMMU configuration (iort_iommu_configure_id)', () => {
     const deferred = configureAcpiPlatform(
       table,
       { pci: [{ bdf: 0 }] },
-      { arch: arm64, kernelVersion: '6.10', smmuReady: false },
+      { arch: arm64, kernel: kernelRelease('6.10'), smmuReady: false },
     );
     const ep = deferred.find((d) => d.bus === 'pci')!;
     expect(ep.ret).toBe(-EPROBE_DEFER);
@@ -185,7 +191,7 @@ describe('IOMMU configuration (iort_iommu_configure_id)', () => {
     const off = configureAcpiPlatform(
       table,
       { pci: [{ bdf: 0 }] },
-      { arch: arm64, kernelVersion: '6.10', smmuReady: false, smmuDriverEnabled: false },
+      { arch: arm64, kernel: kernelRelease('6.10'), smmuReady: false, smmuDriverEnabled: false },
     );
     expect(off.find((d) => d.bus === 'pci')!.ret).toBe(0);
   });

@@ -5,7 +5,7 @@ import {
   createDevice,
   type Device,
   type DeviceBus,
-  type KernelVersion,
+  type KernelRelease,
   parseU64,
 } from '@dmasim/dma-mapping';
 import {
@@ -66,7 +66,7 @@ export interface AcpiPlatformDescription {
 
 export interface AcpiPlatformOptions extends AcpiIommuOptions {
   arch: ArchDmaHooks;
-  kernelVersion: KernelVersion;
+  kernel: KernelRelease;
 }
 
 export interface AcpiConfiguredDevice {

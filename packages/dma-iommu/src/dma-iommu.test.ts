@@ -5,6 +5,7 @@ import {
   EINVAL,
   ENOMEM,
   setDmaMask,
+  kernelRelease,
 } from '@dmasim/dma-mapping';
 import {
   createDomain,
@@ -253,11 +254,11 @@ describe('iommu_dma_init_domain', () => {
   it('6.7 checks the arch window against the aperture instead', () => {
     const ddev = pciDevice('0000:00:01.0');
     const legacy = { dmaBase: 1n << 49n, dmaLimit: (1n << 50n) - 1n };
-    expect(iommuDmaInitDomain(ddev, { version: '6.7', legacy })).toBe(-EFAULT);
+    expect(iommuDmaInitDomain(ddev, { kernel: kernelRelease('6.7'), legacy })).toBe(-EFAULT);
     const ok = pciDevice('0000:00:01.0');
     expect(
       iommuDmaInitDomain(ok, {
-        version: '6.7',
+        kernel: kernelRelease('6.7'),
         legacy: { dmaBase: 0x20_0000n, dmaLimit: (1n << 32n) - 1n },
       }),
     ).toBe(0);

@@ -1,11 +1,11 @@
-// iommu_dma_init_domain() and iommu_setup_dma_ops() of drivers/iommu/dma-iommu.c: 6.10 (with
-// the -rc2 fix "iommu/dma: Fix domain init") and the 6.7 form taking the arch's base/limit.
+// iommu_dma_init_domain() and iommu_setup_dma_ops() of drivers/iommu/dma-iommu.c: 6.10+ (with
+// the -rc2 fix "iommu/dma: Fix domain init") and the older form taking the arch's base/limit.
 import {
   dmaRangeMapMax,
   dmaRangeMapMin,
   EFAULT,
   EINVAL,
-  type KernelVersion,
+  type KernelRelease,
   logWarn,
 } from '@dmasim/dma-mapping';
 import { domainUsesDmaApi } from '@dmasim/iommu-core';
@@ -15,15 +15,16 @@ import { initIovaDomain, pfnToAddr } from './iova-allocator.js';
 import { initIovaRcaches } from './iova-rcache.js';
 import { iovaReserveIommuRegions } from './iova-reserve.js';
 
-/** The 6.7 caller's DMA window: arch_setup_dma_ops() passed base and base + size - 1. */
+/** The pre-6.10 caller's DMA window: arch_setup_dma_ops() passed base and base + size - 1. */
 export interface LegacyDmaWindow {
   dmaBase: bigint;
   dmaLimit: bigint;
 }
 
 export interface InitDomainOptions {
-  version?: KernelVersion;
-  /** Required for 6.7. */
+  /** Default: the 6.12 form. */
+  kernel?: KernelRelease;
+  /** Required before iommu-dma-limit-checks-self-contained (6.10). */
   legacy?: LegacyDmaWindow;
   /** PAGE_SIZE; the IOVA granule may not exceed it. */
   pageSize?: number;
@@ -46,9 +47,9 @@ function basePfnFor(ddev: IommuDmaDevice, order: number, opts: InitDomainOptions
     logWarn(ddev.dev.log, 'specified DMA range outside IOMMU capability');
     return -EFAULT;
   };
-  if ((opts.version ?? '6.10') === '6.7') {
+  if (opts.kernel && !opts.kernel.has('iommu-dma-limit-checks-self-contained')) {
     const legacy = opts.legacy;
-    if (!legacy) throw new DmaIommuError(ddev.dev.name, '6.7 init needs the arch DMA window');
+    if (!legacy) throw new DmaIommuError(ddev.dev.name, 'pre-6.10 init needs the arch DMA window');
     let basePfn = Math.max(1, Number(legacy.dmaBase >> BigInt(order)));
     if (geometry.forceAperture) {
       if (legacy.dmaBase > geometry.apertureEnd || legacy.dmaLimit < geometry.apertureStart) {

@@ -3,10 +3,10 @@ import type { KernelLog } from './log.js';
 
 export type ArchName = 'arm64' | 'arm' | 'arc' | 'loongarch' | 'mips' | 'riscv' | 'x86';
 
-/** Which kernel's semantics to model: 6.10 (after the series) or 6.7 (before it). */
-export type KernelVersion = '6.10' | '6.7';
-
-/** The 6.7 hook's extra arguments: the DMA window and whether an IOMMU was found. */
+/**
+ * The pre-6.10 hook's extra arguments: the DMA window, and whether the device is behind an IOMMU
+ * (6.7's iommu_ops argument; 6.8/6.9's device_iommu_mapped()).
+ */
 export interface LegacyArchArgs {
   dmaBase: bigint;
   size: bigint;
@@ -15,7 +15,7 @@ export interface LegacyArchArgs {
 
 /**
  * arch_setup_dma_ops() as an injected hook: firmware code (OF, ACPI) calls it without knowing the
- * architecture. In 6.10 it takes (dev, coherent); `legacy` carries 6.7's base/size/iommu.
+ * architecture. From 6.10 it takes (dev, coherent); before, `legacy` carries base/size/iommu.
  */
 export interface ArchDmaHooks {
   arch: ArchName;

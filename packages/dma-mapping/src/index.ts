@@ -1,4 +1,4 @@
-export type { ArchDmaHooks, ArchName, KernelVersion, LegacyArchArgs } from './arch-hook.js';
+export type { ArchDmaHooks, ArchName, LegacyArchArgs } from './arch-hook.js';
 export {
   type BusDmaRegion,
   DMA_MAPPING_ERROR,
@@ -22,6 +22,18 @@ export {
   setDmaMask,
 } from './device.js';
 export * from './errno.js';
+export {
+  DEFAULT_KERNEL_RELEASE,
+  isKernelReleaseName,
+  KERNEL_CHANGES,
+  KERNEL_RELEASE_NAMES,
+  type KernelChange,
+  type KernelChangeId,
+  type KernelRelease,
+  type KernelReleaseName,
+  kernelChange,
+  kernelRelease,
+} from './kernel-release.js';
 export {
   FW_BUG,
   type KernelLog,

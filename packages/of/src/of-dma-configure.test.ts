@@ -5,9 +5,10 @@ import {
   dmaRangeMapMax,
   dmaRangeMapMin,
   getDmaMask,
-  type KernelVersion,
+  type KernelReleaseName,
   translatePhysToDma,
   U64_MAX,
+  kernelRelease,
 } from '@dmasim/dma-mapping';
 import { describe, expect, it } from 'vitest';
 import { createOfContext } from './of-context.js';
@@ -28,7 +29,7 @@ interface Setup {
   drivers?: OfIommuDrivers;
 }
 
-function run(version: KernelVersion, s: Setup) {
+function run(version: KernelReleaseName, s: Setup) {
   const bus: NodeSpec = {
     ...cells22,
     ranges: true,
@@ -48,7 +49,11 @@ function run(version: KernelVersion, s: Setup) {
   const dm = s.dm === undefined ? U64_MAX : s.dm;
   dev.dmaMask = dm === null ? { kind: 'null' } : { kind: 'own', value: dm };
   const arch = recordingArch();
-  const options = { version, arch: arch.hooks, iommuDrivers: s.drivers ?? {} };
+  const options = {
+    kernel: kernelRelease(version),
+    arch: arch.hooks,
+    iommuDrivers: s.drivers ?? {},
+  };
   const ret = ofDmaConfigure(ctx, dev, ctx.byPath.get('/bus/dev@0')!, s.force ?? true, options);
   return { ret, dev, calls: arch.calls };
 }
@@ -268,7 +273,7 @@ describe.each(['6.7', '6.10'] as const)('of_dma_configure_id worked examples, %s
       const d = createDevice({ name: 'dev', bus: 'platform', fwNode: '/dev@0' });
       const arch = recordingArch();
       const r = ofDmaConfigure(ctx, d, ctx.byPath.get('/dev@0')!, force, {
-        version,
+        kernel: kernelRelease(version),
         arch: arch.hooks,
       });
       expect(r).toBe(force ? 0 : -22);
@@ -368,14 +373,14 @@ describe.each(['6.7', '6.10'] as const)(
       const dev = createDevice({ name: 'dev', bus: 'platform', fwNode: '/dev@0' });
       expect(
         ofDmaConfigure(ctx, dev, ctx.byPath.get('/dev@0')!, true, {
-          version,
+          kernel: kernelRelease(version),
           arch: recordingArch().hooks,
         }),
       ).toBe(0);
       expect(dev.restrictedPool).toBe('/reserved-memory/pool@50000000');
       const refused = createDevice({ name: 'dev1', bus: 'platform', fwNode: '/dev@0' });
       ofDmaConfigure(ctx, refused, ctx.byPath.get('/dev@0')!, true, {
-        version,
+        kernel: kernelRelease(version),
         arch: recordingArch().hooks,
         restrictedPool: () => -12,
       });
@@ -402,7 +407,10 @@ describe('coherency feeds the arch hook (E-24)', () => {
     const coherentOf = (path: string, defaultCoherent: boolean) => {
       const dev = createDevice({ name: path, bus: 'platform', fwNode: path });
       const arch = recordingArch(defaultCoherent);
-      ofDmaConfigure(ctx, dev, ctx.byPath.get(path)!, true, { version: '6.10', arch: arch.hooks });
+      ofDmaConfigure(ctx, dev, ctx.byPath.get(path)!, true, {
+        kernel: kernelRelease('6.10'),
+        arch: arch.hooks,
+      });
       return arch.calls[0]!.coherent;
     };
     expect(coherentOf('/bus/a@0', false)).toBe(true);

@@ -1,5 +1,6 @@
-// of_dma_configure_id() (drivers/of/device.c): 6.10 after "dma-mapping: Clean up
-// arch_setup_dma_ops()", and 6.7 with the dma-ranges size workaround and the 5-argument arch hook.
+// of_dma_configure_id() (drivers/of/device.c) for every modelled release: the range step (the
+// 6.10 bus-limit form or the older size form with the mask workaround), of_iommu_configure() in
+// its 6.7 pointer form or 6.8+ int form, and the arch hook with or without base/size.
 import {
   type ArchDmaHooks,
   addU64,
@@ -12,7 +13,9 @@ import {
   errName,
   getDmaMask,
   hex,
-  type KernelVersion,
+  type KernelRelease,
+  type LegacyArchArgs,
+  dmaRangeMapMin,
   liveRegions,
   logDebug,
   logErr,
@@ -31,7 +34,7 @@ import { ofDmaSetRestrictedBuffer, type RestrictedPoolInit } from './restricted-
 import type { DtNode } from './tree.js';
 
 export interface OfDmaConfigureOptions {
-  version: KernelVersion;
+  kernel: KernelRelease;
   /** arch_setup_dma_ops(); its defaultCoherent is dma_default_coherent. */
   arch: ArchDmaHooks;
   iommuDrivers?: OfIommuDrivers;
@@ -69,14 +72,44 @@ export function ofDmaConfigureId(
   id: number | null,
   options: OfDmaConfigureOptions,
 ): number {
+  const { kernel } = options;
   // of_get_dma_parent() of the root is NULL; of_dma_get_range(NULL) then finds nothing.
   const devNode = nodeOfPath(ctx, dev.fwNode);
   const busNp = np === devNode ? ofGetDmaParent(ctx, np) : np;
   const range = busNp ? ofDmaGetRange(ctx, busNp, dev.log) : noBusNode(dev);
-  if (range.ret < 0 && !forceDma) return range.ret === -ENODEV ? 0 : range.ret;
-  return options.version === '6.10'
-    ? configureCurrent(ctx, dev, devNode, np, id, range.ret, range.map, options)
-    : configureLegacy(ctx, dev, devNode, np, id, range.ret, range.map, options);
+  const { ret, map } = range;
+  if (ret < 0 && !forceDma) return ret === -ENODEV ? 0 : ret;
+
+  const window = kernel.has('of-dma-range-map-limits')
+    ? rangeLimit(dev, ret, map)
+    : rangeSize(dev, ret, map, kernel);
+  if (typeof window === 'number') return window;
+  clipMasks(dev, maskForEnd(window.end));
+  if (ret === 0) {
+    dev.busDmaLimit = window.end;
+    dev.dmaRangeMap = map;
+  }
+  const coherent = ofDmaIsCoherent(ctx, np, options.arch.defaultCoherent);
+  logDebug(dev.log, `device is${coherent ? ' ' : ' not '}dma coherent`);
+
+  const behind = kernel.has('of-iommu-configure-int')
+    ? iommuInt(ctx, dev, np, id, options)
+    : iommuLegacy(ctx, dev, np, id, options);
+  if (behind === 'defer') {
+    // Masks and bus_dma_limit stay clipped; only the map is taken back.
+    if (ret === 0) dev.dmaRangeMap = null;
+    return -EPROBE_DEFER;
+  }
+  if (kernel.has('arch-setup-dma-ops-simplified')) options.arch.setupDmaOps(dev, coherent);
+  else {
+    options.arch.setupDmaOps(dev, coherent, {
+      dmaBase: window.dmaBase,
+      size: window.size,
+      iommu: behind,
+    });
+  }
+  if (!behind) ofDmaSetRestrictedBuffer(ctx, dev, devNode, np, options.restrictedPool);
+  return 0;
 }
 
 /** of_dma_configure(dev, np, force_dma): of_dma_configure_id() without an input ID. */
@@ -90,57 +123,29 @@ export function ofDmaConfigure(
   return ofDmaConfigureId(ctx, dev, np, forceDma, null, options);
 }
 
-function logCoherent(dev: Device, coherent: boolean): void {
-  logDebug(dev.log, `device is${coherent ? ' ' : ' not '}dma coherent`);
+/** The inclusive end the masks and bus limit come from, and the pre-6.10 arch window. */
+interface DmaWindow extends Omit<LegacyArchArgs, 'iommu'> {
+  end: bigint;
 }
 
-// §2.1
-function configureCurrent(
-  ctx: OfContext,
-  dev: Device,
-  devNode: DtNode | null,
-  np: DtNode,
-  id: number | null,
-  ret: number,
-  map: BusDmaRegion[] | null,
-  options: OfDmaConfigureOptions,
-): number {
+// §2.1 (of-dma-range-map-limits): the bus limit is dma_range_map_max() itself.
+function rangeLimit(dev: Device, ret: number, map: BusDmaRegion[] | null): DmaWindow {
   let end = ret === 0 && map ? dmaRangeMapMax(map) : 0n;
   fixDmaMaskPointer(dev);
   if (end === 0n) end = dev.coherentDmaMask !== 0n ? dev.coherentDmaMask : 0xffff_ffffn;
-  clipMasks(dev, maskForEnd(end));
-  if (ret === 0) {
-    dev.busDmaLimit = end;
-    dev.dmaRangeMap = map;
-  }
-  const coherent = ofDmaIsCoherent(ctx, np, options.arch.defaultCoherent);
-  logCoherent(dev, coherent);
-  const iommuRet = ofIommuConfigure(ctx, dev, np, id, options.iommuDrivers);
-  if (iommuRet === -EPROBE_DEFER) {
-    // Masks and bus_dma_limit stay clipped; only the map is taken back.
-    if (ret === 0) dev.dmaRangeMap = null;
-    return -EPROBE_DEFER;
-  }
-  if (iommuRet === -ENODEV) logDebug(dev.log, 'device is not behind an iommu');
-  else if (iommuRet) {
-    logErr(dev.log, `iommu configuration for device failed with ${errName(iommuRet)}`);
-  } else logDebug(dev.log, 'device is behind an iommu');
-  options.arch.setupDmaOps(dev, coherent);
-  if (iommuRet) ofDmaSetRestrictedBuffer(ctx, dev, devNode, np, options.restrictedPool);
-  return 0;
+  // No release has this form with the 5-argument hook; the window is for completeness only.
+  const dmaBase = ret === 0 && map ? dmaRangeMapMin(map) : 0n;
+  return { end, dmaBase, size: addU64(subU64(end, dmaBase), 1n) };
 }
 
-// §2.4
-function configureLegacy(
-  ctx: OfContext,
+// §2.4: an exclusive end with wrap, and (before of-dma-ranges-mask-workaround-retired) the
+// workaround for sizes written as masks.
+function rangeSize(
   dev: Device,
-  devNode: DtNode | null,
-  np: DtNode,
-  id: number | null,
   ret: number,
   map: BusDmaRegion[] | null,
-  options: OfDmaConfigureOptions,
-): number {
+  kernel: KernelRelease,
+): DmaWindow | number {
   let dmaStart = 0n;
   let size = 0n;
   if (ret === 0 && map) {
@@ -152,8 +157,7 @@ function configureLegacy(
       if (regionEnd > dmaEnd) dmaEnd = regionEnd;
     }
     size = subU64(dmaEnd, dmaStart);
-    // The workaround for sizes written as masks.
-    if (size & 1n) {
+    if (size & 1n && !kernel.has('of-dma-ranges-mask-workaround-retired')) {
       logWarn(dev.log, `Invalid size ${hex(size)} for dma-range(s)`);
       size = addU64(size, 1n);
     }
@@ -167,22 +171,36 @@ function configureLegacy(
     const cdm = dev.coherentDmaMask;
     size = cdm !== 0n ? (cdm === U64_MAX ? cdm : cdm + 1n) : 0x1_0000_0000n;
   }
-  const end = subU64(addU64(dmaStart, size), 1n);
-  clipMasks(dev, maskForEnd(end));
-  if (ret === 0) {
-    dev.busDmaLimit = end;
-    dev.dmaRangeMap = map;
-  }
-  const coherent = ofDmaIsCoherent(ctx, np, options.arch.defaultCoherent);
-  logCoherent(dev, coherent);
+  return { end: subU64(addU64(dmaStart, size), 1n), dmaBase: dmaStart, size };
+}
+
+// 6.8+: of_iommu_configure() returns an int; errors other than "none" are dev_err'd.
+function iommuInt(
+  ctx: OfContext,
+  dev: Device,
+  np: DtNode,
+  id: number | null,
+  options: OfDmaConfigureOptions,
+): boolean | 'defer' {
+  const ret = ofIommuConfigure(ctx, dev, np, id, options.iommuDrivers, dev.log, options.kernel);
+  if (ret === -EPROBE_DEFER) return 'defer';
+  if (ret === -ENODEV) logDebug(dev.log, 'device is not behind an iommu');
+  else if (ret) logErr(dev.log, `iommu configuration for device failed with ${errName(ret)}`);
+  else logDebug(dev.log, 'device is behind an iommu');
+  return ret === 0;
+}
+
+// 6.7: an iommu_ops pointer; every failure is "not behind an iommu".
+function iommuLegacy(
+  ctx: OfContext,
+  dev: Device,
+  np: DtNode,
+  id: number | null,
+  options: OfDmaConfigureOptions,
+): boolean | 'defer' {
   const iommu = ofIommuConfigureLegacy(ctx, dev, np, id, options.iommuDrivers);
-  if (iommu.kind === 'defer') {
-    if (ret === 0) dev.dmaRangeMap = null;
-    return -EPROBE_DEFER;
-  }
+  if (iommu.kind === 'defer') return 'defer';
   const behind = iommu.kind === 'ops';
   logDebug(dev.log, `device is${behind ? ' ' : ' not '}behind an iommu`);
-  options.arch.setupDmaOps(dev, coherent, { dmaBase: dmaStart, size, iommu: behind });
-  if (!behind) ofDmaSetRestrictedBuffer(ctx, dev, devNode, np, options.restrictedPool);
-  return 0;
+  return behind;
 }

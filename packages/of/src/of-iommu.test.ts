@@ -1,4 +1,4 @@
-import { createDevice, type Device } from '@dmasim/dma-mapping';
+import { createDevice, type Device, kernelRelease } from '@dmasim/dma-mapping';
 import { describe, expect, it } from 'vitest';
 import { createOfContext } from './of-context.js';
 import { ofIommuConfigure, ofIommuConfigureLegacy } from './of-iommu.js';
@@ -108,11 +108,15 @@ describe('of_iommu_configure, "iommus" (§3.1, §3.3)', () => {
     expect(ofIommuConfigure(ctx, dev('/a@0'), node('/a@0'), null, late)).toBe(-19);
   });
 
-  it('iommu_probe_device failure: 6.10 returns it with "%pe", 6.7 logs "%d" and returns NULL', () => {
+  it('iommu_probe_device failure: 6.10 returns it with "%pe", 6.12 with "%d", 6.7 logs "%d" and returns NULL', () => {
     const probeFails = { probeDevice: () => -12 };
     const d = dev('/a@0');
-    expect(ofIommuConfigure(ctx, d, node('/a@0'), null, probeFails)).toBe(-12);
+    const at610 = kernelRelease('6.10');
+    expect(ofIommuConfigure(ctx, d, node('/a@0'), null, probeFails, d.log, at610)).toBe(-12);
     expect(d.log).toContainEqual({ level: 'debug', msg: 'Adding to IOMMU failed: -ENOMEM' });
+    const n = dev('/a@0');
+    expect(ofIommuConfigure(ctx, n, node('/a@0'), null, probeFails)).toBe(-12);
+    expect(n.log).toContainEqual({ level: 'debug', msg: 'Adding to IOMMU failed: -12' });
     const l = dev('/a@0');
     expect(ofIommuConfigureLegacy(ctx, l, node('/a@0'), null, probeFails)).toEqual({
       kind: 'none',
@@ -157,7 +161,12 @@ describe('of_iommu_configure, PCI iommu-map (§3.1, §3.2)', () => {
       expect(ofIommuConfigureLegacy(ctx, pciDev(0x8), host, null)).toEqual({ kind: 'none' });
       for (const version of ['6.7', '6.10'] as const) {
         const ep = createPciEndpoint(ctx, '/pcie@10000000', 0, 1, 0);
-        expect(ofPciDmaConfigure(ctx, ep, { version, arch: recordingArch().hooks })).toBe(0);
+        expect(
+          ofPciDmaConfigure(ctx, ep, {
+            kernel: kernelRelease(version),
+            arch: recordingArch().hooks,
+          }),
+        ).toBe(0);
         const errs = ep.device.log.filter((e) => e.level === 'err').map((e) => e.msg);
         const configErr = `iommu configuration for device failed with ${c.name}`;
         if (version === '6.10') expect(errs).toContain(configErr);
@@ -202,7 +211,9 @@ describe("E-16: a PCI device is configured from the host bridge's dma-ranges", (
     ep.device.coherentDmaMask = 0xffffffffffffffffn;
     ep.device.dmaMask = { kind: 'own', value: 0xffffffffffffffffn };
     const arch = recordingArch();
-    expect(ofPciDmaConfigure(ctx, ep, { version, arch: arch.hooks })).toBe(0);
+    expect(ofPciDmaConfigure(ctx, ep, { kernel: kernelRelease(version), arch: arch.hooks })).toBe(
+      0,
+    );
     expect(ep.device.dmaRangeMap).toEqual([{ cpuStart: 0n, dmaStart: 0n, size: 0x100000000n }]);
     expect(ep.device.busDmaLimit).toBe(0xffffffffn);
     expect(ep.device.log.filter((e) => e.level === 'warn')).toEqual([]);

@@ -1,12 +1,13 @@
-// of_iommu_configure() (drivers/iommu/of_iommu.c) in its 6.10 form (int result) and its 6.7 form
-// (iommu_ops pointer, NULL or ERR_PTR(-EPROBE_DEFER), with NO_IOMMU = 1 internally).
+// of_iommu_configure() (drivers/iommu/of_iommu.c) in its int form (6.8+, of-iommu-configure-int)
+// and its 6.7 form (iommu_ops pointer, NULL or ERR_PTR(-EPROBE_DEFER), NO_IOMMU = 1 inside).
 import {
   type Device,
   ENODEV,
   EPROBE_DEFER,
   errName,
   type KernelLog,
-  type KernelVersion,
+  type KernelRelease,
+  kernelRelease,
   logDebug,
 } from '@dmasim/dma-mapping';
 import { iommuFwspecAddIds, iommuFwspecFree, iommuFwspecInit } from '@dmasim/iommu-core';
@@ -39,14 +40,15 @@ export interface OfIommuDrivers {
 const NO_IOMMU = 1;
 
 interface Semantics {
-  version: KernelVersion;
+  /** The int form: "no IOMMU" is -ENODEV rather than 6.7's NO_IOMMU. */
+  intResult: boolean;
   drivers: OfIommuDrivers;
   log: KernelLog;
 }
 
 // of_iommu_xlate()
 function iommuXlate(dev: Device, spec: PhandleArgs | null, sem: Semantics): number {
-  const none = sem.version === '6.7' ? NO_IOMMU : -ENODEV;
+  const none = sem.intResult ? -ENODEV : NO_IOMMU;
   // A NULL node (of_map_id bypass) is never available.
   if (!spec) return none;
   const state = sem.drivers.state?.(spec.np) ?? 'ready';
@@ -68,14 +70,14 @@ function configureDevId(
   sem: Semantics,
 ): number {
   const mapped = ofMapId(ctx, master, id, 'iommu-map', 'iommu-map-mask', 'want', true, sem.log);
-  if (mapped.ret) return sem.version === '6.7' && mapped.ret === -ENODEV ? NO_IOMMU : mapped.ret;
+  if (mapped.ret) return !sem.intResult && mapped.ret === -ENODEV ? NO_IOMMU : mapped.ret;
   const spec = mapped.target ? { np: mapped.target, args: [mapped.id ?? id] } : null;
   return iommuXlate(dev, spec, sem);
 }
 
 // of_iommu_configure_dev(): every "iommus" specifier until the list ends or one fails.
 function configureDev(ctx: OfContext, master: DtNode, dev: Device, sem: Semantics): number {
-  let err = sem.version === '6.7' ? NO_IOMMU : -ENODEV;
+  let err = sem.intResult ? -ENODEV : NO_IOMMU;
   for (let index = 0; ; index++) {
     const parsed = parsePhandleWithArgs(ctx, master, 'iommus', '#iommu-cells', index, sem.log);
     if (!parsed.spec) break;
@@ -114,7 +116,11 @@ function collectIds(
     : configureDev(ctx, master, dev, sem);
 }
 
-/** of_iommu_configure() as of 6.10: 0 (behind an IOMMU), -ENODEV, -EPROBE_DEFER, or an error. */
+/**
+ * of_iommu_configure() in its int form (6.8+): 0 (behind an IOMMU), -ENODEV, -EPROBE_DEFER, or an
+ * error. 6.8-6.10 return "no IOMMU" silently and log other errors with %pe; with
+ * of-iommu-adding-failed-any-error every error but -EPROBE_DEFER is logged with %d.
+ */
 export function ofIommuConfigure(
   ctx: OfContext,
   dev: Device,
@@ -122,14 +128,18 @@ export function ofIommuConfigure(
   id: number | null,
   drivers: OfIommuDrivers = {},
   log: KernelLog = dev.log,
+  kernel: KernelRelease = kernelRelease(),
 ): number {
+  const logsAll = kernel.has('of-iommu-adding-failed-any-error');
   if (!masterNp) return -ENODEV;
-  const sem: Semantics = { version: '6.10', drivers, log };
+  const sem: Semantics = { intResult: true, drivers, log };
   let err = collectIds(ctx, dev, masterNp, id, sem);
   if (err === null) return 0;
-  if (err === -ENODEV || err === -EPROBE_DEFER) return err;
+  if (!logsAll && (err === -ENODEV || err === -EPROBE_DEFER)) return err;
   if (!err) err = drivers.probeDevice?.(dev) ?? 0;
-  if (err) logDebug(log, `Adding to IOMMU failed: ${errName(err)}`);
+  if (logsAll) {
+    if (err && err !== -EPROBE_DEFER) logDebug(log, `Adding to IOMMU failed: ${err}`);
+  } else if (err) logDebug(log, `Adding to IOMMU failed: ${errName(err)}`);
   return err;
 }
 
@@ -149,7 +159,7 @@ export function ofIommuConfigureLegacy(
   log: KernelLog = dev.log,
 ): OfIommuLegacyResult {
   if (!masterNp) return { kind: 'none' };
-  const sem: Semantics = { version: '6.7', drivers, log };
+  const sem: Semantics = { intResult: false, drivers, log };
   let err = collectIds(ctx, dev, masterNp, id, sem);
   const ops = (): OfIommuLegacyResult =>
     dev.fwspec?.hasOps ? { kind: 'ops', iommuNode: dev.fwspec.iommuNode } : { kind: 'none' };

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getDmaMask } from '@dmasim/dma-mapping';
+import { getDmaMask, kernelRelease } from '@dmasim/dma-mapping';
 import { describe, expect, it } from 'vitest';
 import { parseFdt } from './fdt.js';
 import { createOfContext } from './of-context.js';
@@ -134,7 +134,9 @@ describe.skipIf(!hasCorpus)('QEMU virt,iommu=smmuv3 (kernel-observations B)', ()
     const byBase = new Map<string, boolean[]>();
     for (const pdev of devices) {
       const arch = recordingArch();
-      expect(ofPlatformDmaConfigure(ctx, pdev, { version, arch: arch.hooks })).toBe(0);
+      expect(
+        ofPlatformDmaConfigure(ctx, pdev, { kernel: kernelRelease(version), arch: arch.hooks }),
+      ).toBe(0);
       const base = pdev.node.name.split('@')[0]!;
       byBase.set(base, [...(byBase.get(base) ?? []), pdev.device.dmaCoherent]);
       expect(pdev.device.fwspec).toBeNull();
@@ -172,7 +174,9 @@ describe.skipIf(!hasCorpus)('QEMU virt,iommu=smmuv3 (kernel-observations B)', ()
       const ep = createPciEndpoint(ctx, '/pcie@10000000', 0, 1, 0);
       expect(ep.rid).toBe(0x8);
       const arch = recordingArch();
-      expect(ofPciDmaConfigure(ctx, ep, { version, arch: arch.hooks })).toBe(0);
+      expect(ofPciDmaConfigure(ctx, ep, { kernel: kernelRelease(version), arch: arch.hooks })).toBe(
+        0,
+      );
       expect(ep.device.fwspec).toEqual({
         iommuNode: '/smmuv3@9050000',
         ids: [0x8],

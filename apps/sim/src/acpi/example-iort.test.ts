@@ -5,7 +5,7 @@ import {
   readIort,
   writeIort,
 } from '@dmasim/acpi-iort';
-import type { ArchDmaHooks } from '@dmasim/dma-mapping';
+import { type ArchDmaHooks, kernelRelease } from '@dmasim/dma-mapping';
 import { describe, expect, it } from 'vitest';
 import { exampleIortSpec, examplePlatform } from './example-iort.js';
 
@@ -31,7 +31,7 @@ describe('bundled ACPI example', () => {
   it('configures: RC 48-bit limit behind the SMMU, NC 32-bit single SID, the FW_BUG on ETH0', () => {
     const out = configureAcpiPlatform(table, examplePlatform, {
       arch: arm64,
-      kernelVersion: '6.10',
+      kernel: kernelRelease('6.10'),
     });
     const by = (p: string) => out.find((d) => d.path === p)!;
     const ep = by('pci:0000:01:00.0');
@@ -48,7 +48,10 @@ describe('bundled ACPI example', () => {
     });
     expect(eth0.device.dmaCoherent).toBe(false);
     expect(eth0.device.busDmaLimit).toBe(0n);
-    const n = configureAcpiPlatform(table, examplePlatform, { arch: arm64, kernelVersion: '6.7' });
+    const n = configureAcpiPlatform(table, examplePlatform, {
+      arch: arm64,
+      kernel: kernelRelease('6.7'),
+    });
     expect(n.find((d) => d.path === 'pci:0000:01:00.0')!.device.busDmaLimit).toBe(
       0xffff_ffff_ffffn,
     );
@@ -57,7 +60,7 @@ describe('bundled ACPI example', () => {
   it('the RMR gives DMA0 a relaxable direct region for SID 0x20', () => {
     const out = configureAcpiPlatform(table, examplePlatform, {
       arch: arm64,
-      kernelVersion: '6.10',
+      kernel: kernelRelease('6.10'),
     });
     const dma0 = out.find((d) => d.path === '\\_SB_.DMA0')!.device;
     expect(iortIommuGetResvRegions(table, dma0)).toEqual([

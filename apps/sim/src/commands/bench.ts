@@ -28,12 +28,7 @@ import {
   findRuntimeDevice,
   type RuntimePlatform,
 } from '../runtime-platform.js';
-import {
-  type CommandOutput,
-  kernelVersionOption,
-  platformFileOption,
-  treeLoadOptions,
-} from './common.js';
+import { type CommandOutput, kernelOption, platformFileOption, treeLoadOptions } from './common.js';
 
 export const BENCH_USAGE = `dmasim bench map FILE --device D [--threads N] [--seconds S] [--granule PAGES] [--dir 0|1|2] [--dma-trans-ns NS] [--mask BITS] [--platform P.yaml] [--json]
     the kernel's dma_map_benchmark on the simulator: latency of its own map/unmap calls`;
@@ -130,7 +125,7 @@ export function benchCommand(args: ParsedArgs): CommandOutput {
   const platformFile = platformFileOption(args);
   const cmdline = option(args, '--cmdline');
   const platform = buildRuntimePlatform(tree, {
-    kernel: kernelVersionOption(args),
+    kernel: kernelOption(args),
     ...(platformFile ? { platformFile } : {}),
     ...(cmdline ? { cmdline } : {}),
   });

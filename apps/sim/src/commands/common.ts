@@ -1,5 +1,10 @@
 import { readFileSync } from 'node:fs';
-import type { KernelVersion } from '@dmasim/dma-mapping';
+import {
+  isKernelReleaseName,
+  KERNEL_RELEASE_NAMES,
+  type KernelRelease,
+  kernelRelease,
+} from '@dmasim/dma-mapping';
 import { option, options, type ParsedArgs, UsageError } from '../args.js';
 import type { TreeLoadOptions } from '../device-tree-file.js';
 import { type PlatformFile, parsePlatformFile } from '../platform-file.js';
@@ -19,10 +24,14 @@ export function toJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-export function kernelVersionOption(args: ParsedArgs): KernelVersion {
-  const kernel = option(args, '--kernel') ?? '6.10';
-  if (kernel !== '6.10' && kernel !== '6.7') throw new UsageError('--kernel must be 6.10 or 6.7');
-  return kernel;
+/** --kernel 6.7|6.8|6.10|6.12; default 6.12 (the LTS behind kernel-observations.md). */
+export function kernelOption(args: ParsedArgs): KernelRelease {
+  const name = option(args, '--kernel');
+  if (name === undefined) return kernelRelease();
+  if (!isKernelReleaseName(name)) {
+    throw new UsageError(`--kernel must be one of ${KERNEL_RELEASE_NAMES.join(', ')}`);
+  }
+  return kernelRelease(name);
 }
 
 export function platformFileOption(args: ParsedArgs): PlatformFile | undefined {

@@ -11,12 +11,7 @@ import { formatMemoryReport, treeMemoryReport } from '../memory-platform.js';
 import type { PlatformFile } from '../platform-file.js';
 import type { InspectReport } from '../report.js';
 import { formatInspectTable } from '../table.js';
-import {
-  type CommandOutput,
-  kernelVersionOption,
-  platformFileOption,
-  treeLoadOptions,
-} from './common.js';
+import { type CommandOutput, kernelOption, platformFileOption, treeLoadOptions } from './common.js';
 
 export const INSPECT_USAGE = `dmasim inspect FILE [--arch A] [--kernel 6.10|6.7] [--pci HOST:BB:DD.F]... [--iommu-not-ready NODE]... [--platform P.yaml] [--cmdline "..."] [--cpp [-I DIR]...] [--verbose] [--json]
     FILE: a device tree (.dtb/.dts), an IORT binary, or an ACPI platform file (.yaml/.json);
@@ -37,7 +32,7 @@ export function inspectCommand(args: ParsedArgs): CommandOutput {
   const tree = loadDeviceTree(file, treeLoadOptions(args));
   const report = inspectDeviceTree(tree, {
     ...(arch ? { arch } : {}),
-    kernel: kernelVersionOption(args),
+    kernel: kernelOption(args),
     pci: options(args, '--pci').map(parsePciRequest),
     iommuNotReady: options(args, '--iommu-not-ready'),
     ...platformOptions(args),
@@ -75,7 +70,7 @@ function inspectAcpiCommand(
   const loaded = loadAcpi(file);
   const report = inspectAcpi(loaded.table, loaded.description, {
     ...(arch ? { arch } : {}),
-    kernel: kernelVersionOption(args),
+    kernel: kernelOption(args),
     pci,
     iommuNotReady: options(args, '--iommu-not-ready'),
   });

@@ -12,12 +12,7 @@ import { option, type ParsedArgs, UsageError } from '../args.js';
 import { loadDeviceTree } from '../device-tree-file.js';
 import { buildIommuPlatform, type IommuPlatform } from '../iommu-platform.js';
 import type { PlatformFile } from '../platform-file.js';
-import {
-  type CommandOutput,
-  kernelVersionOption,
-  platformFileOption,
-  treeLoadOptions,
-} from './common.js';
+import { type CommandOutput, kernelOption, platformFileOption, treeLoadOptions } from './common.js';
 
 export const IOMMU_USAGE = `dmasim iommu groups FILE [--platform P.yaml] [--cmdline "..."] [--json]
 dmasim iommu iova-ranges FILE [--platform P.yaml] [--cmdline "..."] [--json]
@@ -30,7 +25,7 @@ function build(
 ): IommuPlatform {
   const cmdline = option(args, '--cmdline');
   return buildIommuPlatform(loadDeviceTree(file, treeLoadOptions(args)), {
-    kernel: kernelVersionOption(args),
+    kernel: kernelOption(args),
     ...(platformFile ? { platformFile } : {}),
     ...(cmdline ? { cmdline } : {}),
   });

@@ -19,12 +19,7 @@ import {
   type WorkloadRunOptions,
   type WorkloadSpec,
 } from '../workload-file.js';
-import {
-  type CommandOutput,
-  kernelVersionOption,
-  platformFileOption,
-  treeLoadOptions,
-} from './common.js';
+import { type CommandOutput, kernelOption, platformFileOption, treeLoadOptions } from './common.js';
 
 export const RUN_USAGE = `dmasim run FILE --workload nic-rx|nvme|gpu-alloc|W.yaml [--device D] [--platform P.yaml] [--cmdline "..."] [--seed N] [--count N] [--mask BITS] [--json]
     runs a workload through the DMA API on one device (dma-iommu when it is in a DMA domain,
@@ -116,7 +111,7 @@ export function runCommand(args: ParsedArgs): CommandOutput {
   const platformFile = platformFileOption(args);
   const cmdline = option(args, '--cmdline');
   const platform = buildRuntimePlatform(loadDeviceTree(file, treeLoadOptions(args)), {
-    kernel: kernelVersionOption(args),
+    kernel: kernelOption(args),
     ...(platformFile ? { platformFile } : {}),
     ...(cmdline ? { cmdline } : {}),
   });
