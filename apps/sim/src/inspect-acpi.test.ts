@@ -1,6 +1,6 @@
-import { kernelRelease } from '@dmasim/dma-mapping';
 import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { kernelRelease } from '@dmasim/dma-mapping';
 import { describe, expect, it } from 'vitest';
 import { loadAcpi } from './acpi-file.js';
 import { corpusDir, exampleDir, hasCorpus } from './corpus.js';

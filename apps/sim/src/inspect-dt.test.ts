@@ -1,6 +1,6 @@
-import { kernelRelease } from '@dmasim/dma-mapping';
 import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { kernelRelease } from '@dmasim/dma-mapping';
 import { parseDts, parseFdt } from '@dmasim/of';
 import { describe, expect, it } from 'vitest';
 import { corpusDir, exampleDir, hasCorpus } from './corpus.js';

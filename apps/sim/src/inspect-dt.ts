@@ -1,7 +1,6 @@
 // Composes the OF, arch and IOMMU packages into what the kernel decides for every device of a
 // device-tree platform at probe time.
 import { archHooks, guessArch } from '@dmasim/arch';
-import { kernelRelease } from '@dmasim/dma-mapping';
 import type {
   ArchDmaHooks,
   ArchName,
@@ -9,6 +8,7 @@ import type {
   KernelRelease,
   LegacyArchArgs,
 } from '@dmasim/dma-mapping';
+import { kernelRelease } from '@dmasim/dma-mapping';
 import {
   createOfContext,
   createPciEndpoint,

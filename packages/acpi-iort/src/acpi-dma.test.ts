@@ -5,9 +5,9 @@ import {
   FW_BUG,
   getDmaMask,
   type KernelReleaseName,
+  kernelRelease,
   type LegacyArchArgs,
   U64_MAX,
-  kernelRelease,
 } from '@dmasim/dma-mapping';
 import { describe, expect, it } from 'vitest';
 import {

@@ -4,10 +4,10 @@ import {
   type ArchDmaHooks,
   createDevice,
   getDmaMask,
+  kernelRelease,
   type LegacyArchArgs,
   maskForEnd,
   U64_MAX,
-  kernelRelease,
 } from '@dmasim/dma-mapping';
 import { describe, expect, it } from 'vitest';
 import { acpiDmaConfigureId } from './acpi-dma.js';

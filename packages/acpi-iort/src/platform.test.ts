@@ -4,8 +4,8 @@ import {
   type ArchDmaHooks,
   EPROBE_DEFER,
   getDmaMask,
-  U64_MAX,
   kernelRelease,
+  U64_MAX,
 } from '@dmasim/dma-mapping';
 import { IOMMU_FWSPEC_PCI_RC_ATS } from '@dmasim/iommu-core';
 import { describe, expect, it } from 'vitest';

@@ -4,8 +4,8 @@ import {
   EFAULT,
   EINVAL,
   ENOMEM,
-  setDmaMask,
   kernelRelease,
+  setDmaMask,
 } from '@dmasim/dma-mapping';
 import {
   createDomain,

@@ -6,9 +6,9 @@ import {
   dmaRangeMapMin,
   getDmaMask,
   type KernelReleaseName,
+  kernelRelease,
   translatePhysToDma,
   U64_MAX,
-  kernelRelease,
 } from '@dmasim/dma-mapping';
 import { describe, expect, it } from 'vitest';
 import { createOfContext } from './of-context.js';
