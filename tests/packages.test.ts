@@ -1,0 +1,106 @@
+// The packages as a user installs them: every tarball passes @arethetypeswrong/cli, and
+// @dmasim/of, installed from its tarball and its @dmasim/* dependencies' tarballs alone into a
+// fresh directory outside the workspace, works from `import`, from `require()` and from
+// TypeScript under moduleResolution node16 and bundler.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { attw, freshInstall, type PackedPackage, packAll, run, tsc, withDependencies } from './packed.js';
+
+let packed: Map<string, PackedPackage>;
+beforeAll(() => {
+  packed = packAll();
+}, 180_000);
+
+// A bus that shifts DMA addresses: 0xc0000000 on the bus is 0 in CPU space, 1 GiB long.
+const dts = `/dts-v1/;
+/ {
+  #address-cells = <1>; #size-cells = <1>;
+  soc {
+    compatible = "simple-bus"; #address-cells = <1>; #size-cells = <1>; ranges;
+    dma-ranges = <0xc0000000 0x0 0x40000000>;
+  };
+};`;
+const use = (tree: string) => `
+const tree = parseDts(${JSON.stringify(dts)});
+const soc = findNodeByPath(tree, '/soc');
+if (!soc) throw new Error('no /soc');
+const { ret, map } = ofDmaGetRange(createOfContext(tree), soc);
+const limit = dmaRangeMapMax(map ?? []);
+console.log(${tree}, ret, map?.map((r) => [r.cpuStart, r.dmaStart, r.size].map(hex).join(' ')).join(), hex(limit));
+`;
+const esm = `import { createOfContext, findNodeByPath, ofDmaGetRange, parseDts } from '@dmasim/of';
+import { dmaRangeMapMax, hex } from '@dmasim/dma-mapping';
+${use("'esm'")}`;
+const cjs = `const { createOfContext, findNodeByPath, ofDmaGetRange, parseDts } = require('@dmasim/of');
+const { dmaRangeMapMax, hex } = require('@dmasim/dma-mapping');
+${use("'cjs'")}`;
+const expected = (kind: string) => `${kind} 0 0x0 0xc0000000 0x40000000 0xffffffff\n`;
+
+describe('@dmasim/of from its tarballs in a fresh directory', () => {
+  let dir: string;
+  beforeAll(() => {
+    const tarballs = withDependencies(packed, ['@dmasim/of']);
+    dir = freshInstall(tarballs, {
+      'esm.mjs': esm,
+      'cjs.cjs': cjs,
+      'esm.ts': esm,
+      // In a .cts file, `import` compiles to require(): the types come from the require condition.
+      'cjs.cts': esm,
+      'tsconfig.node16.json': tsconfig('node16', 'node16', ['esm.ts', 'cjs.cts']),
+      'tsconfig.bundler.json': tsconfig('esnext', 'bundler', ['esm.ts']),
+    });
+  }, 120_000);
+
+  test('only @dmasim/of and its @dmasim/* dependencies were installed', () => {
+    const lock = JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8'));
+    const installed = Object.keys(lock.packages).filter((p) => p !== '').sort();
+    expect(installed).toEqual([
+      'node_modules/@dmasim/dma-mapping',
+      'node_modules/@dmasim/iommu-core',
+      'node_modules/@dmasim/of',
+    ]);
+    // The packed manifest asks for its siblings with a caret range, not an exact pin.
+    const version = packed.get('@dmasim/dma-mapping')!.tarball.match(/-(\d+\.\d+\.\d+)\.tgz$/)![1];
+    expect(packed.get('@dmasim/of')!.dependencies['@dmasim/dma-mapping']).toBe(`^${version}`);
+  });
+
+  test('import works', () => {
+    expect(run('node', ['esm.mjs'], dir)).toBe(expected('esm'));
+  });
+
+  test('require() works', () => {
+    expect(run('node', ['cjs.cjs'], dir)).toBe(expected('cjs'));
+  });
+
+  test('a TypeScript consumer type-checks under moduleResolution node16 and bundler', () => {
+    run('node', [tsc, '-p', 'tsconfig.node16.json'], dir);
+    run('node', [tsc, '-p', 'tsconfig.bundler.json'], dir);
+  });
+});
+
+function tsconfig(module: string, moduleResolution: string, files: string[]): string {
+  return JSON.stringify({
+    compilerOptions: {
+      module,
+      moduleResolution,
+      target: 'es2022',
+      lib: ['es2022', 'dom'],
+      strict: true,
+      noEmit: true,
+      types: [],
+      skipLibCheck: false,
+    },
+    files,
+  });
+}
+
+describe('@arethetypeswrong/cli', () => {
+  test('finds no problem in any package', () => {
+    for (const pkg of packed.values()) {
+      // The CLI package is ESM only; its library entry is for ESM importers.
+      const profile = pkg.name.startsWith('@dmasim/') ? 'strict' : 'esm-only';
+      run('node', [attw, pkg.tarball, '--profile', profile, '--format', 'ascii'], pkg.dir);
+    }
+  });
+});

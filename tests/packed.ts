@@ -1,0 +1,112 @@
+// Packs the workspace's packages as `pnpm pack` gives them to a user, and installs tarballs into
+// a fresh directory outside the workspace with npm, offline: an empty cache, `--offline` and an
+// unreachable registry, so a dependency missing from the tarballs fails instead of downloading.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const repoRoot = join(import.meta.dirname, '..');
+
+export interface PackedPackage {
+  name: string;
+  dir: string;
+  tarball: string;
+  dependencies: Record<string, string>;
+}
+
+/** Every non-private package under packages/ and apps/, keyed by name. */
+export function publishablePackages(): Map<string, { dir: string; private: boolean }> {
+  const out = new Map<string, { dir: string; private: boolean }>();
+  for (const group of ['packages', 'apps']) {
+    for (const name of readdirSync(join(repoRoot, group))) {
+      const dir = join(repoRoot, group, name);
+      let manifest: { name: string; private?: boolean };
+      try {
+        manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+      } catch {
+        continue;
+      }
+      out.set(manifest.name, { dir, private: manifest.private === true });
+    }
+  }
+  return out;
+}
+
+/** `pnpm pack` (which runs prepack, the build) of every publishable package into one folder. */
+export function packAll(): Map<string, PackedPackage> {
+  const dest = mkdtempSync(join(tmpdir(), 'dmasim-pack-'));
+  const packed = new Map<string, PackedPackage>();
+  for (const [name, { dir, private: isPrivate }] of publishablePackages()) {
+    if (isPrivate) continue;
+    const out = execFileSync('pnpm', ['pack', '--json', '--pack-destination', dest], {
+      cwd: dir,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // prepack's build output comes first; the JSON report is the last object printed.
+    const report = JSON.parse(out.slice(out.lastIndexOf('\n{') + 1)) as { filename: string };
+    const tarball = report.filename.startsWith('/') ? report.filename : join(dest, report.filename);
+    const manifest = JSON.parse(
+      execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }),
+    );
+    packed.set(name, { name, dir, tarball, dependencies: manifest.dependencies ?? {} });
+  }
+  return packed;
+}
+
+/** The tarballs of `names` and of every @dmasim/* package they depend on, transitively. */
+export function withDependencies(packed: Map<string, PackedPackage>, names: string[]): string[] {
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    if (seen.has(name)) return;
+    const pkg = packed.get(name);
+    if (!pkg) throw new Error(`${name} was not packed`);
+    seen.add(name);
+    for (const dep of Object.keys(pkg.dependencies)) if (dep.startsWith('@dmasim/')) visit(dep);
+  };
+  names.forEach(visit);
+  return [...seen].map((name) => packed.get(name)!.tarball);
+}
+
+/** A fresh consumer project in the system temp folder with `tarballs` installed offline. */
+export function freshInstall(tarballs: string[], files: Record<string, string> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'dmasim-consumer-'));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+  );
+  const cache = join(dir, '.npm-cache');
+  mkdirSync(cache);
+  execFileSync(
+    'npm',
+    [
+      'install',
+      '--offline',
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      '--cache',
+      cache,
+      '--registry',
+      'http://127.0.0.1:9/',
+      ...tarballs,
+    ],
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_userconfig: '/dev/null' } },
+  );
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+/** Runs a command in `cwd`; on failure the error carries its stdout and stderr. */
+export function run(cmd: string, args: string[], cwd: string): string {
+  try {
+    return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`${cmd} ${args.join(' ')} failed in ${cwd}:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+  }
+}
+
+export const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+export const attw = join(repoRoot, 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js');
