@@ -1,12 +1,25 @@
 // Packs the workspace's packages as `pnpm pack` gives them to a user, and installs tarballs into
 // a fresh directory outside the workspace with npm, offline: an empty cache, `--offline` and an
 // unreachable registry, so a dependency missing from the tarballs fails instead of downloading.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const repoRoot = join(import.meta.dirname, '..');
+
+const scratchDirs: string[] = [];
+
+/** A new folder in the system temp folder, removed by removeScratch(). */
+export function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `dmasim-${prefix}-`));
+  scratchDirs.push(dir);
+  return dir;
+}
+
+export function removeScratch(): void {
+  for (const dir of scratchDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
 
 export interface PackedPackage {
   name: string;
@@ -35,7 +48,7 @@ export function publishablePackages(): Map<string, { dir: string; private: boole
 
 /** `pnpm pack` (which runs prepack, the build) of every publishable package into one folder. */
 export function packAll(): Map<string, PackedPackage> {
-  const dest = mkdtempSync(join(tmpdir(), 'dmasim-pack-'));
+  const dest = scratchDir('pack');
   const packed = new Map<string, PackedPackage>();
   for (const [name, { dir, private: isPrivate }] of publishablePackages()) {
     if (isPrivate) continue;
@@ -71,7 +84,7 @@ export function withDependencies(packed: Map<string, PackedPackage>, names: stri
 
 /** A fresh consumer project in the system temp folder with `tarballs` installed offline. */
 export function freshInstall(tarballs: string[], files: Record<string, string> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'dmasim-consumer-'));
+  const dir = scratchDir('consumer');
   writeFileSync(
     join(dir, 'package.json'),
     JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
@@ -92,7 +105,11 @@ export function freshInstall(tarballs: string[], files: Record<string, string> =
       'http://127.0.0.1:9/',
       ...tarballs,
     ],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_userconfig: '/dev/null' } },
+    {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, npm_config_userconfig: '/dev/null' },
+    },
   );
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
@@ -104,8 +121,21 @@ export function run(cmd: string, args: string[], cwd: string): string {
     return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${cmd} ${args.join(' ')} failed in ${cwd}:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+    throw new Error(
+      `${cmd} ${args.join(' ')} failed in ${cwd}:\n${err.stdout ?? ''}${err.stderr ?? ''}`,
+    );
   }
+}
+
+/** run() without blocking, so independent checks can share the two cores. */
+export function runAsync(cmd: string, args: string[], cwd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { cwd, encoding: 'utf8' }, (error, stdout, stderr) => {
+      if (error)
+        reject(new Error(`${cmd} ${args.join(' ')} failed in ${cwd}:\n${stdout}${stderr}`));
+      else resolve(stdout);
+    });
+  });
 }
 
 export const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
