@@ -1,14 +1,26 @@
 // Loading a device tree (blob or source) for the CLI.
-import { type DeviceTree, parseDts, parseFdt } from '@dmasim/of';
+import {
+  type DeviceTree,
+  parseDts,
+  parseFdt,
+  type RamRange,
+  withBootloaderMemory,
+} from '@dmasim/of';
 import { dtsFileReader, LoadError, loadPlatformFile, preprocessDts } from './load.js';
 
 export interface TreeLoadOptions {
   /** Run the system C preprocessor first (sources that #include headers). */
   cpp?: boolean;
   includeDirs?: readonly string[];
+  /** RAM the bootloader writes into /memory before the kernel reads it. */
+  ram?: readonly RamRange[];
 }
 
 export function loadDeviceTree(path: string, options: TreeLoadOptions = {}): DeviceTree {
+  return withBootloaderMemory(readDeviceTree(path, options), options.ram ?? []);
+}
+
+function readDeviceTree(path: string, options: TreeLoadOptions): DeviceTree {
   const includeDirs = options.includeDirs ?? [];
   const source = loadPlatformFile(path);
   if (source.kind === 'dtb') return parseFdt(source.bytes);

@@ -11,7 +11,6 @@ import type {
 import { kernelRelease } from '@dmasim/dma-mapping';
 import {
   createOfContext,
-  createPciEndpoint,
   type DeviceTree,
   type OfContext,
   type OfDmaConfigureOptions,
@@ -22,6 +21,8 @@ import {
   ofPciEndpoints,
   ofPlatformDmaConfigure,
   ofPlatformPopulate,
+  type PciBusRange,
+  type PciFunctionHint,
   readStrings,
   walkNodes,
 } from '@dmasim/of';
@@ -32,6 +33,28 @@ export interface PciRequest {
   bus: number;
   dev: number;
   fn: number;
+  /** Bus numbers firmware programmed into this bridge (platform file). */
+  bridge?: PciBusRange;
+  /** A bridge the kernel numbers (platform file `pcie:` port kinds). */
+  isBridge?: boolean;
+}
+
+/** The platform's PCI functions by host node path, as enumeration hints. */
+function pciHints(requests: readonly PciRequest[]): Map<string, PciFunctionHint[]> {
+  const hints = new Map<string, PciFunctionHint[]>();
+  for (const req of requests) {
+    const list = hints.get(req.hostPath) ?? [];
+    const devfn = (req.dev << 3) | req.fn;
+    const hint: PciFunctionHint = { bus: req.bus, devfn };
+    if (req.bridge) hint.bridge = req.bridge;
+    if (req.isBridge) hint.isBridge = true;
+    const same = list.findIndex((h) => h.bus === req.bus && h.devfn === devfn);
+    // One function named twice (--pci and the platform file) is one function.
+    if (same < 0) list.push(hint);
+    else list[same] = { ...list[same], ...hint };
+    hints.set(req.hostPath, list);
+  }
+  return hints;
 }
 
 export interface DtInspectOptions {
@@ -104,12 +127,7 @@ export function configureDtPlatform(tree: DeviceTree, options: DtInspectOptions 
     pdev,
     ret: ofPlatformDmaConfigure(ctx, pdev, configure),
   }));
-  const endpoints = ofPciEndpoints(ctx);
-  for (const req of options.pci ?? []) {
-    const ep = createPciEndpoint(ctx, req.hostPath, req.bus, req.dev, req.fn);
-    const known = endpoints.some((e) => e.hostBridge === ep.hostBridge && e.rid === ep.rid);
-    if (!known) endpoints.push(ep);
-  }
+  const endpoints = ofPciEndpoints(ctx, pciHints(options.pci ?? []));
   const pciDevices = endpoints.map((endpoint) => ({
     endpoint,
     ret: ofPciDmaConfigure(ctx, endpoint, configure),

@@ -43,8 +43,10 @@ import {
   isCompatible,
   OF_BAD_ADDR,
   type OfContext,
+  type OfPciEndpoint,
   ofAddressToResource,
   ofRanges,
+  pciDeviceName,
   readCells,
   readStrings,
 } from '@dmasim/of';
@@ -143,15 +145,17 @@ function pciTopologyOf(
   platformFile: PlatformFile | undefined,
   host: string,
   segment: number,
-  described: readonly number[] = [],
+  described: readonly OfPciEndpoint[] = [],
 ): PciTopology {
   const devices = platformFile?.pci.find((h) => h.host === host)?.devices ?? [];
   const rid = (d: { bus: number; dev: number; fn: number }) => (d.bus << 8) | (d.dev << 3) | d.fn;
-  // Functions the tree describes but the platform file does not: plain endpoints on their bus.
+  // Functions the tree describes but the platform file does not: on their bus, with the buses
+  // enumeration gave the bridges among them.
   const extra = described
-    .filter((r) => !devices.some((d) => rid(d) === r))
-    .map((r) => ({
-      bdf: `${(r >> 8).toString(16).padStart(2, '0')}:${((r >> 3) & 0x1f).toString(16).padStart(2, '0')}.${r & 7}`,
+    .filter((e) => !devices.some((d) => rid(d) === e.rid))
+    .map((e) => ({
+      bdf: pciDeviceName(segment, e.rid).slice(5),
+      ...(e.bridge ? { bridge: e.bridge } : {}),
     }));
   return {
     segment,
@@ -175,7 +179,14 @@ export function buildIommuPlatform(
 ): IommuPlatform {
   const file = options.platformFile;
   const pciRequests = (file?.pci ?? []).flatMap((h) =>
-    h.devices.map((d) => ({ hostPath: h.host, bus: d.bus, dev: d.dev, fn: d.fn })),
+    h.devices.map((d) => ({
+      hostPath: h.host,
+      bus: d.bus,
+      dev: d.dev,
+      fn: d.fn,
+      ...(d.bridge ? { bridge: d.bridge } : {}),
+      ...(d.pcie && d.pcie !== 'endpoint' ? { isBridge: true } : {}),
+    })),
   );
   const dt = configureDtPlatform(tree, {
     ...options,
@@ -251,7 +262,7 @@ export function buildIommuPlatform(
               segment,
               dt.pciDevices
                 .filter((p) => p.endpoint.hostBridge === endpoint.hostBridge)
-                .map((p) => p.endpoint.rid),
+                .map((p) => p.endpoint),
             ),
             hostBridgeWindows(dt.ctx, endpoint.hostBridge),
           )

@@ -18,6 +18,7 @@ const VALUED = [
   '--dma-to-phys',
   '-o',
   '--platform',
+  '--memory',
   '--cmdline',
   '--workload',
   '--device',

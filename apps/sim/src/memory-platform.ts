@@ -82,10 +82,20 @@ function allocDynamic(
   return null;
 }
 
+/** A memblock reservation firmware asked for: a /memreserve/ entry or a reserved-memory node. */
+export interface FirmwareReservation {
+  /** "/memreserve/" or the reserved-memory node's path. */
+  name: string;
+  start: bigint;
+  size: bigint;
+}
+
 export interface MemoryPlatformInput {
   input: PlatformInput;
   /** Reserved-memory scan messages. */
   log: string[];
+  /** Every reservation made, in the kernel's order (the CMA and restricted pools included). */
+  reservations: FirmwareReservation[];
 }
 
 /** The dma-direct platform description a device tree implies (no boot simulated yet). */
@@ -139,6 +149,10 @@ export function memoryPlatformInput(
   const memreserve = tree.memReserve
     .filter((r) => r.size > 0n)
     .map((r) => ({ start: r.address, size: r.size }));
+  const reservations: FirmwareReservation[] = [
+    ...memreserve.map((r) => ({ name: '/memreserve/', ...r })),
+    ...placed.map(({ region, base, size }) => ({ name: region.path, start: base, size })),
+  ];
   const input: PlatformInput = {
     arch: options.arch,
     banks,
@@ -150,7 +164,7 @@ export function memoryPlatformInput(
   };
   if (cmaRegion) input.cmaRegion = cmaRegion;
   if (options.swiotlb) input.swiotlb = options.swiotlb;
-  return { input, log };
+  return { input, log, reservations };
 }
 
 /** Boot the DMA side of a device-tree machine. */
@@ -164,12 +178,24 @@ export function buildMemoryPlatform(
   return plat;
 }
 
-/** `dmasim inspect --json`'s "memory" object. Empty zones have null bounds. */
+/**
+ * `dmasim inspect --json`'s "memory" object: the memory map the kernel ends up with. Empty zones
+ * have null bounds. `missing` says why there is nothing else when no RAM is described.
+ */
 export interface MemoryReport {
+  missing?: string;
   ram: Array<{ start: string; end: string }>;
+  /** memblock reservations firmware made: /memreserve/ and reserved-memory (CMA included). */
+  reserved: Array<{ name: string; start: string; end: string }>;
   zones: Array<{ name: string; start: string | null; end: string | null }>;
+  /** dma_contiguous_default_area */
+  cma: { start: string; size: string } | null;
   swiotlb: { start: string; size: string; nslabs: number } | null;
 }
+
+/** The one line (and --json field) that stands for the memory map when no RAM is described. */
+export const MISSING_RAM =
+  'none described: the device tree has no RAM (its bootloader fills /memory in at boot); give it with --memory START:SIZE or memory: in the --platform file';
 
 function swiotlbReport(mem: SwiotlbMem): MemoryReport['swiotlb'] {
   const pool = mem.pool;
@@ -177,9 +203,19 @@ function swiotlbReport(mem: SwiotlbMem): MemoryReport['swiotlb'] {
   return { start: hex(pool.start), size: hex(pool.end - pool.start), nslabs: pool.nslabs };
 }
 
-export function memoryReport(layout: MemoryLayout, swiotlb: SwiotlbMem): MemoryReport {
+export function memoryReport(
+  layout: MemoryLayout,
+  swiotlb: SwiotlbMem,
+  cma: DirectPlatform['cma'] = null,
+  reservations: readonly FirmwareReservation[] = [],
+): MemoryReport {
   return {
     ram: layout.banks.map((b) => ({ start: hex(b.start), end: hex(b.start + b.size - 1n) })),
+    reserved: reservations.map((r) => ({
+      name: r.name,
+      start: hex(r.start),
+      end: hex(r.start + r.size - 1n),
+    })),
     zones: ZONE_NAMES.filter((name) => layout.zones[name].configured).map((name) => {
       const z = layout.zones[name];
       return {
@@ -188,13 +224,24 @@ export function memoryReport(layout: MemoryLayout, swiotlb: SwiotlbMem): MemoryR
         end: z.end === null ? null : hex(z.end),
       };
     }),
+    cma: cma ? { start: hex(cma.base), size: hex(cma.size) } : null,
     swiotlb: swiotlbReport(swiotlb),
   };
 }
 
-/** The boot log lines a memory report stands for: "Zone ranges:" and swiotlb's "mapped" line. */
+/**
+ * The memory map as text: RAM and reservations (in /proc/iomem's and memblock's terms), then the
+ * boot log lines the kernel prints for zones, CMA and swiotlb.
+ */
 export function formatMemoryReport(report: MemoryReport): string[] {
-  const lines = ['Zone ranges:'];
+  if (report.missing !== undefined) return [`RAM: ${report.missing}`];
+  const range = (r: { start: string; end: string }) =>
+    `[mem ${hex18(parseU64(r.start))}-${hex18(parseU64(r.end))}]`;
+  const lines = ['RAM:'];
+  for (const r of report.ram) lines.push(`  ${range(r)}`);
+  if (report.reserved.length > 0) lines.push('Reserved:');
+  for (const r of report.reserved) lines.push(`  ${range(r)} ${r.name}`);
+  lines.push('Zone ranges:');
   for (const z of report.zones) {
     const label = `  ${z.name.padEnd(8)} `;
     lines.push(
@@ -203,6 +250,11 @@ export function formatMemoryReport(report: MemoryReport): string[] {
         : `${label}[mem ${hex18(parseU64(z.start))}-${hex18(parseU64(z.end))}]`,
     );
   }
+  if (report.cma) {
+    const start = parseU64(report.cma.start);
+    const size = parseU64(report.cma.size);
+    lines.push(`cma: ${size >> 20n} MiB at ${hex18(start)}`);
+  } else lines.push('cma: none');
   const s = report.swiotlb;
   if (s) {
     const start = parseU64(s.start);
@@ -216,16 +268,20 @@ export function formatMemoryReport(report: MemoryReport): string[] {
 }
 
 /**
- * The memory report of a device tree booted with `cmdline` (only `swiotlb=` matters here); null
- * when the tree describes no RAM (a bootloader fills /memory in at boot on many boards).
+ * The memory map of a device tree booted with `cmdline` (only `swiotlb=` matters here). A tree
+ * that describes no RAM (a bootloader fills /memory in at boot on many boards) gets a report
+ * that says so.
  */
-export function treeMemoryReport(
-  tree: DeviceTree,
-  arch: ArchName,
-  cmdline = '',
-): MemoryReport | null {
-  if (readMemoryBanks(tree).length === 0) return null;
+export function treeMemoryReport(tree: DeviceTree, arch: ArchName, cmdline = ''): MemoryReport {
+  if (readMemoryBanks(tree).length === 0) {
+    return { missing: MISSING_RAM, ram: [], reserved: [], zones: [], cma: null, swiotlb: null };
+  }
   const swiotlb = parseCmdline(cmdline).swiotlb;
-  const plat = buildMemoryPlatform(tree, { arch, ...(swiotlb ? { swiotlb } : {}) });
-  return memoryReport(plat.memory, plat.swiotlb);
+  const { input, log, reservations } = memoryPlatformInput(tree, {
+    arch,
+    ...(swiotlb ? { swiotlb } : {}),
+  });
+  const plat = createPlatform(input);
+  plat.bootLog.unshift(...log);
+  return memoryReport(plat.memory, plat.swiotlb, plat.cma, reservations);
 }

@@ -1,5 +1,7 @@
 // The platform file (--platform FILE.yaml|json): what firmware does not describe — PCI topology,
 // drivers' masks — plus kernel command line options.
+import { parseU64 } from '@dmasim/dma-mapping';
+import type { RamRange } from '@dmasim/of';
 import { parse as parseYaml } from 'yaml';
 import { type KernelCmdline, parseCmdline } from './cmdline.js';
 
@@ -29,6 +31,8 @@ export interface PlatformFile {
   /** The command line as written, for parsers of options dmasim passes through. */
   cmdlineText: string;
   pci: PlatformPciHost[];
+  /** RAM the bootloader writes into /memory (empty: the blob's own memory nodes). */
+  memory: RamRange[];
 }
 
 export class PlatformFileError extends Error {
@@ -99,6 +103,39 @@ function parseDevice(raw: unknown, where: string): PlatformPciDevice {
   return out;
 }
 
+/** "START:SIZE" (hex or decimal, K/M/G/T suffixes): one bank of RAM, as --memory takes it. */
+export function parseRamRange(text: string): RamRange {
+  const m = /^([^:]+):([^:]+)$/.exec(text.trim());
+  if (!m) throw new SyntaxError(`RAM wants START:SIZE (e.g. 0x0:4G), got "${text}"`);
+  const range = { start: parseU64(m[1]!), size: parseU64(m[2]!) };
+  if (range.size === 0n) throw new SyntaxError(`RAM "${text}" has no size`);
+  return range;
+}
+
+function parseMemory(raw: unknown, where: string): RamRange[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) throw new PlatformFileError('memory must be a list', where);
+  const number = (v: unknown, at: string) => {
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+    if (typeof v === 'string') return parseU64(v);
+    throw new PlatformFileError('start and size must be numbers or strings like "4G"', at);
+  };
+  return raw.map((bank, i) => {
+    const at = `${where}[${i}]`;
+    try {
+      if (typeof bank === 'string') return parseRamRange(bank);
+      if (!isRecord(bank))
+        throw new PlatformFileError('a bank is "START:SIZE" or {start, size}', at);
+      const range = { start: number(bank.start, at), size: number(bank.size, at) };
+      if (range.size === 0n) throw new PlatformFileError('size is 0', at);
+      return range;
+    } catch (e) {
+      if (e instanceof PlatformFileError) throw e;
+      throw new PlatformFileError((e as Error).message, at);
+    }
+  });
+}
+
 /** Parse a platform file's text (YAML, of which JSON is a subset). */
 export function parsePlatformFile(text: string, fileName = 'platform'): PlatformFile {
   let doc: unknown;
@@ -107,7 +144,8 @@ export function parsePlatformFile(text: string, fileName = 'platform'): Platform
   } catch (e) {
     throw new PlatformFileError((e as Error).message, fileName);
   }
-  if (doc === null || doc === undefined) return { cmdline: {}, cmdlineText: '', pci: [] };
+  if (doc === null || doc === undefined)
+    return { cmdline: {}, cmdlineText: '', pci: [], memory: [] };
   if (!isRecord(doc)) throw new PlatformFileError('the top level must be a mapping', fileName);
   if (doc.cmdline !== undefined && typeof doc.cmdline !== 'string') {
     throw new PlatformFileError('cmdline must be a string', `${fileName}: cmdline`);
@@ -127,5 +165,5 @@ export function parsePlatformFile(text: string, fileName = 'platform'): Platform
       devices: devices.map((d, j) => parseDevice(d, `${where}.devices[${j}]`)),
     };
   });
-  return { cmdline, cmdlineText, pci };
+  return { cmdline, cmdlineText, pci, memory: parseMemory(doc.memory, `${fileName}: memory`) };
 }

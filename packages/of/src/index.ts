@@ -6,6 +6,7 @@ export {
   type RangesProperty,
   translateAddress,
 } from './address.js';
+export { type RamRange, withBootloaderMemory } from './bootloader-memory.js';
 export {
   IORESOURCE_IO,
   IORESOURCE_MEM,
@@ -48,6 +49,14 @@ export {
 } from './of-iommu.js';
 export type { MapIdTarget } from './of-map-id.js';
 export { type MapIdResult, ofMapId } from './of-map-id.js';
+export {
+  type OfPciFunction,
+  type OfPciHostEnumeration,
+  ofPciEnumerateHost,
+  ofPciGetDevfn,
+  type PciBusRange,
+  type PciFunctionHint,
+} from './pci-enumerate.js';
 export { type PhandleArgs, parsePhandleWithArgs } from './phandle-args.js';
 export {
   createPciEndpoint,

@@ -8,6 +8,12 @@ import { isPciBusNode, propertyCells } from './bus.js';
 import { OF_BAD_ADDR } from './of-bad-addr.js';
 import type { OfContext } from './of-context.js';
 import { type OfDmaConfigureOptions, ofDmaConfigure } from './of-dma-configure.js';
+import {
+  type OfPciFunction,
+  ofPciEnumerateHost,
+  type PciBusRange,
+  type PciFunctionHint,
+} from './pci-enumerate.js';
 import { ofAddressToResource } from './resource.js';
 import {
   DtError,
@@ -160,6 +166,8 @@ export interface OfPciEndpoint {
   node: DtNode | null;
   /** Requester ID: bus << 8 | devfn. */
   rid: number;
+  /** A bridge's buses as enumeration assigned them; null for endpoints. */
+  bridge: PciBusRange | null;
 }
 
 /** Nodes that are PCI buses whose parent is not: the host bridges, in tree order. */
@@ -180,13 +188,6 @@ export function pciDeviceName(segment: number, rid: number): string {
   return `${p(segment, 4)}:${p(rid >> 8, 2)}:${p((rid >> 3) & 0x1f, 2)}.${rid & 7}`;
 }
 
-// The RID a PCI child node's reg phys.hi cell encodes (bbbbbbbb dddddfff in bits 23..8).
-function ridOfNode(node: DtNode): number | null {
-  const reg = getProperty(node, 'reg');
-  if (!reg || reg.value.length < 4) return null;
-  return (propertyCells(reg)[0]! >>> 8) & 0xffff;
-}
-
 function pciDevice(
   ctx: OfContext,
   host: DtNode,
@@ -203,34 +204,42 @@ function pciDevice(
   });
   // pci_setup_device(): dma_mask points at pci_dev's own 32-bit mask.
   device.dmaMask = { kind: 'own', value: dmaBitMask(32) };
-  return { device, hostBridge: host, node, rid };
+  return { device, hostBridge: host, node, rid, bridge: null };
 }
 
-// Children of a PCI bus node with a reg are functions; bridge children are searched in turn.
-function pciChildNodes(bus: DtNode): DtNode[] {
-  const found: DtNode[] = [];
-  for (const child of bus.children) {
-    if (ridOfNode(child) === null) continue;
-    found.push(child);
-    if (isPciBusNode(child)) found.push(...pciChildNodes(child));
-  }
-  return found;
+function endpointOf(ctx: OfContext, host: DtNode, fn: OfPciFunction): OfPciEndpoint {
+  const ep = pciDevice(ctx, host, (fn.bus << 8) | fn.devfn, fn.node);
+  ep.device.log.push(...fn.log);
+  return { ...ep, bridge: fn.bridge };
 }
 
-/** A PCI endpoint for every child node (with reg) of every host bridge; RID from phys.hi. */
-export function ofPciEndpoints(ctx: OfContext): OfPciEndpoint[] {
+/**
+ * A PCI endpoint for every function of every available host bridge: those its child nodes
+ * describe (bus numbers from the bridge hierarchy) and those `hints` name (by host node path),
+ * each once, in the kernel's enumeration order.
+ */
+export function ofPciEndpoints(
+  ctx: OfContext,
+  hints: ReadonlyMap<string, readonly PciFunctionHint[]> = new Map(),
+): OfPciEndpoint[] {
   const endpoints: OfPciEndpoint[] = [];
+  for (const path of hints.keys()) {
+    const host = ctx.byPath.get(path);
+    if (!host || !pciHostBridges(ctx).includes(host)) {
+      throw new DtError('not a PCI host bridge node', path);
+    }
+  }
   for (const host of pciHostBridges(ctx)) {
-    if (!isAvailable(host)) continue;
-    for (const node of pciChildNodes(host))
-      endpoints.push(pciDevice(ctx, host, ridOfNode(node)!, node));
+    if (!isAvailable(host) && !hints.has(host.path)) continue;
+    const { functions } = ofPciEnumerateHost(host, hints.get(host.path) ?? []);
+    for (const fn of functions) endpoints.push(endpointOf(ctx, host, fn));
   }
   return endpoints;
 }
 
 /**
  * The PCI function bus:dev.fn under the host bridge at `hostPath`, picking up its DT node when the
- * tree describes it. `aliases` are its DMA aliases (default: its own RID).
+ * tree describes it there. `aliases` are its DMA aliases (default: its own RID).
  */
 export function createPciEndpoint(
   ctx: OfContext,
@@ -245,9 +254,13 @@ export function createPciEndpoint(
   if (bus < 0 || bus > 0xff || dev < 0 || dev > 0x1f || fn < 0 || fn > 7) {
     throw new DtError(`no PCI function ${bus}:${dev}.${fn}`, hostPath);
   }
-  const rid = (bus << 8) | (dev << 3) | fn;
-  const node = pciChildNodes(host).find((n) => ridOfNode(n) === rid) ?? null;
-  return pciDevice(ctx, host, rid, node, aliases);
+  const devfn = (dev << 3) | fn;
+  const found = ofPciEnumerateHost(host, [{ bus, devfn }]).functions.find(
+    (f) => f.bus === bus && f.devfn === devfn,
+  );
+  const ep = pciDevice(ctx, host, (bus << 8) | devfn, found?.node ?? null, aliases);
+  if (found) ep.device.log.push(...found.log);
+  return { ...ep, bridge: found?.bridge ?? null };
 }
 
 /** pci_dma_configure(): of_dma_configure(dev, host bridge node, true). */

@@ -7,7 +7,7 @@ import {
 } from '@dmasim/dma-mapping';
 import { option, options, type ParsedArgs, UsageError } from '../args.js';
 import type { TreeLoadOptions } from '../device-tree-file.js';
-import { type PlatformFile, parsePlatformFile } from '../platform-file.js';
+import { type PlatformFile, parsePlatformFile, parseRamRange } from '../platform-file.js';
 
 /** What a command produces: the --json object and the human text. */
 export interface CommandOutput {
@@ -15,8 +15,20 @@ export interface CommandOutput {
   text: string;
 }
 
+/** How to load the tree: --cpp/-I, and the RAM the bootloader fills in (--memory, else the platform file's). */
 export function treeLoadOptions(args: ParsedArgs): TreeLoadOptions {
-  return { cpp: args.flags.has('--cpp'), includeDirs: options(args, '-I') };
+  const ram = options(args, '--memory').map((text) => {
+    try {
+      return parseRamRange(text);
+    } catch (e) {
+      throw new UsageError(`--memory: ${(e as Error).message}`);
+    }
+  });
+  return {
+    cpp: args.flags.has('--cpp'),
+    includeDirs: options(args, '-I'),
+    ram: ram.length > 0 ? ram : (platformFileOption(args)?.memory ?? []),
+  };
 }
 
 /** JSON with bigint-free values; every number in our reports is already a hex string. */

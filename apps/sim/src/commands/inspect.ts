@@ -13,8 +13,9 @@ import type { InspectReport } from '../report.js';
 import { formatInspectTable } from '../table.js';
 import { type CommandOutput, kernelOption, platformFileOption, treeLoadOptions } from './common.js';
 
-export const INSPECT_USAGE = `dmasim inspect FILE [--arch A] [--kernel 6.10|6.7] [--pci HOST:BB:DD.F]... [--iommu-not-ready NODE]... [--platform P.yaml] [--cmdline "..."] [--cpp [-I DIR]...] [--verbose] [--json]
+export const INSPECT_USAGE = `dmasim inspect FILE [--arch A] [--kernel 6.10|6.7] [--pci HOST:BB:DD.F]... [--iommu-not-ready NODE]... [--platform P.yaml] [--memory START:SIZE]... [--cmdline "..."] [--cpp [-I DIR]...] [--verbose] [--json]
     FILE: a device tree (.dtb/.dts), an IORT binary, or an ACPI platform file (.yaml/.json);
+    --memory: RAM the bootloader fills in (e.g. 0x0:948M), replacing the blob's /memory;
     for ACPI, --pci takes SEGMENT:BB:DD.F (e.g. 0:00:01.0) and --iommu-not-ready an SMMU "iort@0x48"`;
 
 function platformOptions(args: ParsedArgs): { platformFile?: PlatformFile; cmdline?: string } {
@@ -37,8 +38,8 @@ export function inspectCommand(args: ParsedArgs): CommandOutput {
     iommuNotReady: options(args, '--iommu-not-ready'),
     ...platformOptions(args),
   });
-  const memory = treeMemoryReport(tree, report.arch, option(args, '--cmdline'));
-  return output(memory ? { ...report, memory } : report, args);
+  const cmdline = `${platformFileOption(args)?.cmdlineText ?? ''} ${option(args, '--cmdline') ?? ''}`;
+  return output({ ...report, memory: treeMemoryReport(tree, report.arch, cmdline) }, args);
 }
 
 function output(report: InspectReport, args: ParsedArgs, preface = ''): CommandOutput {

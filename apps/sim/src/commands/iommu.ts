@@ -109,7 +109,7 @@ function withDevice(
   device: string,
   mask: number | undefined,
 ): PlatformFile {
-  const base = platformFileOption(args) ?? { cmdline: {}, cmdlineText: '', pci: [] };
+  const base = platformFileOption(args) ?? { cmdline: {}, cmdlineText: '', pci: [], memory: [] };
   const pci = parsePciDeviceName(device);
   if (!pci) return base;
   const ctx = createOfContext(loadDeviceTree(file, treeLoadOptions(args)));
