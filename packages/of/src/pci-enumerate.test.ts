@@ -28,7 +28,7 @@ const bridge = (r: number[], children: NodeSpec = {}): NodeSpec => ({
   reg: r,
   ...children,
 });
-function host(children: NodeSpec, extra: NodeSpec = {}) {
+function hostContext(children: NodeSpec, extra: NodeSpec = {}) {
   const tree = dt({
     '#address-cells': [2],
     '#size-cells': [2],
@@ -40,8 +40,10 @@ function host(children: NodeSpec, extra: NodeSpec = {}) {
       ...children,
     },
   });
-  return createOfContext(tree).byPath.get('/pcie@0')!;
+  return createOfContext(tree);
 }
+const host = (children: NodeSpec, extra: NodeSpec = {}) =>
+  hostContext(children, extra).byPath.get('/pcie@0')!;
 const summary = (fns: OfPciFunction[]) =>
   fns.map((f) => [
     bdf(f),
@@ -199,7 +201,7 @@ describe('pci_set_of_node / of_pci_find_child_device', () => {
 
 describe('endpoints', () => {
   it('no two functions of a host share a bus and devfn, and each node is used once', () => {
-    type Spec = { dev: number; children: Spec[] };
+    type Spec = { dev: number; children: readonly Spec[] };
     const spec: fc.Arbitrary<Spec> = fc.letrec<{ node: Spec }>((tie) => ({
       node: fc.record({
         dev: fc.integer({ min: 0, max: 3 }),
@@ -235,18 +237,9 @@ describe('endpoints', () => {
   });
 
   it('ofPciEndpoints gives RIDs from the hierarchy and rejects hints for non-hosts', () => {
-    const ctx = createOfContext(
-      dt({
-        '#address-cells': [2],
-        '#size-cells': [2],
-        'pcie@0': {
-          device_type: 'pci',
-          '#address-cells': [3],
-          '#size-cells': [2],
-          'pci@0,0': bridge(reg(0, 0), { 'usb@0,0': { reg: reg(0, 0) } }),
-        },
-      }),
-    );
+    const ctx = hostContext({
+      'pci@0,0': bridge(reg(0, 0), { 'usb@0,0': { reg: reg(0, 0) } }),
+    });
     const eps = ofPciEndpoints(ctx);
     expect(eps.map((e) => [e.device.name, e.rid, e.bridge])).toEqual([
       ['0000:00:00.0', 0, { secondary: 1, subordinate: 1 }],
