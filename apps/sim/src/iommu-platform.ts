@@ -156,6 +156,7 @@ function pciTopologyOf(
     .map((e) => ({
       bdf: pciDeviceName(segment, e.rid).slice(5),
       ...(e.bridge ? { bridge: e.bridge } : {}),
+      ...(e.port ? { pcie: e.port } : {}),
     }));
   return {
     segment,

@@ -55,6 +55,7 @@ export {
   ofPciEnumerateHost,
   ofPciGetDevfn,
   type PciBusRange,
+  type PciePortType,
   type PciFunctionHint,
 } from './pci-enumerate.js';
 export { type PhandleArgs, parsePhandleWithArgs } from './phandle-args.js';

@@ -149,6 +149,32 @@ describe('bus numbers from the bridge hierarchy', () => {
   });
 });
 
+describe('PCIe port types DT bridge nodes imply', () => {
+  it('root port on the root bus, then switch upstream and downstream ports; none on PCI hosts', () => {
+    const children = {
+      'pci@0,0': bridge(reg(0, 0), {
+        'pci@0,0': bridge(reg(0, 0), {
+          'pci@1,0': bridge(reg(0, 1), { 'nvme@0,0': { reg: reg(0, 0) } }),
+        }),
+      }),
+    };
+    const ports = (compatible: string) =>
+      ofPciEnumerateHost(host(children, { compatible })).functions.map((f) => [bdf(f), f.port]);
+    expect(ports('brcm,bcm2711-pcie')).toEqual([
+      ['00:00.0', 'root-port'],
+      ['01:00.0', 'upstream'],
+      ['02:01.0', 'downstream'],
+      ['03:00.0', null],
+    ]);
+    // A conventional PCI host ("pci@…", no "pcie" compatible): bridges are PCI-to-PCI bridges.
+    const pci = dt({
+      'pci@0': { device_type: 'pci', compatible: 'pci-host-ecam-generic', ...children },
+    });
+    const fns = ofPciEnumerateHost(createOfContext(pci).byPath.get('/pci@0')!).functions;
+    expect(fns.map((f) => f.port)).toEqual([null, null, null, null]);
+  });
+});
+
 describe('pci_set_of_node / of_pci_find_child_device', () => {
   it('a function the platform names and the tree describes is one function with its node', () => {
     const h = host({ 'pci@0,0': bridge(reg(0, 0), { 'usb@0,0': { reg: reg(0, 0) } }) });

@@ -6,7 +6,7 @@
 
 import { type KernelLog, logDebug, logErr, logInfo, logWarn } from '@dmasim/dma-mapping';
 import { isPciBusNode, propertyCells } from './bus.js';
-import { type DtNode, getProperty, nodeBaseName } from './tree.js';
+import { type DtNode, getProperty, nodeBaseName, readStrings } from './tree.js';
 
 /** Bus numbers a bridge forwards: [secondary, subordinate]. */
 export interface PciBusRange {
@@ -24,6 +24,8 @@ export interface PciFunctionHint {
   isBridge?: boolean;
 }
 
+export type PciePortType = 'root-port' | 'upstream' | 'downstream';
+
 /** One PCI function as enumeration left it. */
 export interface OfPciFunction {
   bus: number;
@@ -32,6 +34,11 @@ export interface OfPciFunction {
   node: DtNode | null;
   /** A bridge's buses (null for endpoints, and for bridges whose buses could not be assigned). */
   bridge: PciBusRange | null;
+  /**
+   * The PCIe port type a DT bridge node implies on a PCIe host (config space is not modelled):
+   * root port on the root bus, then switch upstream and downstream ports. Null otherwise.
+   */
+  port: PciePortType | null;
   /** Messages the kernel (or, for firmware errors it silently tolerates, dmasim) logs for it. */
   log: KernelLog;
 }
@@ -94,6 +101,8 @@ function readBusRange(host: DtNode): { start: number; end: number } {
 }
 
 interface ScanState {
+  /** The host is PCIe (node named "pcie" or a compatible that says so). */
+  pcie: boolean;
   functions: OfPciFunction[];
   hints: readonly PciFunctionHint[];
   placed: Set<PciFunctionHint>;
@@ -101,7 +110,13 @@ interface ScanState {
 
 // pci_scan_child_bus_extend(): the functions on `bus`, then pass 0 (bridges firmware configured)
 // and pass 1 (bridges that get max + 1). Returns the highest bus number used below.
-function scanBus(state: ScanState, bus: number, busNode: DtNode | null, busEnd: number): number {
+function scanBus(
+  state: ScanState,
+  bus: number,
+  busNode: DtNode | null,
+  busEnd: number,
+  above: PciePortType | null,
+): number {
   const dupLog = new Map<number, KernelLog>();
   const nodes = busNode ? childNodesByDevfn(busNode, dupLog) : new Map<number, DtNode>();
   const hints = state.hints.filter((h) => h.bus === bus && !state.placed.has(h));
@@ -117,6 +132,7 @@ function scanBus(state: ScanState, bus: number, busNode: DtNode | null, busEnd: 
       devfn,
       node: nodes.get(devfn) ?? null,
       bridge: null,
+      port: null,
       log: dupLog.get(devfn) ?? [],
     };
     state.functions.push(fn);
@@ -126,9 +142,17 @@ function scanBus(state: ScanState, bus: number, busNode: DtNode | null, busEnd: 
     ({ fn, hint }) =>
       hint?.bridge !== undefined || hint?.isBridge === true || (fn.node && isPciBusNode(fn.node)),
   );
+  const port: PciePortType | null = !state.pcie
+    ? null
+    : above === null
+      ? 'root-port'
+      : above === 'upstream'
+        ? 'downstream'
+        : 'upstream';
   let max = bus;
   const unconfigured: OfPciFunction[] = [];
   for (const { fn, hint } of bridges) {
+    if (fn.node && isPciBusNode(fn.node)) fn.port = port;
     const range = hint?.bridge;
     if (!range) {
       unconfigured.push(fn);
@@ -144,7 +168,7 @@ function scanBus(state: ScanState, bus: number, busNode: DtNode | null, busEnd: 
       continue;
     }
     fn.bridge = { ...range };
-    const childMax = scanBus(state, range.secondary, fn.node, range.subordinate);
+    const childMax = scanBus(state, range.secondary, fn.node, range.subordinate, port);
     if (childMax > range.subordinate) {
       logWarn(
         fn.log,
@@ -162,7 +186,7 @@ function scanBus(state: ScanState, bus: number, busNode: DtNode | null, busEnd: 
       );
       continue;
     }
-    max = scanBus(state, secondary, fn.node, busEnd);
+    max = scanBus(state, secondary, fn.node, busEnd, port);
     fn.bridge = { secondary, subordinate: max };
     logDebug(fn.log, `PCI bridge to [bus ${hex2(secondary)}-${hex2(max)}]`);
   }
@@ -179,8 +203,11 @@ export function ofPciEnumerateHost(
   hints: readonly PciFunctionHint[] = [],
 ): OfPciHostEnumeration {
   const { start, end } = readBusRange(host);
-  const state: ScanState = { functions: [], hints, placed: new Set() };
-  scanBus(state, start, host, end);
+  const pcie =
+    nodeBaseName(host) === 'pcie' ||
+    readStrings(host, 'compatible').some((c) => c.includes('pcie'));
+  const state: ScanState = { pcie, functions: [], hints, placed: new Set() };
+  scanBus(state, start, host, end, null);
   for (const hint of hints) {
     if (state.placed.has(hint)) continue;
     state.placed.add(hint);
@@ -189,6 +216,7 @@ export function ofPciEnumerateHost(
       devfn: hint.devfn,
       node: null,
       bridge: hint.bridge ? { ...hint.bridge } : null,
+      port: null,
       log: [],
     });
   }

@@ -12,6 +12,7 @@ import {
   type OfPciFunction,
   ofPciEnumerateHost,
   type PciBusRange,
+  type PciePortType,
   type PciFunctionHint,
 } from './pci-enumerate.js';
 import { ofAddressToResource } from './resource.js';
@@ -168,6 +169,8 @@ export interface OfPciEndpoint {
   rid: number;
   /** A bridge's buses as enumeration assigned them; null for endpoints. */
   bridge: PciBusRange | null;
+  /** The PCIe port type a DT bridge node implies (see OfPciFunction.port). */
+  port: PciePortType | null;
 }
 
 /** Nodes that are PCI buses whose parent is not: the host bridges, in tree order. */
@@ -204,13 +207,13 @@ function pciDevice(
   });
   // pci_setup_device(): dma_mask points at pci_dev's own 32-bit mask.
   device.dmaMask = { kind: 'own', value: dmaBitMask(32) };
-  return { device, hostBridge: host, node, rid, bridge: null };
+  return { device, hostBridge: host, node, rid, bridge: null, port: null };
 }
 
 function endpointOf(ctx: OfContext, host: DtNode, fn: OfPciFunction): OfPciEndpoint {
   const ep = pciDevice(ctx, host, (fn.bus << 8) | fn.devfn, fn.node);
   ep.device.log.push(...fn.log);
-  return { ...ep, bridge: fn.bridge };
+  return { ...ep, bridge: fn.bridge, port: fn.port };
 }
 
 /**
@@ -260,7 +263,7 @@ export function createPciEndpoint(
   );
   const ep = pciDevice(ctx, host, (bus << 8) | devfn, found?.node ?? null, aliases);
   if (found) ep.device.log.push(...found.log);
-  return { ...ep, bridge: found?.bridge ?? null };
+  return { ...ep, bridge: found?.bridge ?? null, port: found?.port ?? null };
 }
 
 /** pci_dma_configure(): of_dma_configure(dev, host bridge node, true). */
