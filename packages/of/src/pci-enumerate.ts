@@ -53,6 +53,9 @@ export interface OfPciHostEnumeration {
 
 const hex2 = (n: number) => n.toString(16).padStart(2, '0');
 const slotName = (devfn: number) => `${hex2(devfn >> 3)}.${devfn & 7}`;
+/** %pR of a bus-number resource. */
+const busRange = (start: number, end: number) =>
+  start === end ? `[bus ${hex2(start)}]` : `[bus ${hex2(start)}-${hex2(end)}]`;
 
 /** of_pci_get_devfn(): bits 15..8 of phys.hi; needs a whole 5-cell `reg` entry. */
 export function ofPciGetDevfn(node: DtNode): number | null {
@@ -182,13 +185,13 @@ function scanBus(
     if (secondary > busEnd) {
       logInfo(
         fn.log,
-        `devices behind bridge are unusable because [bus ${hex2(secondary & 0xff)}] cannot be assigned for them`,
+        `devices behind bridge are unusable because ${busRange(secondary & 0xff, secondary & 0xff)} cannot be assigned for them`,
       );
       continue;
     }
     max = scanBus(state, secondary, fn.node, busEnd, port);
     fn.bridge = { secondary, subordinate: max };
-    logDebug(fn.log, `PCI bridge to [bus ${hex2(secondary)}-${hex2(max)}]`);
+    logDebug(fn.log, `PCI bridge to ${busRange(secondary, max)}`);
   }
   return max;
 }
