@@ -111,7 +111,8 @@ export interface DtPlatform {
 
 /** Create and configure every device the kernel would, in probe order. */
 export function configureDtPlatform(tree: DeviceTree, options: DtInspectOptions = {}): DtPlatform {
-  const ctx = createOfContext(tree);
+  const kernel = options.kernel ?? kernelRelease();
+  const ctx = createOfContext(tree, kernel);
   const arch = options.arch ?? treeArch(ctx);
   const notReady = new Set(options.iommuNotReady ?? []);
   const iommuDrivers: OfIommuDrivers = {
@@ -119,7 +120,7 @@ export function configureDtPlatform(tree: DeviceTree, options: DtInspectOptions 
   };
   const legacyArchArgs = new WeakMap<Device, LegacyArchArgs>();
   const configure: OfDmaConfigureOptions = {
-    kernel: options.kernel ?? kernelRelease(),
+    kernel,
     arch: recordingLegacyArgs(archHooks(arch), legacyArchArgs),
     iommuDrivers,
   };

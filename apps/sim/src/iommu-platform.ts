@@ -272,7 +272,7 @@ export function buildIommuPlatform(
     // The driver's probe: its mask request (a refusal aborts the probe), then MSI setup.
     let probing = bound;
     if (entry?.driverMask !== undefined && bound) {
-      dmaOps ??= options.dmaOps ?? driverMaskOps(tree, dt.arch, cmdlineText);
+      dmaOps ??= options.dmaOps ?? driverMaskOps(tree, dt.arch, cmdlineText, options.kernel);
       if (dmaSetMaskAndCoherent(dmaOps, dev, dmaBitMask(entry.driverMask)) !== 0) {
         // The -EIO of dma_set_mask_and_coherent(), as e1000e/igb/ixgbe report it.
         logErr(dev.log, 'No usable DMA configuration, aborting');

@@ -5,6 +5,7 @@ import { type CommandOutput, toJson } from './commands/common.js';
 import { INSPECT_USAGE, inspectCommand } from './commands/inspect.js';
 import { IOMMU_USAGE, iommuCommand } from './commands/iommu.js';
 import { IORT_USAGE, iortCommand } from './commands/iort.js';
+import { KERNELS_USAGE, kernelsCommand } from './commands/kernels.js';
 import { OF_PROBE_USAGE, ofProbeCommand } from './commands/of-probes.js';
 import { RUN_USAGE, runCommand } from './commands/run.js';
 
@@ -40,7 +41,10 @@ ${OF_PROBE_USAGE}
 ${IOMMU_USAGE}
 ${IORT_USAGE}
 ${RUN_USAGE}
-${BENCH_USAGE}`;
+${BENCH_USAGE}
+${KERNELS_USAGE}
+
+--kernel 6.7|6.8|6.10|6.12 (every command; default 6.12, the 6.12.y LTS) picks the release.`;
 
 const COMMANDS: Record<string, (args: ReturnType<typeof parseArgs>) => CommandOutput> = {
   inspect: inspectCommand,
@@ -49,6 +53,7 @@ const COMMANDS: Record<string, (args: ReturnType<typeof parseArgs>) => CommandOu
   iort: iortCommand,
   run: runCommand,
   bench: benchCommand,
+  kernels: kernelsCommand,
 };
 
 export function main(argv: readonly string[]): number {

@@ -17,7 +17,7 @@ import {
   type SwiotlbParam,
   ZONE_NAMES,
 } from '@dmasim/dma-direct';
-import { type ArchName, hex, parseU64 } from '@dmasim/dma-mapping';
+import { type ArchName, hex, type KernelRelease, parseU64 } from '@dmasim/dma-mapping';
 import {
   createOfContext,
   type DeviceTree,
@@ -36,6 +36,8 @@ export function defaultCmaBytes(arch: ArchName): bigint {
 
 export interface MemoryPlatformOptions {
   arch: ArchName;
+  /** Zone and swiotlb sizing, and address translation for the DMA limit; default 6.12. */
+  kernel?: KernelRelease;
   /** The parsed `swiotlb=` option. */
   swiotlb?: SwiotlbParam;
   /** CMA size (cma= or CONFIG_CMA_SIZE_MBYTES); default: defaultCmaBytes(arch). */
@@ -103,7 +105,7 @@ export function memoryPlatformInput(
   tree: DeviceTree,
   options: MemoryPlatformOptions,
 ): MemoryPlatformInput {
-  const ctx = createOfContext(tree);
+  const ctx = createOfContext(tree, options.kernel);
   const banks = normalizeBanks(
     readMemoryBanks(tree).map((b) => ({ start: b.start, size: b.size })),
   );
@@ -163,6 +165,7 @@ export function memoryPlatformInput(
     cpus: options.cpus ?? countCpus(tree),
   };
   if (cmaRegion) input.cmaRegion = cmaRegion;
+  if (options.kernel) input.kernel = options.kernel;
   if (options.swiotlb) input.swiotlb = options.swiotlb;
   return { input, log, reservations };
 }
@@ -272,7 +275,12 @@ export function formatMemoryReport(report: MemoryReport): string[] {
  * that describes no RAM (a bootloader fills /memory in at boot on many boards) gets a report
  * that says so.
  */
-export function treeMemoryReport(tree: DeviceTree, arch: ArchName, cmdline = ''): MemoryReport {
+export function treeMemoryReport(
+  tree: DeviceTree,
+  arch: ArchName,
+  cmdline = '',
+  kernel?: KernelRelease,
+): MemoryReport {
   if (readMemoryBanks(tree).length === 0) {
     return { missing: MISSING_RAM, ram: [], reserved: [], zones: [], cma: null, swiotlb: null };
   }
@@ -280,6 +288,7 @@ export function treeMemoryReport(tree: DeviceTree, arch: ArchName, cmdline = '')
   const { input, log, reservations } = memoryPlatformInput(tree, {
     arch,
     ...(swiotlb ? { swiotlb } : {}),
+    ...(kernel ? { kernel } : {}),
   });
   const plat = createPlatform(input);
   plat.bootLog.unshift(...log);

@@ -16,6 +16,7 @@ import {
   type DmaOpsTable,
   dmaDummyOps,
   GFP_KERNEL,
+  type KernelRelease,
 } from '@dmasim/dma-mapping';
 import { type DeviceTree, readMemoryBanks } from '@dmasim/of';
 import { parseCmdline } from './cmdline.js';
@@ -85,12 +86,23 @@ export function runtimeOpsTable(
  * dma_direct_supported() on the tree's memory. A tree without RAM (filled in by a bootloader)
  * gives no lower bound, so every mask is accepted.
  */
-export function driverMaskOps(tree: DeviceTree, arch: ArchName, cmdline = ''): DmaOpsTable {
+export function driverMaskOps(
+  tree: DeviceTree,
+  arch: ArchName,
+  cmdline = '',
+  kernel?: KernelRelease,
+): DmaOpsTable {
   if (readMemoryBanks(tree).length === 0) {
     return { direct: { ...dmaDummyOps, name: 'dma-direct', supported: null } };
   }
   const swiotlb = parseCmdline(cmdline).swiotlb;
   return {
-    direct: createDirectOps(buildMemoryPlatform(tree, { arch, ...(swiotlb ? { swiotlb } : {}) })),
+    direct: createDirectOps(
+      buildMemoryPlatform(tree, {
+        arch,
+        ...(swiotlb ? { swiotlb } : {}),
+        ...(kernel ? { kernel } : {}),
+      }),
+    ),
   };
 }

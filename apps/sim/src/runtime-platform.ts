@@ -49,7 +49,11 @@ export function buildRuntimePlatform(
   const arch = options.arch ?? treeArch(createOfContext(tree));
   const cmdline = `${options.platformFile?.cmdlineText ?? ''} ${options.cmdline ?? ''}`;
   const swiotlb = parseCmdline(cmdline).swiotlb;
-  const memory = buildMemoryPlatform(tree, { arch, ...(swiotlb ? { swiotlb } : {}) });
+  const memory = buildMemoryPlatform(tree, {
+    arch,
+    ...(swiotlb ? { swiotlb } : {}),
+    ...(options.kernel ? { kernel: options.kernel } : {}),
+  });
   const dmaIommu = new Map<Device, IommuDmaDevice>();
   const table = runtimeOpsTable(memory, (dev) => dmaIommu.get(dev) ?? null);
   const iommu = buildIommuPlatform(tree, {

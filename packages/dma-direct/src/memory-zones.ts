@@ -1,9 +1,17 @@
-// Physical memory and its zones: arm64 zone_sizes_init()/max_zone_phys() (6.12, with the
-// U32_MAX cap applied to zone_dma_limit), x86 zone_sizes_init(), riscv/loongarch ZONE_DMA32,
-// and free_area_init()'s zone span rule.
+// Physical memory and its zones: arm64 zone_sizes_init()/max_zone_phys() per kernel release
+// (zone_dma_bits before 6.12, zone_dma_limit from 6.12), x86 zone_sizes_init(), riscv/loongarch
+// ZONE_DMA32, and free_area_init()'s zone span rule.
 
-import type { ArchName } from '@dmasim/dma-mapping';
-import { dmaBitMask, hex, maxU64, minU64, U32_MAX, U64_MAX } from '@dmasim/dma-mapping';
+import type { ArchName, KernelRelease } from '@dmasim/dma-mapping';
+import {
+  dmaBitMask,
+  hex,
+  kernelRelease,
+  maxU64,
+  minU64,
+  U32_MAX,
+  U64_MAX,
+} from '@dmasim/dma-mapping';
 
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 4096;
@@ -57,11 +65,8 @@ export interface MemoryLayoutInput {
    * describes no limit.
    */
   firmwareDmaLimit?: bigint;
-  /**
-   * arm64 before 6.12 sized ZONE_DMA by bits: zone_dma_bits = min(32, fls64(limit)). 'limit'
-   * (default) is 6.12 with the U32_MAX cap moved into zone_sizes_init().
-   */
-  arm64ZoneDmaModel?: 'limit' | 'bits';
+  /** The release whose arm64 zone sizing applies; default 6.12. */
+  kernel?: KernelRelease;
 }
 
 /** Bad memory description: overlapping or empty banks, nothing at all. */
@@ -111,12 +116,13 @@ function zoneLimits(
   const maxZonePhys = (limit: bigint) => minU64(limit, endOfDram - 1n) + 1n;
   switch (input.arch) {
     case 'arm64': {
+      const kernel = input.kernel ?? kernelRelease();
       const fw = input.firmwareDmaLimit ?? U64_MAX;
       const dma32 = maxZonePhys(dmaBitMask(32));
       let zoneDmaLimit: bigint;
       let dmaPhysLimit: bigint;
-      if (input.arm64ZoneDmaModel === 'bits') {
-        // max_zone_phys(zone_bits) of 5.x–6.11
+      if (!kernel.has('zone-dma-limit')) {
+        // zone_dma_bits = min3(32, fls64(dt limit), fls64(acpi limit)); max_zone_phys(bits).
         const bits = Math.min(32, fls64(fw));
         zoneDmaLimit = dmaBitMask(bits);
         let zoneMask = zoneDmaLimit;
@@ -124,9 +130,13 @@ function zoneLimits(
         else if (startOfDram > zoneMask) zoneMask = U32_MAX;
         dmaPhysLimit = minU64(zoneMask, endOfDram - 1n) + 1n;
       } else {
-        // Keep a low-RAM ZONE_DMA below 4 GiB even when firmware allows more.
-        zoneDmaLimit = startOfDram < U32_MAX ? minU64(fw, U32_MAX) : fw;
-        dmaPhysLimit = maxZonePhys(zoneDmaLimit);
+        // Keep a low-RAM ZONE_DMA below 4 GiB even when firmware allows more ("arm64: mm: keep
+        // low RAM dma zone"). 6.12.0 capped only the zone boundary (inside max_zone_phys());
+        // the 6.12.y fix caps zone_dma_limit itself, which dma-direct's GFP choice reads.
+        const keepLow = kernel.has('arm64-keep-low-ram-dma-zone') && startOfDram < U32_MAX;
+        const capped = keepLow ? minU64(fw, U32_MAX) : fw;
+        zoneDmaLimit = kernel.has('arm64-zone-dma-limit-capped') ? capped : fw;
+        dmaPhysLimit = maxZonePhys(capped);
       }
       return {
         maxZone: { DMA: dmaPhysLimit, DMA32: dma32, Normal: endOfDram },

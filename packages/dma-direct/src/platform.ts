@@ -2,7 +2,7 @@
 // reserved-memory, CMA via dma_contiguous_reserve(), the swiotlb pool), the page allocator and
 // the counters. Built in the kernel's boot order.
 
-import type { ArchName, Device } from '@dmasim/dma-mapping';
+import type { ArchName, Device, KernelRelease } from '@dmasim/dma-mapping';
 import { hex } from '@dmasim/dma-mapping';
 import { createMemblock, freeRanges, type Memblock, memblockAlloc } from './memblock.js';
 import {
@@ -90,7 +90,8 @@ export interface PlatformInput {
   banks: RamBank[];
   /** min(of_dma_get_max_cpu_address(), acpi_iort_dma_get_max_cpu_address()); arm64 only. */
   firmwareDmaLimit?: bigint;
-  arm64ZoneDmaModel?: 'limit' | 'bits';
+  /** The kernel release (zone sizing, swiotlb sizing); default 6.12. */
+  kernel?: KernelRelease;
   /** memblock reservations made before the DMA setup: kernel image, /memreserve/, no-map regions. */
   reserved?: RamBank[];
   restrictedPools?: RestrictedPoolRegion[];
@@ -162,6 +163,7 @@ export function createPlatform(input: PlatformInput): DirectPlatform {
     param: input.swiotlb,
     cpus: input.cpus ?? 1,
     bounceUnalignedKmalloc: config.bounceUnalignedKmalloc,
+    ...(input.kernel ? { kernel: input.kernel } : {}),
   });
   bootLog.push(...boot.log);
 

@@ -14,6 +14,8 @@ import {
   type DmaDataDirection,
   dmaGetMinAlignMask,
   dmaGetSegBoundary,
+  type KernelRelease,
+  kernelRelease,
 } from '@dmasim/dma-mapping';
 import type { Memblock } from './memblock.js';
 import { memblockAlloc } from './memblock.js';
@@ -107,6 +109,8 @@ export interface SwiotlbBootInput {
   cpus: number;
   /** CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC (arm64, on in Debian's config). */
   bounceUnalignedKmalloc: boolean;
+  /** Default 6.12. */
+  kernel?: KernelRelease;
 }
 
 export interface SwiotlbBoot {
@@ -158,8 +162,10 @@ export function bootDefaultSwiotlb(input: SwiotlbBootInput): SwiotlbBoot {
       needed = layout.maxPfn > pfn(layout.dmaPhysLimit);
       if (input.bounceUnalignedKmalloc && !needed) {
         // Only kmalloc() bouncing is left to do: 1 MiB per GiB of RAM.
-        const perGiB = Number((layout.totalRam + 1023n) / 1024n);
-        adjustSize(Math.min(defaultNslabs * IO_TLB_SIZE, perGiB));
+        if ((input.kernel ?? kernelRelease()).has('arm64-swiotlb-kmalloc-bounce-size')) {
+          const perGiB = Number((layout.totalRam + 1023n) / 1024n);
+          adjustSize(Math.min(defaultNslabs * IO_TLB_SIZE, perGiB));
+        }
         needed = true;
       }
       break;

@@ -30,6 +30,10 @@ describe('kernel releases as data', () => {
     }
   });
 
+  it('"Adding to IOMMU failed" for every error came with 6.11\'s of_iommu_configure() rework', () => {
+    expect(releasesWith('of-iommu-configure-simplified')).toEqual(['6.12']);
+  });
+
   it('the 6.8 "M" changes are in 6.8 and later', () => {
     expect(releasesWith('of-iommu-configure-int')).toEqual(['6.8', '6.10', '6.12']);
     expect(releasesWith('arch-setup-dma-ops-no-iommu-arg')).toEqual(['6.8', '6.10', '6.12']);
@@ -43,7 +47,9 @@ describe('kernel releases as data', () => {
 
   it('zone_dma_limit and its 6.12.y fix are 6.12 only; iommu-addresses is everywhere', () => {
     expect(releasesWith('zone-dma-limit')).toEqual(['6.12']);
+    expect(releasesWith('arm64-keep-low-ram-dma-zone')).toEqual(['6.12']);
     expect(releasesWith('arm64-zone-dma-limit-capped')).toEqual(['6.12']);
+    expect(kernelChange('arm64-zone-dma-limit-capped').firstRelease).toBe('6.13');
     expect(releasesWith('of-iommu-addresses-resv-regions')).toEqual(KERNEL_RELEASE_NAMES);
   });
 

@@ -44,7 +44,11 @@ const MAINLINE = [
   '6.14',
 ] as const;
 
-const SERIES = 'series "iommu, dma-mapping: Simplify arch_setup_dma_ops()" (Robin Murphy, v4)';
+const SERIES_NOTE =
+  'Robin Murphy\'s series "iommu, dma-mapping: Simplify arch_setup_dma_ops()" (v4, April 2024; firmware.md §0.1)';
+const SERIES_LOG =
+  'linux-next post-receive log: 0c3457926e7e, ba503cf41c90, 91cfd679f9e8, fece6530bf4b in a row (6.10 cycle)';
+const SERIES_RVCK = 'RVCK-Project/rvck history: the series dated 2024-04-19';
 
 /** The registry, in mainline order. */
 export const KERNEL_CHANGES = [
@@ -56,18 +60,9 @@ export const KERNEL_CHANGES = [
     effect:
       'reserved-memory nodes with iommu-addresses become the device\'s reserved regions ("direct" when they also have reg)',
     checkedIn: [
-      'torvalds/linux drivers/iommu/of_iommu.c (of_iommu_get_resv_regions)',
-      'linux-next-history post-receive log (v6.3 merge window)',
+      "linux-tegra list: Thierry Reding's series applied January 2023 (6.3 merge window)",
+      'stable fixes citing a5bf3cfce8cb ("Fixes: ... Implement of_iommu_get_resv_regions()")',
     ],
-  },
-  {
-    id: 'arm64-swiotlb-kmalloc-bounce-size',
-    title: 'arm64: swiotlb: Reduce the default size if no ZONE_DMA bouncing needed',
-    firstRelease: '6.5',
-    stable: [],
-    effect:
-      'arm64 with all RAM in ZONE_DMA keeps swiotlb for kmalloc() bouncing only, shrunk to 1 MiB per GiB of RAM ("SWIOTLB bounce buffer size adjusted to ...")',
-    checkedIn: ['torvalds/linux arch/arm64/mm/init.c (mem_init)'],
   },
   {
     id: 'of-address-default-flags-translate',
@@ -76,24 +71,40 @@ export const KERNEL_CHANGES = [
     stable: ['6.6.y'],
     effect:
       'the 3-cell "default-flags" bus keeps its flags cell and adds the offset to the cells after it',
-    checkedIn: ['torvalds/linux drivers/of/address.c (of_bus_default_flags_translate)'],
+    checkedIn: ['releases.md', 'firmware.md §1.2 (correction)'],
+  },
+  {
+    id: 'arm64-swiotlb-kmalloc-bounce-size',
+    title: 'arm64: swiotlb: Reduce the default size if no ZONE_DMA bouncing needed',
+    firstRelease: '6.7',
+    stable: [],
+    effect:
+      'arm64 with all RAM in ZONE_DMA keeps swiotlb for kmalloc() bouncing only, shrunk to 1 MiB per GiB of RAM ("SWIOTLB bounce buffer size adjusted to ...")',
+    checkedIn: [
+      'arm64 pull listing 65033574ade9 with the 6.7 features (FEAT_LRCPC3/LSE128 HWCAPs, backtrace-ipi)',
+      'linux-next post-receive log with 65033574ade9 next to the 6.7 ampere_cspmu work',
+    ],
   },
   {
     id: 'of-iommu-configure-int',
-    title: 'iommu/of: Do not return struct iommu_ops from of_iommu_configure()',
+    title: 'iommmu/of: Do not return struct iommu_ops from of_iommu_configure()',
     firstRelease: '6.8',
     stable: [],
     effect:
-      'of_iommu_configure() returns an int (-ENODEV for "no IOMMU"); of_dma_configure_id() dev_errs "iommu configuration for device failed" on other errors',
-    checkedIn: ['firmware.md §3.4 "M"', 'torvalds/linux drivers/iommu/of_iommu.c'],
+      'of_iommu_configure() returns an int, -ENODEV for "no IOMMU" (with "iommu/of: Use -ENODEV consistently"); of_dma_configure_id() dev_errs other errors',
+    checkedIn: [
+      'iommu pull "Jason Gunthorpe (16)" with 6ff6e184f1f4 and 5b4ea8b06eb7 (6.8 merge window)',
+      'RVCK-Project/rvck history: Jason Gunthorpe, 2023-12-07',
+      'firmware.md §0.1 "M"',
+    ],
   },
   {
     id: 'acpi-iommu-configure-int',
-    title: 'ACPI: IORT: Do not return struct iommu_ops from acpi_iommu_configure_id()',
+    title: 'acpi: Do not return struct iommu_ops from acpi_iommu_configure_id()',
     firstRelease: '6.8',
     stable: [],
     effect: 'acpi_iommu_configure_id() returns an int: -ENODEV when the device has no IOMMU',
-    checkedIn: ['firmware.md §5.4 "M"'],
+    checkedIn: ['iommu pull "Jason Gunthorpe (16)" (6.8 merge window)', 'firmware.md §5.4 "M"'],
   },
   {
     id: 'arch-setup-dma-ops-no-iommu-arg',
@@ -102,7 +113,10 @@ export const KERNEL_CHANGES = [
     stable: [],
     effect:
       'arch_setup_dma_ops() loses its iommu argument; the arch asks device_iommu_mapped() instead',
-    checkedIn: ['firmware.md §2.3 "M"'],
+    checkedIn: [
+      'linux-next post-receive log: 4720287c7bf7 before 6ff6e184f1f4',
+      'RVCK-Project/rvck history: Jason Gunthorpe, 2023-12-07',
+    ],
   },
   {
     id: 'of-dma-ranges-mask-workaround-retired',
@@ -111,7 +125,7 @@ export const KERNEL_CHANGES = [
     stable: [],
     effect:
       'an odd dma-ranges span is no longer rounded up ("Invalid size 0x%llx for dma-range(s)" is gone); 2^64-1 spans no longer fail with -EINVAL',
-    checkedIn: [SERIES, 'torvalds/linux drivers/of/device.c'],
+    checkedIn: [SERIES_NOTE, SERIES_LOG, SERIES_RVCK],
   },
   {
     id: 'of-dma-range-map-limits',
@@ -120,7 +134,7 @@ export const KERNEL_CHANGES = [
     stable: [],
     effect:
       'of_dma_configure_id() takes the bus limit from dma_range_map_max() (inclusive) instead of an exclusive end with wrap',
-    checkedIn: [SERIES, 'torvalds/linux drivers/of/device.c'],
+    checkedIn: [SERIES_NOTE, SERIES_LOG, SERIES_RVCK],
   },
   {
     id: 'iort-limits-as-limits',
@@ -129,7 +143,7 @@ export const KERNEL_CHANGES = [
     stable: [],
     effect:
       'iort_dma_get_ranges() returns an inclusive limit: a 64-bit IORT limit gives bus_dma_limit U64_MAX, not U64_MAX-1',
-    checkedIn: [SERIES, 'torvalds/linux drivers/acpi/arm64/iort.c'],
+    checkedIn: [SERIES_NOTE, SERIES_LOG, SERIES_RVCK],
   },
   {
     id: 'iommu-dma-limit-checks-self-contained',
@@ -138,7 +152,7 @@ export const KERNEL_CHANGES = [
     stable: [],
     effect:
       "iommu_dma_init_domain() takes the IOVA window from the device's dma_range_map, not from the arch's base/size",
-    checkedIn: [SERIES, 'torvalds/linux drivers/iommu/dma-iommu.c'],
+    checkedIn: [SERIES_NOTE, SERIES_LOG],
   },
   {
     id: 'arch-setup-dma-ops-simplified',
@@ -147,16 +161,20 @@ export const KERNEL_CHANGES = [
     stable: [],
     effect:
       'arch_setup_dma_ops(dev, coherent): firmware code no longer passes a DMA base and size to the arch',
-    checkedIn: [SERIES, 'torvalds/linux drivers/of/device.c, drivers/acpi/scan.c'],
+    checkedIn: [SERIES_NOTE, 'firmware.md §0.1: f091e933, 2024-04-20'],
   },
   {
-    id: 'of-iommu-adding-failed-any-error',
-    title: 'iommu: Resolve fwspec ops automatically',
-    firstRelease: '6.12',
+    id: 'of-iommu-configure-simplified',
+    title: 'OF: Simplify of_iommu_configure()',
+    firstRelease: '6.11',
     stable: [],
     effect:
-      'of_iommu_configure() logs "Adding to IOMMU failed: %d" for every error but -EPROBE_DEFER, -ENODEV ("no iommus") included',
-    checkedIn: ['torvalds/linux drivers/iommu/of_iommu.c', 'kernel-observations.md B (6.12.117)'],
+      'of_iommu_configure() logs "Adding to IOMMU failed: %d" for every error but -EPROBE_DEFER (-19 for a device without iommus); of_dma_configure_id() logs only "device is%sbehind an iommu", no dev_err',
+    checkedIn: [
+      'linux-next post-receive logs: 5f937bc48a6a after "iommu: Resolve fwspec ops automatically", with "iommu/of: Support ats-supported" (6.11 cycle)',
+      "iommu list: Robin Murphy's 5-patch v3 cover letter (June 2024); firmware.md §2.2",
+      'kernel-observations.md B: 6.12.117 logs "Adding to IOMMU failed: -19" and "device is not behind an iommu"',
+    ],
   },
   {
     id: 'zone-dma-limit',
@@ -164,17 +182,37 @@ export const KERNEL_CHANGES = [
     firstRelease: '6.12',
     stable: [],
     effect:
-      'arm64 ZONE_DMA ends at the firmware DMA limit itself (capped at 4 GiB when RAM starts below it), no longer at DMA_BIT_MASK(fls64(limit))',
-    checkedIn: ['torvalds/linux kernel/dma/direct.c, arch/arm64/mm/init.c'],
+      'arm64 ZONE_DMA ends at the firmware DMA limit itself, no longer at DMA_BIT_MASK(fls64(limit)) (with "arm64: support DMA zone above 4GB")',
+    checkedIn: [
+      'dma-mapping pull: Catalin Marinas (2) ba0fb44aed47, 3be9b846896d; Baruch Siach (2) (6.12 merge window)',
+      'linux-next post-receive log: ba0fb44aed47 after 3be9b846896d',
+      'Odroid-M1 report on ba0fb44aed47 in linux-next (Marek Szyprowski)',
+    ],
+  },
+  {
+    id: 'arm64-keep-low-ram-dma-zone',
+    title: 'arm64: mm: keep low RAM dma zone',
+    firstRelease: '6.12',
+    stable: [],
+    effect:
+      'ZONE_DMA stays at or below 4 GiB when RAM starts below 4 GiB (the fix for the Odroid-M1 swiotlb overflow); in 6.12.0 only the zone boundary is capped',
+    checkedIn: [
+      'dma-mapping pull: Baruch Siach (2) "arm64: mm: fix DMA zone when dma-ranges is missing", "arm64: mm: keep low RAM dma zone" (6.12)',
+      'releases.md',
+    ],
   },
   {
     id: 'arm64-zone-dma-limit-capped',
-    title: 'arm64: mm: fix zone_dma_limit calculation',
+    title: 'arm64: mm: Fix zone_dma_limit calculation',
     firstRelease: '6.13',
     stable: ['6.12.y'],
     effect:
       'the U32_MAX cap applies to zone_dma_limit itself, so dma_direct_optimal_gfp_mask() stops choosing GFP_DMA for every device',
-    checkedIn: ['torvalds/linux arch/arm64/mm/init.c (zone_sizes_init)'],
+    checkedIn: [
+      'linux-next pending-fixes log 2024-12-04: 56a708742a8b with the 6.13-rc2 fixes',
+      'arm64 list: Yang Shi\'s patch, "Fixes: ba0fb44aed47", "Cc: stable 6.12+" (Nov/Dec 2024)',
+      'stable logs: backports 8c6e788cc93a, d386ea7298cf, 4753ec7f7b09',
+    ],
   },
   {
     id: 'of-address-bus-flag-cells',
@@ -182,7 +220,10 @@ export const KERNEL_CHANGES = [
     firstRelease: '6.13',
     stable: ['6.1.y', '6.6.y', '6.12.y'],
     effect: 'prerequisite of of-address-preserve-flags-1to1 (no behaviour change of its own)',
-    checkedIn: ['linux-next-history post-receive log 2024-11-28 (6.13 merge window)'],
+    checkedIn: [
+      'linux-next-history post-receive log 2024-11-28 (6.13 merge window)',
+      'stable logs: "Store number of bus flag cells" before "Preserve the flags portion" in several trees',
+    ],
   },
   {
     id: 'of-address-preserve-flags-1to1',
@@ -190,10 +231,11 @@ export const KERNEL_CHANGES = [
     firstRelease: '6.13',
     stable: ['6.1.y', '6.6.y', '6.12.y'],
     effect:
-      'an empty (or, for DMA, missing) dma-ranges keeps the PCI flags cell; before, such translations end in OF_BAD_ADDR',
+      "an empty (or, for DMA, missing) dma-ranges keeps the parent bus's flags cell; before, a later PCI flags compare fails and the translation is OF_BAD_ADDR",
     checkedIn: [
-      'linux-next-history post-receive log 2024-11-28 (7f05e20b989a, 6.13 merge window)',
-      'stable review "[PATCH 6.6 083/222]" 2025-01-06',
+      'linux-next-history post-receive log 2024-11-28: 7f05e20b989a after 1a75e81baf4f "of/unittest: Add empty dma-ranges address translation tests" (6.13 merge window)',
+      'stable review "[PATCH 6.6 083/222]" 2025-01-06; stable logs with other backport ids',
+      'firmware.md §1.2 (6.10.y ended without it)',
     ],
   },
 ] as const satisfies readonly KernelChange[];

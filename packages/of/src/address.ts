@@ -1,6 +1,6 @@
 // Address translation of drivers/of/address.c: __of_translate_address(), of_translate_one(),
 // of_translate_address(), of_translate_dma_address() and __of_get_dma_parent().
-import { type KernelLog, logErr } from '@dmasim/dma-mapping';
+import { type KernelLog, type KernelRelease, logErr } from '@dmasim/dma-mapping';
 import { type OfBus, ofMatchBus, propertyCells, readNumber } from './bus.js';
 import { OfCycleError } from './errors.js';
 import { OF_BAD_ADDR } from './of-bad-addr.js';
@@ -60,6 +60,7 @@ function translateOne(
   ns: number,
   pna: number,
   rprop: RangesProperty,
+  kernel: KernelRelease,
 ): boolean {
   const prop = getProperty(dev, rprop);
   // A missing "dma-ranges" counts as empty (1:1); a missing "ranges" stops translation.
@@ -67,8 +68,10 @@ function translateOne(
   let offset: bigint;
   if (!prop || prop.value.length === 0) {
     offset = readNumber(addr, 0, na);
-    // L..N zero every parent cell here, flags included (v6.13 started keeping the flags).
-    for (let i = 0; i < pna; i++) addr[i] = 0;
+    // Before of-address-preserve-flags-1to1 the flags cell is zeroed too, so a later flags
+    // compare fails; with it the parent bus's flag cells pass through.
+    const keep = kernel.has('of-address-preserve-flags-1to1') ? pbus.flagCells : 0;
+    for (let i = keep; i < pna; i++) addr[i] = 0;
   } else {
     const ranges = propertyCells(prop);
     const entry = na + pna + ns;
@@ -122,7 +125,7 @@ export function translateAddress(
       return OF_BAD_ADDR;
     }
     while (addr.length < pna) addr.push(0);
-    if (!translateOne(dev, bus, pbus, addr, na, ns, pna, rprop)) return OF_BAD_ADDR;
+    if (!translateOne(dev, bus, pbus, addr, na, ns, pna, rprop, ctx.kernel)) return OF_BAD_ADDR;
     addr.length = pna;
     na = pna;
     ns = pns;

@@ -1,16 +1,24 @@
+import { type KernelRelease, kernelRelease } from '@dmasim/dma-mapping';
 import { buildPhandleIndex, type DeviceTree, type DtNode, walkNodes } from './tree.js';
 
-/** Per-tree lookups built once: phandle → node (of_find_node_by_phandle) and path → node. */
+/**
+ * Per-tree lookups built once: phandle → node (of_find_node_by_phandle) and path → node, and the
+ * kernel release whose drivers/of reads the tree (address translation differs between releases).
+ */
 export interface OfContext {
   tree: DeviceTree;
   phandles: Map<number, DtNode>;
   byPath: Map<string, DtNode>;
+  kernel: KernelRelease;
 }
 
-export function createOfContext(tree: DeviceTree): OfContext {
+export function createOfContext(
+  tree: DeviceTree,
+  kernel: KernelRelease = kernelRelease(),
+): OfContext {
   const byPath = new Map<string, DtNode>();
   for (const node of walkNodes(tree.root)) byPath.set(node.path, node);
-  return { tree, phandles: buildPhandleIndex(tree), byPath };
+  return { tree, phandles: buildPhandleIndex(tree), byPath, kernel };
 }
 
 /** of_find_node_by_phandle() */

@@ -174,7 +174,8 @@ function rangeSize(
   return { end: subU64(addU64(dmaStart, size), 1n), dmaBase: dmaStart, size };
 }
 
-// 6.8+: of_iommu_configure() returns an int; errors other than "none" are dev_err'd.
+// 6.8+: of_iommu_configure() returns an int. 6.8-6.10 dev_err errors other than "none"; from
+// of-iommu-configure-simplified (6.11) every error just means "not behind an iommu".
 function iommuInt(
   ctx: OfContext,
   dev: Device,
@@ -184,7 +185,9 @@ function iommuInt(
 ): boolean | 'defer' {
   const ret = ofIommuConfigure(ctx, dev, np, id, options.iommuDrivers, dev.log, options.kernel);
   if (ret === -EPROBE_DEFER) return 'defer';
-  if (ret === -ENODEV) logDebug(dev.log, 'device is not behind an iommu');
+  if (options.kernel.has('of-iommu-configure-simplified')) {
+    logDebug(dev.log, `device is${ret === 0 ? ' ' : ' not '}behind an iommu`);
+  } else if (ret === -ENODEV) logDebug(dev.log, 'device is not behind an iommu');
   else if (ret) logErr(dev.log, `iommu configuration for device failed with ${errName(ret)}`);
   else logDebug(dev.log, 'device is behind an iommu');
   return ret === 0;

@@ -48,6 +48,16 @@ describe('of_iommu_configure, "iommus" (§3.1, §3.3)', () => {
   const dev = (path: string) => createDevice({ name: path, bus: 'platform', fwNode: path });
   const node = (path: string) => ctx.byPath.get(path)!;
 
+  it('no "iommus": 6.12 logs "Adding to IOMMU failed: -19", 6.8 and 6.10 return -ENODEV silently', () => {
+    for (const name of ['6.8', '6.10', '6.12'] as const) {
+      const d = dev('/b@0');
+      const kernel = kernelRelease(name);
+      expect(ofIommuConfigure(ctx, d, node('/b@0'), null, {}, d.log, kernel)).toBe(-19);
+      const logged = d.log.some((e) => e.msg === 'Adding to IOMMU failed: -19');
+      expect(logged).toBe(name === '6.12');
+    }
+  });
+
   it("collects every specifier's IDs (6.10: 0; 6.7: the ops)", () => {
     const d = dev('/a@0');
     expect(ofIommuConfigure(ctx, d, node('/a@0'), null)).toBe(0);

@@ -119,7 +119,7 @@ function collectIds(
 /**
  * of_iommu_configure() in its int form (6.8+): 0 (behind an IOMMU), -ENODEV, -EPROBE_DEFER, or an
  * error. 6.8-6.10 return "no IOMMU" silently and log other errors with %pe; with
- * of-iommu-adding-failed-any-error every error but -EPROBE_DEFER is logged with %d.
+ * of-iommu-configure-simplified (6.11) every error but -EPROBE_DEFER is logged with %d.
  */
 export function ofIommuConfigure(
   ctx: OfContext,
@@ -130,7 +130,7 @@ export function ofIommuConfigure(
   log: KernelLog = dev.log,
   kernel: KernelRelease = kernelRelease(),
 ): number {
-  const logsAll = kernel.has('of-iommu-adding-failed-any-error');
+  const logsAll = kernel.has('of-iommu-configure-simplified');
   if (!masterNp) return -ENODEV;
   const sem: Semantics = { intResult: true, drivers, log };
   let err = collectIds(ctx, dev, masterNp, id, sem);

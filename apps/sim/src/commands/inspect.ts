@@ -31,15 +31,16 @@ export function inspectCommand(args: ParsedArgs): CommandOutput {
   if (arch !== undefined && !isArchName(arch)) throw new UsageError(`unknown --arch ${arch}`);
   if (isAcpiSource(loadPlatformFile(file))) return inspectAcpiCommand(file, arch, args);
   const tree = loadDeviceTree(file, treeLoadOptions(args));
+  const kernel = kernelOption(args);
   const report = inspectDeviceTree(tree, {
     ...(arch ? { arch } : {}),
-    kernel: kernelOption(args),
+    kernel,
     pci: options(args, '--pci').map(parsePciRequest),
     iommuNotReady: options(args, '--iommu-not-ready'),
     ...platformOptions(args),
   });
   const cmdline = `${platformFileOption(args)?.cmdlineText ?? ''} ${option(args, '--cmdline') ?? ''}`;
-  return output({ ...report, memory: treeMemoryReport(tree, report.arch, cmdline) }, args);
+  return output({ ...report, memory: treeMemoryReport(tree, report.arch, cmdline, kernel) }, args);
 }
 
 function output(report: InspectReport, args: ParsedArgs, preface = ''): CommandOutput {

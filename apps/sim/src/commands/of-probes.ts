@@ -20,7 +20,7 @@ import {
 import { options, type ParsedArgs, UsageError } from '../args.js';
 import { loadDeviceTree } from '../device-tree-file.js';
 import { rangeMapReport } from '../report.js';
-import { type CommandOutput, treeLoadOptions } from './common.js';
+import { type CommandOutput, kernelOption, treeLoadOptions } from './common.js';
 
 function nodeArg(ctx: OfContext, path: string | undefined): DtNode {
   if (path === undefined)
@@ -144,15 +144,16 @@ const PROBES: Record<string, (ctx: OfContext, args: ParsedArgs) => CommandOutput
   resource,
 };
 
-export const OF_PROBE_USAGE = `dmasim of dma-range FILE NODE [--phys-to-dma ADDR]... [--dma-to-phys ADDR]... [--json]
-dmasim of ranges FILE NODE [--dma] [--json]
-dmasim of max-cpu-address FILE [NODE] [--json]
-dmasim of reg FILE NODE [INDEX] [--json]
-dmasim of resource FILE NODE [INDEX] [--json]`;
+export const OF_PROBE_USAGE = `dmasim of dma-range FILE NODE [--phys-to-dma ADDR]... [--dma-to-phys ADDR]... [--kernel K] [--json]
+dmasim of ranges FILE NODE [--dma] [--kernel K] [--json]
+dmasim of max-cpu-address FILE [NODE] [--kernel K] [--json]
+dmasim of reg FILE NODE [INDEX] [--kernel K] [--json]
+dmasim of resource FILE NODE [INDEX] [--kernel K] [--json]`;
 
 export function ofProbeCommand(args: ParsedArgs): CommandOutput {
   const [probe, file] = [args.positionals[0], args.positionals[1]];
   const run = probe === undefined ? undefined : PROBES[probe];
   if (!run || file === undefined) throw new UsageError(OF_PROBE_USAGE);
-  return run(createOfContext(loadDeviceTree(file, treeLoadOptions(args))), args);
+  const kernel = kernelOption(args);
+  return run(createOfContext(loadDeviceTree(file, treeLoadOptions(args)), kernel), args);
 }
