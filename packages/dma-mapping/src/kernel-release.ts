@@ -172,7 +172,7 @@ export const KERNEL_CHANGES = [
       'of_iommu_configure() logs "Adding to IOMMU failed: %d" for every error but -EPROBE_DEFER (-19 for a device without iommus); of_dma_configure_id() logs only "device is%sbehind an iommu", no dev_err',
     checkedIn: [
       'linux-next post-receive logs: 5f937bc48a6a after "iommu: Resolve fwspec ops automatically", with "iommu/of: Support ats-supported" (6.11 cycle)',
-      "iommu list: Robin Murphy's 5-patch v3 cover letter (June 2024); firmware.md §2.2",
+      'iommu list: "[PATCH v3 4/5] OF: Simplify of_iommu_configure()" (2 July 2024): the diff logs "%d" for every error but -EPROBE_DEFER and folds the dev_err into one dev_dbg; firmware.md §2.2',
       'kernel-observations.md B: 6.12.117 logs "Adding to IOMMU failed: -19" and "device is not behind an iommu"',
     ],
   },
