@@ -92,9 +92,7 @@ export function ofDmaConfigureId(
   const coherent = ofDmaIsCoherent(ctx, np, options.arch.defaultCoherent);
   logDebug(dev.log, `device is${coherent ? ' ' : ' not '}dma coherent`);
 
-  const behind = kernel.has('of-iommu-configure-int')
-    ? iommuInt(ctx, dev, np, id, options)
-    : iommuLegacy(ctx, dev, np, id, options);
+  const behind = iommuStep(ctx, dev, np, id, options);
   if (behind === 'defer') {
     // Masks and bus_dma_limit stay clipped; only the map is taken back.
     if (ret === 0) dev.dmaRangeMap = null;
@@ -174,36 +172,27 @@ function rangeSize(
   return { end: subU64(addU64(dmaStart, size), 1n), dmaBase: dmaStart, size };
 }
 
-// 6.8+: of_iommu_configure() returns an int. 6.8-6.10 dev_err errors other than "none"; from
-// of-iommu-configure-simplified (6.11) every error just means "not behind an iommu".
-function iommuInt(
+// of_iommu_configure() and the messages around it: 6.7's iommu_ops pointer (any failure is "not
+// behind an iommu"); 6.8-6.10's int with a dev_err for errors other than "none"; and from
+// of-iommu-configure-simplified (6.11) one dev_dbg whatever the error.
+function iommuStep(
   ctx: OfContext,
   dev: Device,
   np: DtNode,
   id: number | null,
   options: OfDmaConfigureOptions,
 ): boolean | 'defer' {
-  const ret = ofIommuConfigure(ctx, dev, np, id, options.iommuDrivers, dev.log, options.kernel);
+  const { kernel, iommuDrivers } = options;
+  let ret: number;
+  if (kernel.has('of-iommu-configure-int')) {
+    ret = ofIommuConfigure(ctx, dev, np, id, iommuDrivers, dev.log, kernel);
+  } else {
+    const legacy = ofIommuConfigureLegacy(ctx, dev, np, id, iommuDrivers);
+    ret = legacy.kind === 'defer' ? -EPROBE_DEFER : legacy.kind === 'ops' ? 0 : -ENODEV;
+  }
   if (ret === -EPROBE_DEFER) return 'defer';
-  if (options.kernel.has('of-iommu-configure-simplified')) {
-    logDebug(dev.log, `device is${ret === 0 ? ' ' : ' not '}behind an iommu`);
-  } else if (ret === -ENODEV) logDebug(dev.log, 'device is not behind an iommu');
-  else if (ret) logErr(dev.log, `iommu configuration for device failed with ${errName(ret)}`);
-  else logDebug(dev.log, 'device is behind an iommu');
+  if (ret && ret !== -ENODEV && !kernel.has('of-iommu-configure-simplified')) {
+    logErr(dev.log, `iommu configuration for device failed with ${errName(ret)}`);
+  } else logDebug(dev.log, `device is${ret === 0 ? ' ' : ' not '}behind an iommu`);
   return ret === 0;
-}
-
-// 6.7: an iommu_ops pointer; every failure is "not behind an iommu".
-function iommuLegacy(
-  ctx: OfContext,
-  dev: Device,
-  np: DtNode,
-  id: number | null,
-  options: OfDmaConfigureOptions,
-): boolean | 'defer' {
-  const iommu = ofIommuConfigureLegacy(ctx, dev, np, id, options.iommuDrivers);
-  if (iommu.kind === 'defer') return 'defer';
-  const behind = iommu.kind === 'ops';
-  logDebug(dev.log, `device is${behind ? ' ' : ' not '}behind an iommu`);
-  return behind;
 }
