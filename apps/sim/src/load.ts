@@ -2,18 +2,11 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { classifyPlatformBytes, LoadError, type PlatformSource } from './platform-source.js';
 
-export type PlatformSource =
-  | { kind: 'dtb'; path: string; bytes: Uint8Array }
-  | { kind: 'dts'; path: string; text: string }
-  | { kind: 'iort'; path: string; bytes: Uint8Array }
-  | { kind: 'acpi-platform'; path: string; text: string };
+export { LoadError, type PlatformSource };
 
-export class LoadError extends Error {
-  override name = 'LoadError';
-}
-
-/** Decide what a file is from its first bytes: FDT magic, an ACPI "IORT" header, or text. */
+/** Read and classify a firmware file. */
 export function loadPlatformFile(path: string): PlatformSource {
   let bytes: Uint8Array;
   try {
@@ -21,21 +14,7 @@ export function loadPlatformFile(path: string): PlatformSource {
   } catch (e) {
     throw new LoadError(`cannot read ${path}: ${(e as Error).message}`);
   }
-  if (
-    bytes.length >= 4 &&
-    bytes[0] === 0xd0 &&
-    bytes[1] === 0x0d &&
-    bytes[2] === 0xfe &&
-    bytes[3] === 0xed
-  ) {
-    return { kind: 'dtb', path, bytes };
-  }
-  if (bytes.length >= 4 && String.fromCharCode(...bytes.subarray(0, 4)) === 'IORT') {
-    return { kind: 'iort', path, bytes };
-  }
-  const text = new TextDecoder().decode(bytes);
-  if (/\.(ya?ml|json)$/i.test(path)) return { kind: 'acpi-platform', path, text };
-  return { kind: 'dts', path, text };
+  return classifyPlatformBytes(path, bytes);
 }
 
 /** A file named inside another one (the IORT of an ACPI platform file): relative to it. */

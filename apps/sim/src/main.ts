@@ -6,7 +6,9 @@ import { INSPECT_USAGE, inspectCommand } from './commands/inspect.js';
 import { IOMMU_USAGE, iommuCommand } from './commands/iommu.js';
 import { IORT_USAGE, iortCommand } from './commands/iort.js';
 import { KERNELS_USAGE, kernelsCommand } from './commands/kernels.js';
+import { LINT_USAGE, lintCommand } from './commands/lint.js';
 import { OF_PROBE_USAGE, ofProbeCommand } from './commands/of-probes.js';
+import { REPORT_USAGE, reportCommand } from './commands/report.js';
 import { RUN_USAGE, runCommand } from './commands/run.js';
 
 const VALUED = [
@@ -37,6 +39,8 @@ const VALUED = [
 const USAGE = `dmasim: what the Linux kernel decides for every device's DMA
 
 ${INSPECT_USAGE}
+${LINT_USAGE}
+${REPORT_USAGE}
 ${OF_PROBE_USAGE}
 ${IOMMU_USAGE}
 ${IORT_USAGE}
@@ -48,6 +52,8 @@ ${KERNELS_USAGE}
 
 const COMMANDS: Record<string, (args: ReturnType<typeof parseArgs>) => CommandOutput> = {
   inspect: inspectCommand,
+  lint: lintCommand,
+  report: reportCommand,
   of: ofProbeCommand,
   iommu: iommuCommand,
   iort: iortCommand,
@@ -71,7 +77,7 @@ export function main(argv: readonly string[]): number {
     const args = parseArgs(rest, VALUED);
     const out = command(args);
     process.stdout.write(args.flags.has('--json') ? toJson(out.json) : `${out.text.trimEnd()}\n`);
-    return 0;
+    return out.status ?? 0;
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`dmasim ${name}: ${e.message}\n`);

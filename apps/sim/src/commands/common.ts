@@ -13,6 +13,8 @@ import { type PlatformFile, parsePlatformFile, parseRamRange } from '../platform
 export interface CommandOutput {
   json: unknown;
   text: string;
+  /** Exit status when the command ran (default 0); lint exits 1 on an error-level finding. */
+  status?: number;
 }
 
 /** How to load the tree: --cpp/-I, and the RAM the bootloader fills in (--memory, else the platform file's). */

@@ -1,16 +1,11 @@
-import { iommuDmaMapPage, usableRangesForDevice } from '@dmasim/dma-iommu';
+import { iommuDmaMapPage } from '@dmasim/dma-iommu';
 import { DMA_MAPPING_ERROR, hex, parseU64 } from '@dmasim/dma-mapping';
-import {
-  groupResvRegions,
-  iommufdIovaRanges,
-  sysfsGroups,
-  sysfsGroupType,
-  sysfsReservedRegions,
-} from '@dmasim/iommu-core';
+import { sysfsGroups, sysfsGroupType, sysfsReservedRegions } from '@dmasim/iommu-core';
 import { createOfContext, pciDomainOf, pciHostBridges, readMemoryBanks } from '@dmasim/of';
 import { option, type ParsedArgs, UsageError } from '../args.js';
 import { loadDeviceTree } from '../device-tree-file.js';
 import { buildIommuPlatform, type IommuPlatform } from '../iommu-platform.js';
+import { groupIovaViews } from '../iova-view.js';
 import type { PlatformFile } from '../platform-file.js';
 import { type CommandOutput, kernelOption, platformFileOption, treeLoadOptions } from './common.js';
 
@@ -59,22 +54,7 @@ function groups(args: ParsedArgs, file: string): CommandOutput {
 
 /** dmasim iommu iova-ranges: per group, what VFIO/iommufd and the DMA API may use. */
 function iovaRanges(args: ParsedArgs, file: string): CommandOutput {
-  const platform = build(args, file);
-  const out = sysfsGroups(platform.core).map((g) => {
-    const resv = groupResvRegions(platform.core, g);
-    const member = platform.devices.find((d) => d.group === g && d.dmaIommu);
-    const dmaApi = member?.dmaIommu ? usableRangesForDevice(member.dmaIommu, resv) : null;
-    const range = (r: { start: bigint; end: bigint }) => ({ start: hex(r.start), end: hex(r.end) });
-    return {
-      id: g.id,
-      devices: [...g.devices],
-      vfio: iommufdIovaRanges(platform.core, g).map((r) => range({ start: r.start, end: r.last })),
-      dmaApi: dmaApi ? dmaApi.dmaApi.map(range) : null,
-      restrictions: dmaApi
-        ? dmaApi.restrictions.map((r) => ({ ...range(r), kind: r.kind, views: r.views }))
-        : [],
-    };
-  });
+  const out = groupIovaViews(build(args, file));
   const text = out.flatMap((g) => [
     `group ${g.id}: ${g.devices.join(' ')}`,
     '  VFIO / iommufd (IOMMU_IOAS_IOVA_RANGES):',

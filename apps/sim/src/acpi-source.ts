@@ -1,0 +1,62 @@
+// Assembling an ACPI platform from its sources: an IORT binary, an IORT spec, or an ACPI platform file.
+import {
+  type AcpiPlatformDescription,
+  type IortTable,
+  type IortTableInput,
+  readIort,
+  writeIort,
+} from '@dmasim/acpi-iort';
+import type { KernelLog } from '@dmasim/dma-mapping';
+import { parseAcpiPlatformFile } from './acpi-platform-file.js';
+import { LoadError, type PlatformSource } from './platform-source.js';
+
+export interface LoadedAcpi {
+  table: IortTable | null;
+  /** What the kernel prints on installing the table (bad checksum, node pointer overflow). */
+  tableLog: KernelLog;
+  /** Undefined when the file is only a table: the table's default platform applies. */
+  description?: AcpiPlatformDescription;
+}
+
+function fromSpec(spec: IortTableInput): { table: IortTable; tableLog: KernelLog } {
+  const read = readIort(writeIort(spec));
+  return { table: read.table, tableLog: read.log };
+}
+
+function tableFrom(source: PlatformSource): { table: IortTable; tableLog: KernelLog } {
+  if (source.kind === 'iort') {
+    const read = readIort(source.bytes);
+    return { table: read.table, tableLog: read.log };
+  }
+  if (source.kind === 'acpi-platform') {
+    const file = parseAcpiPlatformFile(source.text, source.path);
+    if (file.description === undefined && file.iort && 'spec' in file.iort) {
+      return fromSpec(file.iort.spec);
+    }
+  }
+  throw new LoadError(`${source.path} is not an IORT table (binary, or a spec in YAML/JSON)`);
+}
+
+export function isAcpiSource(source: PlatformSource): boolean {
+  return source.kind === 'iort' || source.kind === 'acpi-platform';
+}
+
+/**
+ * What an ACPI source says about the machine; `readBeside` reads a file the platform file names
+ * (relative to it): from disk in the CLI, from the dropped files in the page.
+ */
+export function acpiFromSource(
+  source: PlatformSource,
+  readBeside: (relPath: string) => PlatformSource,
+): LoadedAcpi {
+  if (source.kind === 'iort') return tableFrom(source);
+  if (source.kind !== 'acpi-platform') {
+    throw new LoadError(`${source.path} is not an IORT table or an ACPI platform file`);
+  }
+  const file = parseAcpiPlatformFile(source.text, source.path);
+  let loaded: LoadedAcpi = { table: null, tableLog: [] };
+  if (file.iort && 'file' in file.iort) loaded = tableFrom(readBeside(file.iort.file));
+  else if (file.iort) loaded = fromSpec(file.iort.spec);
+  if (file.description) loaded.description = file.description;
+  return loaded;
+}

@@ -1,0 +1,89 @@
+// Lane figures: rows of labelled ranges over one segmented address axis, with tick labels.
+import { hex } from '@dmasim/dma-mapping';
+import { type AddressAxis, segmentedAxis } from './address-axis.js';
+import { attrs, escapeXml, fmt, labelledRect, tickHex } from './svg.js';
+import type { U64Range } from './u64-range.js';
+
+export const FIGURE_WIDTH = 960;
+export const LANE_LEFT = 150;
+export const LANE_RIGHT = 860;
+export const LANE_HEIGHT = 22;
+const LANE_GAP = 6;
+const TICK_ROOM = 74;
+
+export interface LaneItem {
+  range: U64Range;
+  label: string;
+  /** Extra hover text after the exact range. */
+  note?: string;
+  cls: string;
+  data?: Record<string, string | number>;
+}
+
+export interface Lane {
+  name: string;
+  items: LaneItem[];
+}
+
+/** Axis breakpoints of ranges: each start and exclusive end. */
+export function rangePoints(ranges: readonly U64Range[]): bigint[] {
+  return ranges.flatMap((r) => [r.start, r.end + 1n]);
+}
+
+export function rangeTitle(label: string, r: U64Range, note?: string): string {
+  const size = r.end - r.start + 1n;
+  return `${label}: ${hex(r.start)}-${hex(r.end)} (size ${hex(size)})${note ? `\n${note}` : ''}`;
+}
+
+export function laneRow(axis: AddressAxis, lane: Lane, y: number): string {
+  const name = `<text${attrs({ x: 4, y: y + LANE_HEIGHT / 2 + 4, class: 'lane-name' })}>${escapeXml(lane.name)}</text>`;
+  const track = `<rect${attrs({ x: axis.left, y, width: fmt(axis.right - axis.left), height: LANE_HEIGHT, class: 'track' })}/>`;
+  const items = lane.items.map((item) => {
+    const x0 = axis.x(item.range.start);
+    const x1 = axis.x(item.range.end + 1n);
+    return labelledRect(
+      { x: x0, y, width: x1 - x0, height: LANE_HEIGHT },
+      rangeTitle(item.label, item.range, item.note),
+      item.label,
+      {
+        class: item.cls,
+        'data-start': hex(item.range.start),
+        'data-end': hex(item.range.end),
+        ...(item.data ?? {}),
+      },
+    );
+  });
+  return name + track + items.join('');
+}
+
+/** Tick marks and rotated hex labels at every breakpoint; labels above (`up`) or below. */
+export function axisTicks(axis: AddressAxis, y: number, up: boolean): string {
+  return axis.points
+    .map((p) => {
+      const x = fmt(axis.x(p));
+      const tick = `<line${attrs({ x1: x, x2: x, y1: y - 3, y2: y + 3, class: 'tick' })}/>`;
+      const ty = up ? y - 6 : y + 10;
+      const angle = up ? -40 : 40;
+      const label = `<text${attrs({ x, y: ty, class: 'tick-label', 'data-addr': hex(p), transform: `rotate(${angle} ${x} ${ty})` })}>${tickHex(p)}</text>`;
+      return tick + label;
+    })
+    .join('');
+}
+
+/** A figure of lanes over one axis spanning every item (plus `extraPoints`). */
+export function laneFigure(
+  figure: string,
+  lanes: readonly Lane[],
+  extraPoints: readonly bigint[] = [],
+): string {
+  const points = [
+    0n,
+    ...extraPoints,
+    ...lanes.flatMap((l) => rangePoints(l.items.map((i) => i.range))),
+  ];
+  const axis = segmentedAxis(points, LANE_LEFT, LANE_RIGHT);
+  const rows = lanes.map((lane, i) => laneRow(axis, lane, 8 + i * (LANE_HEIGHT + LANE_GAP)));
+  const axisY = 8 + lanes.length * (LANE_HEIGHT + LANE_GAP);
+  const height = axisY + TICK_ROOM;
+  return `<svg${attrs({ class: 'figure', 'data-figure': figure, viewBox: `0 0 ${FIGURE_WIDTH} ${height}`, width: FIGURE_WIDTH, height, role: 'img' })}>${rows.join('')}${axisTicks(axis, axisY, false)}</svg>`;
+}
