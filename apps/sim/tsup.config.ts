@@ -1,11 +1,10 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/cli.ts'],
+  entry: ['src/index.ts', 'src/browser.ts', 'src/cli.ts'],
   format: ['esm'],
-  dts: { entry: 'src/index.ts' },
+  dts: { entry: ['src/index.ts', 'src/browser.ts'] },
   clean: true,
   sourcemap: true,
   target: 'node20',
-  banner: ({ format }) => (format === 'esm' ? {} : {}),
 });

@@ -68,13 +68,11 @@ function mmioRanges(ctx: OfContext): NamedRange[] {
   return out;
 }
 
-function treeMemory(
-  tree: DeviceTree,
-  arch: ArchName,
-  cmdline: string | undefined,
-): ViewMemory | null {
+/** RAM, zones and pools as booted; without /memory (a bootloader fills it in) only the MMIO. */
+function treeMemory(tree: DeviceTree, arch: ArchName, cmdline: string | undefined): ViewMemory {
+  const mmio = mmioRanges(createOfContext(tree));
   const report = treeMemoryReport(tree, arch, cmdline);
-  if (!report) return null;
+  if (!report) return { ram: [], zones: [], swiotlb: null, mmio };
   const { input } = memoryPlatformInput(tree, { arch });
   const reserved = (input.reserved ?? []).map((r) => named('reserved', r.start, r.size));
   if (input.cmaRegion) reserved.push(named('CMA', input.cmaRegion.start, input.cmaRegion.size));
@@ -82,7 +80,7 @@ function treeMemory(
     ...report,
     reserved,
     restrictedPools: (input.restrictedPools ?? []).map((p) => named(p.name, p.base, p.size)),
-    mmio: mmioRanges(createOfContext(tree)),
+    mmio,
   };
 }
 

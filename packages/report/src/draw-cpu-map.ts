@@ -39,7 +39,7 @@ export function cpuMapLanes(memory: ViewMemory): Lane[] {
     { name: 'swiotlb / pools', items: pools },
     { name: 'MMIO', items: named(memory.mmio, 'mmio') },
   ];
-  return lanes.filter((l) => l.items.length > 0 || l.name === 'RAM');
+  return lanes.filter((l) => l.items.length > 0);
 }
 
 export function drawCpuMap(memory: ViewMemory): string {

@@ -54,7 +54,7 @@ export function drawDevice(dev: ViewDevice, memory: ViewMemory | null): string {
   const cpuAxis = segmentedAxis(cpuPoints, LANE_LEFT, LANE_RIGHT);
 
   const parts: string[] = [];
-  parts.push(axisTicks(busAxis, BUS_Y - 4, true));
+  parts.push(axisTicks(busAxis, BUS_Y - 4, true, 'bus'));
   parts.push(
     `<text${attrs({ x: 4, y: BUS_Y + 15, class: 'lane-name' })}>bus (DMA)</text>`,
     `<rect${attrs({ x: LANE_LEFT, y: BUS_Y, width: LANE_RIGHT - LANE_LEFT, height: LANE_HEIGHT, class: 'track' })}/>`,
@@ -127,6 +127,6 @@ export function drawDevice(dev: ViewDevice, memory: ViewMemory | null): string {
       REACH_Y,
     ),
   );
-  parts.push(axisTicks(cpuAxis, CPU_AXIS_Y, false));
+  parts.push(axisTicks(cpuAxis, CPU_AXIS_Y, false, 'cpu'));
   return `<svg${attrs({ class: 'figure', 'data-figure': 'device', 'data-device': dev.path, viewBox: `0 0 ${FIGURE_WIDTH} ${HEIGHT}`, width: FIGURE_WIDTH, height: HEIGHT, role: 'img' })}>${parts.join('')}</svg>`;
 }

@@ -92,6 +92,15 @@ export function memoryTable(memory: ViewMemory): string {
   return `<table class="memory"><thead><tr><th>kind</th><th>name</th><th>start</th><th>end</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
+/** The CPU map figure and table, saying so when the firmware leaves RAM to the bootloader. */
+export function cpuMapSection(memory: ViewMemory): string {
+  const note =
+    memory.ram.length === 0
+      ? '<p class="note">The firmware describes no RAM (a bootloader fills /memory in at boot): reach is not drawn.</p>'
+      : '';
+  return `${note}${drawCpuMap(memory)}${memoryTable(memory)}`;
+}
+
 /** Devices that see memory the same way share one drawing. */
 function dmaViewKey(d: ViewDevice): string {
   return JSON.stringify([d.rangeMap, d.busDmaLimit, d.dmaMask, d.coherentDmaMask, isTranslated(d)]);
@@ -145,9 +154,7 @@ export function kernelMessages(view: PlatformView): string {
 /** The whole document. */
 export function renderReportHtml(view: PlatformView, findings: readonly Finding[]): string {
   const title = `dmasim report: ${view.source}`;
-  const memory = view.memory
-    ? `${drawCpuMap(view.memory)}${memoryTable(view.memory)}`
-    : '<p>The firmware describes no RAM (a bootloader fills it in at boot).</p>';
+  const memory = view.memory ? cpuMapSection(view.memory) : '<p>No memory map.</p>';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>${REPORT_CSS}</style></head>

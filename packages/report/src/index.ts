@@ -4,6 +4,7 @@ export { drawDevice } from './draw-device.js';
 export { drawIovaSpace, iovaLanes } from './draw-iova.js';
 export { type Finding, formatFindings, hasErrors, type Severity, sortFindings } from './finding.js';
 export {
+  cpuMapSection,
   deviceDiffHtml,
   deviceSections,
   devicesTable,
@@ -26,4 +27,5 @@ export type {
   ViewRangeEntry,
 } from './platform-view.js';
 export { type DeviceReach, type DmaWindow, deviceReach } from './reach.js';
+export { escapeXml } from './svg.js';
 export type { U64Range } from './u64-range.js';

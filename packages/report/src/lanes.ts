@@ -57,17 +57,18 @@ export function laneRow(axis: AddressAxis, lane: Lane, y: number): string {
 }
 
 /** Tick marks and rotated hex labels at every breakpoint; labels above (`up`) or below. */
-export function axisTicks(axis: AddressAxis, y: number, up: boolean): string {
-  return axis.points
+export function axisTicks(axis: AddressAxis, y: number, up: boolean, name: string): string {
+  const ticks = axis.points
     .map((p) => {
       const x = fmt(axis.x(p));
-      const tick = `<line${attrs({ x1: x, x2: x, y1: y - 3, y2: y + 3, class: 'tick' })}/>`;
+      const tick = `<line${attrs({ x1: x, x2: x, y1: y - 3, y2: y + 3, class: 'tick', 'data-addr': hex(p) })}/>`;
       const ty = up ? y - 6 : y + 10;
       const angle = up ? -40 : 40;
       const label = `<text${attrs({ x, y: ty, class: 'tick-label', 'data-addr': hex(p), transform: `rotate(${angle} ${x} ${ty})` })}>${tickHex(p)}</text>`;
       return tick + label;
     })
     .join('');
+  return `<g class="axis" data-axis="${name}">${ticks}</g>`;
 }
 
 /** A figure of lanes over one axis spanning every item (plus `extraPoints`). */
@@ -85,5 +86,5 @@ export function laneFigure(
   const rows = lanes.map((lane, i) => laneRow(axis, lane, 8 + i * (LANE_HEIGHT + LANE_GAP)));
   const axisY = 8 + lanes.length * (LANE_HEIGHT + LANE_GAP);
   const height = axisY + TICK_ROOM;
-  return `<svg${attrs({ class: 'figure', 'data-figure': figure, viewBox: `0 0 ${FIGURE_WIDTH} ${height}`, width: FIGURE_WIDTH, height, role: 'img' })}>${rows.join('')}${axisTicks(axis, axisY, false)}</svg>`;
+  return `<svg${attrs({ class: 'figure', 'data-figure': figure, viewBox: `0 0 ${FIGURE_WIDTH} ${height}`, width: FIGURE_WIDTH, height, role: 'img' })}>${rows.join('')}${axisTicks(axis, axisY, false, 'address')}</svg>`;
 }

@@ -1,0 +1,9 @@
+// dmasim/browser: what the web page needs from the CLI's composition, without Node APIs.
+export { acpiFromSource, isAcpiSource, type LoadedAcpi } from './acpi-source.js';
+export { classifyPlatformBytes, LoadError, type PlatformSource } from './platform-source.js';
+export {
+  type LoadedFirmware,
+  lintFirmware,
+  type PlatformViewOptions,
+  platformView,
+} from './platform-view.js';
