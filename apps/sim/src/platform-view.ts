@@ -1,6 +1,6 @@
 // The report's view of a booted platform (device table, memory map, IOMMU groups' IOVA spaces)
 // and the lint findings on its firmware. Browser-safe: the web page runs it too.
-import type { ArchName, KernelVersion } from '@dmasim/dma-mapping';
+import type { ArchName, KernelRelease } from '@dmasim/dma-mapping';
 import {
   createOfContext,
   type DeviceTree,
@@ -32,7 +32,7 @@ export type LoadedFirmware =
   | { kind: 'acpi'; source: string; acpi: LoadedAcpi };
 
 export interface PlatformViewOptions {
-  kernel: KernelVersion;
+  kernel: KernelRelease;
   arch?: ArchName;
   platformFile?: PlatformFile;
   cmdline?: string;
@@ -96,7 +96,7 @@ export function platformView(fw: LoadedFirmware, opts: PlatformViewOptions): Pla
     const iommu = buildIommuPlatform(fw.tree, options);
     return {
       source: fw.source,
-      kernel: opts.kernel,
+      kernel: opts.kernel.name,
       arch: report.arch,
       devices: report.devices,
       memory: treeMemory(fw.tree, report.arch, opts.cmdline),
@@ -108,7 +108,7 @@ export function platformView(fw: LoadedFirmware, opts: PlatformViewOptions): Pla
   const report = inspectAcpi(fw.acpi.table, fw.acpi.description, { arch, kernel: opts.kernel });
   return {
     source: fw.source,
-    kernel: opts.kernel,
+    kernel: opts.kernel.name,
     arch,
     devices: report.devices,
     memory: null,
@@ -117,16 +117,19 @@ export function platformView(fw: LoadedFirmware, opts: PlatformViewOptions): Pla
   };
 }
 
-/** The lint findings for a firmware and the view booted from it, errors first. */
-export function lintFirmware(fw: LoadedFirmware, view: PlatformView): Finding[] {
-  const kernel = view.kernel;
+/** The lint findings for a firmware and the view booted from it under `kernel`, errors first. */
+export function lintFirmware(
+  fw: LoadedFirmware,
+  view: PlatformView,
+  kernel: KernelRelease,
+): Finding[] {
   if (fw.kind === 'dt') {
     return sortFindings(
       lintDeviceTree(fw.tree, view, {
-        kernel,
-        dmaRangeSizeWorkaround: view.kernel === '6.7',
+        kernel: kernel.name,
+        dmaRangeSizeWorkaround: !kernel.has('of-dma-ranges-mask-workaround-retired'),
       }),
     );
   }
-  return sortFindings(fw.acpi.table ? lintIort(fw.acpi.table, { kernel }) : []);
+  return sortFindings(fw.acpi.table ? lintIort(fw.acpi.table, { kernel: kernel.name }) : []);
 }

@@ -1,9 +1,10 @@
-// The kernel releases the page offers.
-import type { KernelVersion } from '@dmasim/dma-mapping';
+// The kernel releases the page offers: the registry's, defaulting to the LTS.
+import {
+  DEFAULT_KERNEL_RELEASE,
+  isKernelReleaseName,
+  KERNEL_RELEASE_NAMES,
+} from '@dmasim/dma-mapping';
 
-export const KERNELS: readonly KernelVersion[] = ['6.10', '6.7'];
-export const DEFAULT_KERNEL: KernelVersion = '6.10';
-
-export function isKernel(name: string): name is KernelVersion {
-  return (KERNELS as readonly string[]).includes(name);
-}
+export const KERNELS = KERNEL_RELEASE_NAMES;
+export const DEFAULT_KERNEL = DEFAULT_KERNEL_RELEASE;
+export const isKernel = isKernelReleaseName;

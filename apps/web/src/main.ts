@@ -1,6 +1,7 @@
 // The page: files in, the same device table, findings and drawings as `dmasim report`, all
 // computed here by the dmasim packages.
 import { ARCH_NAMES, isArchName } from '@dmasim/arch';
+import { kernelRelease } from '@dmasim/dma-mapping';
 import {
   cpuMapSection,
   deviceSections,
@@ -85,11 +86,12 @@ function boot(): void {
   if (files.length === 0) return;
   try {
     const fw = loadFirmware(files);
+    const kernel = kernelRelease(isKernel(state.kernel) ? state.kernel : DEFAULT_KERNEL);
     const view = platformView(fw, {
-      kernel: state.kernel as Parameters<typeof platformView>[1]['kernel'],
+      kernel,
       ...(state.arch !== 'auto' && isArchName(state.arch) ? { arch: state.arch } : {}),
     });
-    current = { view, findings: lintFirmware(fw, view) };
+    current = { view, findings: lintFirmware(fw, view, kernel) };
     render();
   } catch (e) {
     current = null;

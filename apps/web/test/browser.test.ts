@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { kernelRelease } from '@dmasim/dma-mapping';
 import { parseDts } from '@dmasim/of';
 import type { PlatformView } from '@dmasim/report';
 import { platformView } from 'dmasim/browser';
@@ -29,7 +30,7 @@ if (!hasCorpus) console.log(`corpus browser tests skipped: no ${rpi4}`);
 /** What the page must show for the example SoC, computed by the same packages in Node. */
 function expectedView(): PlatformView {
   const tree = parseDts(readFileSync(exampleSoc, 'utf8'), { fileName: 'example-soc.dts' });
-  return platformView({ kind: 'dt', source: 'example-soc.dts', tree }, { kernel: '6.10' });
+  return platformView({ kind: 'dt', source: 'example-soc.dts', tree }, { kernel: kernelRelease() });
 }
 
 /** Collects console errors, page errors, failed requests and HTTP errors. */
@@ -199,7 +200,7 @@ describe.skipIf(!chromiumPath)('the page in headless Chromium', () => {
     await page.locator('#file-input').setInputFiles(rpi4);
     await page.locator('table.devices').waitFor();
     const tree = (await import('@dmasim/of')).parseFdt(new Uint8Array(readFileSync(rpi4)));
-    const view = platformView({ kind: 'dt', source: 'rpi4', tree }, { kernel: '6.10' });
+    const view = platformView({ kind: 'dt', source: 'rpi4', tree }, { kernel: kernelRelease() });
     expect(await deviceRows(page)).toEqual(view.devices.map((d) => d.path));
     await page.locator('table.devices tr[data-device="/emmc2bus/mmc@7e340000"]').click();
     await page.locator('#selected-device svg').waitFor();
@@ -208,17 +209,21 @@ describe.skipIf(!chromiumPath)('the page in headless Chromium', () => {
     await page.close();
   });
 
-  it('opens the report `dmasim report` writes with no console error', async () => {
-    const input = hasCorpus ? rpi4 : exampleSoc;
-    const out = join(outDir, hasCorpus ? 'report-rpi4.html' : 'report-example-soc.html');
-    execFileSync(process.execPath, [join(simDir, 'dist/cli.js'), 'report', input, '-o', out]);
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const problems = watch(page);
-    await page.goto(`file://${out}`);
-    await expect(page.locator('svg').count()).resolves.toBeGreaterThan(1);
-    await expect(page.locator('table.devices tbody tr').count()).resolves.toBeGreaterThan(10);
-    await page.screenshot({ path: out.replace(/\.html$/, '.png'), fullPage: false });
-    expect(problems).toEqual([]);
-    await page.close();
-  });
+  const reports: [name: string, input: string][] = [['example-soc', exampleSoc]];
+  if (hasCorpus) reports.push(['rpi4', rpi4]);
+  it.each(reports)(
+    'opens the report `dmasim report` writes for %s with no console error',
+    async (name, input) => {
+      const out = join(outDir, `report-${name}.html`);
+      execFileSync(process.execPath, [join(simDir, 'dist/cli.js'), 'report', input, '-o', out]);
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const problems = watch(page);
+      await page.goto(`file://${out}`);
+      await expect(page.locator('svg').count()).resolves.toBeGreaterThan(1);
+      await expect(page.locator('table.devices tbody tr').count()).resolves.toBeGreaterThan(10);
+      await page.screenshot({ path: join(outDir, `report-${name}.png`), fullPage: false });
+      expect(problems).toEqual([]);
+      await page.close();
+    },
+  );
 });

@@ -4,12 +4,7 @@ import { type Finding, formatFindings, hasErrors } from '@dmasim/report';
 import { option, type ParsedArgs, UsageError } from '../args.js';
 import { expandPaths, loadFirmware } from '../firmware-file.js';
 import { lintFirmware, platformView } from '../platform-view.js';
-import {
-  type CommandOutput,
-  kernelVersionOption,
-  platformFileOption,
-  treeLoadOptions,
-} from './common.js';
+import { type CommandOutput, kernelOption, platformFileOption, treeLoadOptions } from './common.js';
 
 export const LINT_USAGE = `dmasim lint PATH... [--kernel K] [--arch A] [--platform P.yaml] [--cmdline "..."] [--cpp [-I DIR]...] [--json]
     PATH: device trees, IORT tables, ACPI platform files, or directories of them;
@@ -19,7 +14,7 @@ export function lintCommand(args: ParsedArgs): CommandOutput {
   if (args.positionals.length === 0) throw new UsageError(LINT_USAGE);
   const arch = option(args, '--arch');
   if (arch !== undefined && !isArchName(arch)) throw new UsageError(`unknown --arch ${arch}`);
-  const kernel = kernelVersionOption(args);
+  const kernel = kernelOption(args);
   const platformFile = platformFileOption(args);
   const cmdline = option(args, '--cmdline');
   const files: { file: string; findings: Finding[] }[] = [];
@@ -31,7 +26,7 @@ export function lintCommand(args: ParsedArgs): CommandOutput {
       ...(platformFile ? { platformFile } : {}),
       ...(cmdline ? { cmdline } : {}),
     });
-    files.push({ file, findings: lintFirmware(fw, view) });
+    files.push({ file, findings: lintFirmware(fw, view, kernel) });
   }
   const text = files
     .map((f) =>
@@ -39,7 +34,7 @@ export function lintCommand(args: ParsedArgs): CommandOutput {
     )
     .join('\n\n');
   return {
-    json: { kernel, files },
+    json: { kernel: kernel.name, files },
     text,
     status: files.some((f) => hasErrors(f.findings)) ? 1 : 0,
   };

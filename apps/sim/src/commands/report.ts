@@ -5,12 +5,7 @@ import { option, type ParsedArgs, UsageError } from '../args.js';
 import { loadFirmware } from '../firmware-file.js';
 import { writeOutputFile } from '../load.js';
 import { lintFirmware, platformView } from '../platform-view.js';
-import {
-  type CommandOutput,
-  kernelVersionOption,
-  platformFileOption,
-  treeLoadOptions,
-} from './common.js';
+import { type CommandOutput, kernelOption, platformFileOption, treeLoadOptions } from './common.js';
 
 export const REPORT_USAGE = `dmasim report FILE -o report.html [--kernel K] [--arch A] [--platform P.yaml] [--cmdline "..."] [--cpp [-I DIR]...]
     one HTML file with inline CSS and SVG: CPU map, each device's windows and reach, IOVA spaces, findings`;
@@ -24,13 +19,14 @@ export function reportCommand(args: ParsedArgs): CommandOutput {
   const platformFile = platformFileOption(args);
   const cmdline = option(args, '--cmdline');
   const fw = loadFirmware(file, treeLoadOptions(args));
+  const kernel = kernelOption(args);
   const view = platformView(fw, {
-    kernel: kernelVersionOption(args),
+    kernel,
     ...(arch ? { arch } : {}),
     ...(platformFile ? { platformFile } : {}),
     ...(cmdline ? { cmdline } : {}),
   });
-  const findings = lintFirmware(fw, view);
+  const findings = lintFirmware(fw, view, kernel);
   const html = renderReportHtml(view, findings);
   const bytes = new TextEncoder().encode(html);
   writeOutputFile(out, bytes);
