@@ -5,39 +5,15 @@ import {
   type DeviceBus,
   getDmaMask,
   hex,
-  type LogEntry,
 } from '@dmasim/dma-mapping';
+import type { ViewDevice } from '@dmasim/report';
 import type { MemoryReport } from './memory-platform.js';
 
-/** One device's line of `dmasim inspect --json`. */
-export interface DeviceReport {
-  /** DT node path, ACPI path, or "pci:SSSS:BB:DD.F". */
-  path: string;
+/** One device's line of `dmasim inspect --json`: the report's device view, typed. */
+export interface DeviceReport extends ViewDevice {
   bus: DeviceBus;
   /** PCI requester ID, hex (PCI only). */
   rid?: string;
-  /** The DT node describing a PCI endpoint, when one does. */
-  node?: string;
-  /** What the firmware configuration call returned (0, or a negative errno). */
-  ret: number;
-  rangeMap: { cpuStart: string; dmaStart: string; size: string }[] | null;
-  busDmaLimit: string;
-  dmaMask: string | null;
-  coherentDmaMask: string;
-  coherent: boolean;
-  /**
-   * The IOMMU and the IDs firmware gives; once the IOMMU core has probed the device, also its
-   * group, default domain type and (DMA domains) the IOVA window dma-iommu allocates in.
-   */
-  iommu: {
-    node: string;
-    ids: string[];
-    group?: number;
-    domain?: string;
-    iovaBase?: string;
-    iovaLimit?: string;
-  } | null;
-  log: LogEntry[];
 }
 
 export interface InspectReport {
