@@ -68,18 +68,24 @@ function mmioRanges(ctx: OfContext): NamedRange[] {
   return out;
 }
 
-/** RAM, zones and pools as booted; without /memory (a bootloader fills it in) only the MMIO. */
-function treeMemory(tree: DeviceTree, arch: ArchName, cmdline: string | undefined): ViewMemory {
+/** RAM, reservations, zones, CMA and pools as booted; without RAM (a bootloader fills /memory in) only the MMIO. */
+function treeMemory(tree: DeviceTree, arch: ArchName, cmdline: string): ViewMemory {
   const mmio = mmioRanges(createOfContext(tree));
   const report = treeMemoryReport(tree, arch, cmdline);
-  if (!report) return { ram: [], zones: [], swiotlb: null, mmio };
-  const { input } = memoryPlatformInput(tree, { arch });
-  const reserved = (input.reserved ?? []).map((r) => named('reserved', r.start, r.size));
-  if (input.cmaRegion) reserved.push(named('CMA', input.cmaRegion.start, input.cmaRegion.size));
+  if (report.ram.length === 0) return { ram: [], zones: [], swiotlb: null, mmio };
+  const pools = memoryPlatformInput(tree, { arch }).input.restrictedPools ?? [];
+  const poolNames = new Set(pools.map((p) => p.name));
+  const reserved = report.reserved.filter((r) => !poolNames.has(r.name));
+  if (report.cma) {
+    const start = BigInt(report.cma.start);
+    reserved.push(named('CMA', start, BigInt(report.cma.size)));
+  }
   return {
-    ...report,
+    ram: report.ram,
+    zones: report.zones,
+    swiotlb: report.swiotlb,
     reserved,
-    restrictedPools: (input.restrictedPools ?? []).map((p) => named(p.name, p.base, p.size)),
+    restrictedPools: pools.map((p) => named(p.name, p.base, p.size)),
     mmio,
   };
 }
@@ -93,13 +99,14 @@ export function platformView(fw: LoadedFirmware, opts: PlatformViewOptions): Pla
       ...(opts.cmdline ? { cmdline: opts.cmdline } : {}),
     };
     const report = inspectDeviceTree(fw.tree, options);
+    const cmdline = `${opts.platformFile?.cmdlineText ?? ''} ${opts.cmdline ?? ''}`;
     const iommu = buildIommuPlatform(fw.tree, options);
     return {
       source: fw.source,
       kernel: opts.kernel.name,
       arch: report.arch,
       devices: report.devices,
-      memory: treeMemory(fw.tree, report.arch, opts.cmdline),
+      memory: treeMemory(fw.tree, report.arch, cmdline),
       iommuGroups: groupIovaViews(iommu),
       log: iommu.log,
     };
