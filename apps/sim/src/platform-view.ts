@@ -69,9 +69,14 @@ function mmioRanges(ctx: OfContext): NamedRange[] {
 }
 
 /** RAM, reservations, zones, CMA and pools as booted; without RAM (a bootloader fills /memory in) only the MMIO. */
-function treeMemory(tree: DeviceTree, arch: ArchName, cmdline: string): ViewMemory {
+function treeMemory(
+  tree: DeviceTree,
+  arch: ArchName,
+  cmdline: string,
+  kernel: KernelRelease,
+): ViewMemory {
   const mmio = mmioRanges(createOfContext(tree));
-  const report = treeMemoryReport(tree, arch, cmdline);
+  const report = treeMemoryReport(tree, arch, cmdline, kernel);
   if (report.ram.length === 0) return { ram: [], zones: [], swiotlb: null, mmio };
   const pools = memoryPlatformInput(tree, { arch }).input.restrictedPools ?? [];
   const poolNames = new Set(pools.map((p) => p.name));
@@ -106,7 +111,7 @@ export function platformView(fw: LoadedFirmware, opts: PlatformViewOptions): Pla
       kernel: opts.kernel.name,
       arch: report.arch,
       devices: report.devices,
-      memory: treeMemory(fw.tree, report.arch, cmdline),
+      memory: treeMemory(fw.tree, report.arch, cmdline, opts.kernel),
       iommuGroups: groupIovaViews(iommu),
       log: iommu.log,
     };
