@@ -42,6 +42,20 @@ describe.skipIf(!hasCorpus)('PCI functions from the bridge hierarchy over the co
     expect(pci[1]!.busDmaLimit).toBe('0xbfffffff');
   });
 
+  it('--pci naming the USB controller adds no second device', () => {
+    const pci = json([
+      'inspect',
+      rpi4,
+      '--json',
+      '--pci',
+      '/scb/pcie@7d500000:01:00.0',
+    ]).devices.filter((d) => d.bus === 'pci');
+    expect(pci.map((d) => [d.path, d.node])).toEqual([
+      ['pci:0000:00:00.0', '/scb/pcie@7d500000/pci@0,0'],
+      ['pci:0000:01:00.0', '/scb/pcie@7d500000/pci@0,0/usb@0,0'],
+    ]);
+  });
+
   it('MediaTek trees write bus 1 into reg: the same function, found by devfn', () => {
     const r = json([
       'inspect',
