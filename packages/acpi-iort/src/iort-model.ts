@@ -1,5 +1,6 @@
 // The IORT table as plain data (ACPICA actbl2.h layout, IORT issue E.e), shared by reader,
 // writer and the kernel-behaviour modules.
+import { DmasimError } from '@dmasim/dma-mapping';
 
 export const IORT_NODE_TYPES = [
   'its-group',
@@ -52,7 +53,8 @@ export const RMR_REMAP_PERMITTED = 1 << 0;
 export const RMR_ACCESS_PRIVILEGE = 1 << 1;
 
 /** Malformed table: what is wrong and where (byte offset from the table start). */
-export class IortError extends Error {
+export class IortError extends DmasimError {
+  static override readonly code: string = 'IORT_MALFORMED';
   readonly byteOffset: number;
   constructor(message: string, byteOffset: number) {
     super(`IORT @0x${byteOffset.toString(16)}: ${message}`);
@@ -66,6 +68,7 @@ export class IortError extends Error {
  * forever (or until the IDs stop matching); the model stops and reports it.
  */
 export class IortLoopError extends IortError {
+  static override readonly code: string = 'IORT_MAPPING_LOOP';
   constructor(message: string, byteOffset: number) {
     super(message, byteOffset);
     this.name = 'IortLoopError';

@@ -1,8 +1,10 @@
 // Free-page bookkeeping shared by the page allocator and CMA: sorted free extents of page
 // frame numbers (plain numbers), first fit from the top or from the bottom.
+import { DmasimError } from '@dmasim/dma-mapping';
 
 /** Freeing pages that are (partly) free already: a double free in the caller. */
-export class DoubleFreeError extends Error {
+export class DoubleFreeError extends DmasimError {
+  static override readonly code: string = 'DOUBLE_FREE';
   override name = 'DoubleFreeError';
   constructor(
     readonly pfn: number,

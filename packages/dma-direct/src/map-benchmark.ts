@@ -2,7 +2,12 @@
 // unmap `granule` pages in a loop for `seconds`; latencies are summed in units of 100 ns and the
 // result is the mean and standard deviation. Pure: the clock and the map/unmap calls are injected.
 
-import { DMA_DIRECTION_NAMES, DMA_MAPPING_ERROR, type DmaDataDirection } from '@dmasim/dma-mapping';
+import {
+  DMA_DIRECTION_NAMES,
+  DMA_MAPPING_ERROR,
+  type DmaDataDirection,
+  DmasimError,
+} from '@dmasim/dma-mapping';
 
 /** DMA_MAP_MAX_SECONDS / DMA_MAP_MAX_TRANS_DELAY */
 export const DMA_MAP_MAX_SECONDS = 300;
@@ -42,7 +47,8 @@ export interface MapBenchmarkResult {
   errors: string[];
 }
 
-export class MapBenchmarkParamError extends Error {
+export class MapBenchmarkParamError extends DmasimError {
+  static override readonly code: string = 'MAP_BENCHMARK_PARAM';
   override name = 'MapBenchmarkParamError';
   constructor(
     message: string,

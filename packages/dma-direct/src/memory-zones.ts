@@ -4,6 +4,7 @@
 
 import type { ArchName, KernelRelease } from '@dmasim/dma-mapping';
 import {
+  DmasimError,
   dmaBitMask,
   hex,
   kernelRelease,
@@ -70,7 +71,8 @@ export interface MemoryLayoutInput {
 }
 
 /** Bad memory description: overlapping or empty banks, nothing at all. */
-export class MemoryLayoutError extends Error {
+export class MemoryLayoutError extends DmasimError {
+  static override readonly code: string = 'MEMORY_LAYOUT';
   override name = 'MemoryLayoutError';
 }
 

@@ -3,7 +3,7 @@
 // the counters. Built in the kernel's boot order.
 
 import type { ArchName, Device, KernelRelease } from '@dmasim/dma-mapping';
-import { hex } from '@dmasim/dma-mapping';
+import { DmasimError, hex } from '@dmasim/dma-mapping';
 import { createMemblock, freeRanges, type Memblock, memblockAlloc } from './memblock.js';
 import {
   computeMemoryLayout,
@@ -185,7 +185,8 @@ export function createPlatform(input: PlatformInput): DirectPlatform {
 }
 
 /** A device names a restricted pool the platform does not have. */
-export class RestrictedPoolError extends Error {
+export class RestrictedPoolError extends DmasimError {
+  static override readonly code: string = 'RESTRICTED_POOL_MISSING';
   override name = 'RestrictedPoolError';
   constructor(
     readonly device: string,

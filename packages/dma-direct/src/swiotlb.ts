@@ -12,6 +12,7 @@ import {
   DMA_MAPPING_ERROR,
   DMA_TO_DEVICE,
   type DmaDataDirection,
+  DmasimError,
   dmaGetMinAlignMask,
   dmaGetSegBoundary,
   type KernelRelease,
@@ -51,7 +52,8 @@ export interface SwiotlbParam {
   force?: 'force' | 'noforce';
 }
 
-export class SwiotlbParamError extends Error {
+export class SwiotlbParamError extends DmasimError {
+  static override readonly code: string = 'SWIOTLB_PARAM';
   override name = 'SwiotlbParamError';
   constructor(
     message: string,

@@ -10,6 +10,7 @@ import {
   DMA_TO_DEVICE,
   type DmaDataDirection,
   type DmaOpsTable,
+  DmasimError,
   dmaAllocAttrs,
   dmaBitMask,
   dmaFreeAttrs,
@@ -61,7 +62,8 @@ export interface WorkloadReport {
 }
 
 /** A typed error for a workload that refers to an id it never created. */
-export class WorkloadError extends Error {
+export class WorkloadError extends DmasimError {
+  static override readonly code: string = 'WORKLOAD_STEP';
   override name = 'WorkloadError';
   constructor(
     message: string,

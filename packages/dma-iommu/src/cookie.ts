@@ -1,6 +1,6 @@
 // struct iommu_dma_cookie (domain->iova_cookie) and the per-device inputs dma-iommu reads:
 // dev->iommu flags, the PCI host bridge windows, dma_parms, the swiotlb it may bounce through.
-import { type Device, U32_MAX, U64_MAX } from '@dmasim/dma-mapping';
+import { type Device, DmasimError, U32_MAX, U64_MAX } from '@dmasim/dma-mapping';
 import {
   EEXIST,
   type IommuDomain,
@@ -13,7 +13,8 @@ import type { IovaDomain } from './iova-allocator.js';
 import type { IovaRcaches, SimClock } from './iova-rcache.js';
 
 /** Misuse of the model (a call the kernel would BUG or WARN on), with the device it concerns. */
-export class DmaIommuError extends Error {
+export class DmaIommuError extends DmasimError {
+  static override readonly code: string = 'DMA_IOMMU_MISUSE';
   constructor(
     readonly device: string,
     message: string,

@@ -1,5 +1,6 @@
 // The IOVA allocator of drivers/iommu/iova.c, in page-frame numbers (plain numbers: with a
 // granule of 4 KiB or more every pfn of a 64-bit space is an exact double).
+import { DmasimError } from '@dmasim/dma-mapping';
 import { pfnToU64, u64ToPfn } from '@dmasim/iommu-core';
 import {
   createIovaNode,
@@ -21,7 +22,8 @@ export type { IovaNode } from './iova-tree.js';
 export const IOVA_ANCHOR_PFN = 2 ** 64;
 
 /** Bad arguments to the allocator (the kernel would BUG, WARN or hit undefined behaviour). */
-export class IovaDomainError extends Error {
+export class IovaDomainError extends DmasimError {
+  static override readonly code: string = 'IOVA_DOMAIN_MISUSE';
   constructor(
     message: string,
     readonly field: string,

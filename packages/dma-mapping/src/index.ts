@@ -21,6 +21,7 @@ export {
   type PciIdentity,
   setDmaMask,
 } from './device.js';
+export { DmasimError } from './dmasim-error.js';
 export * from './errno.js';
 export {
   DEFAULT_KERNEL_RELEASE,

@@ -3,6 +3,7 @@
 
 import { DMA_MAPPING_ERROR } from './bus-dma-region.js';
 import { type Device, type DeviceDmaParms, getDmaMask, setDmaMask } from './device.js';
+import { DmasimError } from './dmasim-error.js';
 import { EINVAL, EIO, ENOMEM } from './errno.js';
 import { dmaBitMask, U64_MAX, u64 } from './u64.js';
 
@@ -101,7 +102,8 @@ export interface DmaOpsTable {
 }
 
 /** A DMA API call the kernel would BUG() or refuse outright on (bad direction, missing ops). */
-export class DmaApiError extends Error {
+export class DmaApiError extends DmasimError {
+  static override readonly code: string = 'DMA_API_MISUSE';
   override name = 'DmaApiError';
   constructor(
     message: string,

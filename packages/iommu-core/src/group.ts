@@ -1,6 +1,7 @@
 // IOMMU groups: pci_device_group(), generic_device_group() and the drivers' sharing rules, with
 // pci_acs_enabled() evaluated against when ACS was requested relative to the PCI bus scan.
 import type { Device } from '@dmasim/dma-mapping';
+import { DmasimError } from '@dmasim/dma-mapping';
 import type { IommuDomain } from './domain.js';
 import type { IommuInstance } from './iommu-instance.js';
 
@@ -37,7 +38,8 @@ export function acsRequestedAtScan(firmware: 'dt' | 'acpi', iommuPresent: boolea
   return firmware === 'acpi' && iommuPresent;
 }
 
-export class PciTopologyError extends Error {
+export class PciTopologyError extends DmasimError {
+  static override readonly code: string = 'PCI_TOPOLOGY';
   constructor(
     readonly bdf: string,
     message: string,

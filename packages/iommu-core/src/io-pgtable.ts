@@ -3,7 +3,7 @@
 // walks them. Walks use page-frame numbers as plain numbers (the format check below keeps every
 // pfn an exact double); output addresses stay bigint, stored as given, so iova_to_phys hands
 // back what map stored without converting.
-import { EINVAL, ERANGE } from '@dmasim/dma-mapping';
+import { DmasimError, EINVAL, ERANGE } from '@dmasim/dma-mapping';
 import type { IotlbStats } from './domain.js';
 import { EEXIST } from './errno-extra.js';
 import { u64ToPfn } from './pfn.js';
@@ -24,7 +24,8 @@ export interface RadixFormat {
 }
 
 /** A format the model cannot walk with exact page-frame numbers. */
-export class RadixFormatError extends Error {
+export class RadixFormatError extends DmasimError {
+  static override readonly code: string = 'IO_PGTABLE_FORMAT';
   constructor(
     readonly format: RadixFormat,
     message: string,

@@ -1,5 +1,6 @@
 // Which driver binds an IOMMU node: the of_match tables of the IOMMU drivers (by DT compatible)
 // and the IORT SMMU node types (iort_add_platform_device's node-type → driver choice).
+import { DmasimError } from '@dmasim/dma-mapping';
 import { type ArmSmmuModel, armSmmuInstance } from './arm-smmu.js';
 import { genericIommuInstance } from './generic-iommu.js';
 import type { IommuInstance } from './iommu-instance.js';
@@ -7,7 +8,8 @@ import { smmuV3Instance } from './smmu-v3.js';
 import { virtioIommuInstance } from './virtio-iommu.js';
 
 /** Typed error for an IORT node the IOMMU code cannot use. */
-export class IommuFirmwareError extends Error {
+export class IommuFirmwareError extends DmasimError {
+  static override readonly code: string = 'IOMMU_FIRMWARE';
   constructor(
     readonly node: string,
     message: string,

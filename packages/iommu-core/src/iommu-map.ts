@@ -1,7 +1,7 @@
 // iommu_map() / iommu_unmap() / iommu_unmap_fast() / iommu_pgsize() / iommu_iova_to_phys() of
 // drivers/iommu/iommu.c. A request for exactly one smallest page on a radix table, the DMA API's
 // common case, skips the page-size loop: it would make the same single map_pages/unmap_pages call.
-import { EINVAL, ENODEV, type KernelLog, logErr } from '@dmasim/dma-mapping';
+import { DmasimError, EINVAL, ENODEV, type KernelLog, logErr } from '@dmasim/dma-mapping';
 import { domainIsPaging, type IommuDomain, iommuIotlbSync } from './domain.js';
 import {
   intervalIovaToPhys,
@@ -24,7 +24,8 @@ import { type IommuIotlbGather, iommuIotlbGatherAddRange } from './iotlb-gather.
 import { ffs64, fls64, genmask } from './u64-bits.js';
 
 /** The model met a state in which the kernel itself would never return. */
-export class IommuModelError extends Error {
+export class IommuModelError extends DmasimError {
+  static override readonly code: string = 'IOMMU_MODEL_STATE';
   constructor(
     readonly iova: bigint,
     message: string,

@@ -1,7 +1,9 @@
 // Tokens of dtc's source language (dtc-lexer.l): /include/ files, cpp linemarkers, comments,
 // and the three lexer states dtc switches between (values, property/node names, byte strings).
+import { DmasimError } from '@dmasim/dma-mapping';
 
-export class DtsError extends Error {
+export class DtsError extends DmasimError {
+  static override readonly code: string = 'DTS_SYNTAX';
   override name = 'DtsError';
   constructor(
     readonly reason: string,

@@ -1,5 +1,6 @@
 // Flattened device tree reader: the blob checks of libfdt's fdt_check_header()/fdt_check_full()
 // and the walk of unflatten_device_tree(), done iteratively over one pass of the structure block.
+import { DmasimError } from '@dmasim/dma-mapping';
 
 import { createNode, type DeviceTree, type DtNode, type MemReserveEntry } from './tree.js';
 
@@ -23,7 +24,8 @@ export const FDT_LAST_SUPPORTED_VERSION = 17;
 export const FDT_MAX_DEPTH = 64;
 
 /** A malformed blob: `byteOffset` is where in the blob the problem is. */
-export class FdtError extends Error {
+export class FdtError extends DmasimError {
+  static override readonly code: string = 'FDT_MALFORMED';
   override name = 'FdtError';
   constructor(
     message: string,

@@ -1,4 +1,5 @@
 // The unflattened device tree (struct device_node / struct property) and its lookups.
+import { DmasimError } from '@dmasim/dma-mapping';
 
 export interface DtProperty {
   name: string;
@@ -51,7 +52,8 @@ export interface DeviceTree {
 }
 
 /** A typed error pointing at where the tree is wrong: a node path (and property). */
-export class DtError extends Error {
+export class DtError extends DmasimError {
+  static override readonly code: string = 'DT_INVALID';
   override name = 'DtError';
   constructor(
     message: string,
