@@ -5,6 +5,6 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
     reporters: ['default', ['json', { outputFile: '.vitest/results.json' }]],
-    testTimeout: 120_000,
+    testTimeout: 600_000,
   },
 });

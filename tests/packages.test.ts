@@ -2,8 +2,9 @@
 // @dmasim/of, installed from its tarball and its @dmasim/* dependencies' tarballs alone into a
 // fresh directory outside the workspace, works from `import`, from `require()` and from
 // TypeScript under moduleResolution node16 and bundler.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   attw,
@@ -12,15 +13,15 @@ import {
   packAll,
   removeScratch,
   run,
-  runAsync,
   tsc,
   withDependencies,
 } from './packed.js';
+import { readmeExample } from './readme-example.js';
 
 let packed: Map<string, PackedPackage>;
-beforeAll(() => {
-  packed = packAll();
-}, 180_000);
+beforeAll(async () => {
+  packed = await packAll();
+}, 600_000);
 afterAll(removeScratch);
 
 // A bus that shifts DMA addresses: 0xc0000000 on the bus is 0 in CPU space, 1 GiB long.
@@ -50,9 +51,9 @@ const expected = (kind: string) => `${kind} 0 0x0 0xc0000000 0x40000000 0xffffff
 
 describe('@dmasim/of from its tarballs in a fresh directory', () => {
   let dir: string;
-  beforeAll(() => {
+  beforeAll(async () => {
     const tarballs = withDependencies(packed, ['@dmasim/of']);
-    dir = freshInstall(tarballs, {
+    dir = await freshInstall(tarballs, {
       'esm.mjs': esm,
       'cjs.cjs': cjs,
       'esm.ts': esm,
@@ -61,7 +62,7 @@ describe('@dmasim/of from its tarballs in a fresh directory', () => {
       'tsconfig.node16.json': tsconfig('node16', 'node16', ['esm.ts', 'cjs.cts']),
       'tsconfig.bundler.json': tsconfig('esnext', 'bundler', ['esm.ts']),
     });
-  }, 120_000);
+  }, 600_000);
 
   test('only @dmasim/of and its @dmasim/* dependencies were installed', () => {
     const lock = JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8'));
@@ -78,17 +79,17 @@ describe('@dmasim/of from its tarballs in a fresh directory', () => {
     expect(packed.get('@dmasim/of')!.dependencies['@dmasim/dma-mapping']).toBe(`^${version}`);
   });
 
-  test('import works', () => {
-    expect(run('node', ['esm.mjs'], dir)).toBe(expected('esm'));
+  test('import works', async () => {
+    expect(await run('node', ['esm.mjs'], dir)).toBe(expected('esm'));
   });
 
-  test('require() works', () => {
-    expect(run('node', ['cjs.cjs'], dir)).toBe(expected('cjs'));
+  test('require() works', async () => {
+    expect(await run('node', ['cjs.cjs'], dir)).toBe(expected('cjs'));
   });
 
-  test('a TypeScript consumer type-checks under moduleResolution node16 and bundler', () => {
-    run('node', [tsc, '-p', 'tsconfig.node16.json'], dir);
-    run('node', [tsc, '-p', 'tsconfig.bundler.json'], dir);
+  test('a TypeScript consumer type-checks under moduleResolution node16 and bundler', async () => {
+    await run('node', [tsc, '-p', 'tsconfig.node16.json'], dir);
+    await run('node', [tsc, '-p', 'tsconfig.bundler.json'], dir);
   });
 });
 
@@ -116,13 +117,52 @@ describe('@arethetypeswrong/cli', () => {
       for (let pkg = queue.shift(); pkg; pkg = queue.shift()) {
         // The CLI package is ESM only; its library entry is for ESM importers.
         const profile = pkg.name.startsWith('@dmasim/') ? 'strict' : 'esm-only';
-        await runAsync(
-          'node',
-          [attw, pkg.tarball, '--profile', profile, '--format', 'ascii'],
-          pkg.dir,
-        );
+        await run('node', [attw, pkg.tarball, '--profile', profile, '--format', 'ascii'], pkg.dir);
       }
     };
     await Promise.all([worker(), worker()]);
+  });
+});
+
+describe('README usage examples, run against the packed packages', () => {
+  const libraries = () => [...packed.values()].filter((pkg) => pkg.name.startsWith('@dmasim/'));
+  let dir: string;
+  beforeAll(async () => {
+    dir = await freshInstall(
+      withDependencies(
+        packed,
+        libraries().map((pkg) => pkg.name),
+      ),
+    );
+    for (const pkg of libraries()) {
+      const readme = join(pkg.dir, 'README.md');
+      const { code } = readmeExample(readFileSync(readme, 'utf8'), readme);
+      const name = basename(pkg.dir);
+      writeFileSync(join(dir, `${name}.ts`), code);
+      const js = ts.transpileModule(code, {
+        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+      });
+      writeFileSync(join(dir, `${name}.mjs`), js.outputText);
+    }
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      tsconfig(
+        'node16',
+        'node16',
+        libraries().map((pkg) => `${basename(pkg.dir)}.ts`),
+      ),
+    );
+  }, 600_000);
+
+  test('every example type-checks', async () => {
+    await run('node', [tsc, '-p', 'tsconfig.json'], dir);
+  });
+
+  test('every example prints what its README says', async () => {
+    for (const pkg of libraries()) {
+      const readme = join(pkg.dir, 'README.md');
+      const { output } = readmeExample(readFileSync(readme, 'utf8'), readme);
+      expect(await run('node', [`${basename(pkg.dir)}.mjs`], dir), readme).toBe(output);
+    }
   });
 });

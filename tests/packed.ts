@@ -1,7 +1,7 @@
 // Packs the workspace's packages as `pnpm pack` gives them to a user, and installs tarballs into
 // a fresh directory outside the workspace with npm, offline: an empty cache, `--offline` and an
 // unreachable registry, so a dependency missing from the tarballs fails instead of downloading.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,22 +47,16 @@ export function publishablePackages(): Map<string, { dir: string; private: boole
 }
 
 /** `pnpm pack` (which runs prepack, the build) of every publishable package into one folder. */
-export function packAll(): Map<string, PackedPackage> {
+export async function packAll(): Promise<Map<string, PackedPackage>> {
   const dest = scratchDir('pack');
   const packed = new Map<string, PackedPackage>();
   for (const [name, { dir, private: isPrivate }] of publishablePackages()) {
     if (isPrivate) continue;
-    const out = execFileSync('pnpm', ['pack', '--json', '--pack-destination', dest], {
-      cwd: dir,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const out = await run('pnpm', ['pack', '--json', '--pack-destination', dest], dir);
     // prepack's build output comes first; the JSON report is the last object printed.
     const report = JSON.parse(out.slice(out.lastIndexOf('\n{') + 1)) as { filename: string };
     const tarball = report.filename.startsWith('/') ? report.filename : join(dest, report.filename);
-    const manifest = JSON.parse(
-      execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }),
-    );
+    const manifest = JSON.parse(await run('tar', ['-xzOf', tarball, 'package/package.json'], dest));
     packed.set(name, { name, dir, tarball, dependencies: manifest.dependencies ?? {} });
   }
   return packed;
@@ -83,7 +77,10 @@ export function withDependencies(packed: Map<string, PackedPackage>, names: stri
 }
 
 /** A fresh consumer project in the system temp folder with `tarballs` installed offline. */
-export function freshInstall(tarballs: string[], files: Record<string, string> = {}): string {
+export async function freshInstall(
+  tarballs: string[],
+  files: Record<string, string> = {},
+): Promise<string> {
   const dir = scratchDir('consumer');
   writeFileSync(
     join(dir, 'package.json'),
@@ -91,46 +88,26 @@ export function freshInstall(tarballs: string[], files: Record<string, string> =
   );
   const cache = join(dir, '.npm-cache');
   mkdirSync(cache);
-  execFileSync(
-    'npm',
-    [
-      'install',
-      '--offline',
-      '--no-audit',
-      '--no-fund',
-      '--ignore-scripts',
-      '--cache',
-      cache,
-      '--registry',
-      'http://127.0.0.1:9/',
-      ...tarballs,
-    ],
-    {
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, npm_config_userconfig: '/dev/null' },
-    },
-  );
+  const npmArgs = ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'];
+  npmArgs.push('--cache', cache, '--registry', 'http://127.0.0.1:9/', ...tarballs);
+  await run('npm', npmArgs, dir, { npm_config_userconfig: '/dev/null' });
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
 }
 
-/** Runs a command in `cwd`; on failure the error carries its stdout and stderr. */
-export function run(cmd: string, args: string[], cwd: string): string {
-  try {
-    return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string; message: string };
-    throw new Error(
-      `${cmd} ${args.join(' ')} failed in ${cwd}:\n${err.stdout ?? ''}${err.stderr ?? ''}`,
-    );
-  }
-}
-
-/** run() without blocking, so independent checks can share the two cores. */
-export function runAsync(cmd: string, args: string[], cwd: string): Promise<string> {
+/**
+ * Runs a command in `cwd` without blocking the test worker; on failure the error carries its
+ * stdout and stderr.
+ */
+export function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd, encoding: 'utf8' }, (error, stdout, stderr) => {
+    const options = { cwd, encoding: 'utf8' as const, env: { ...process.env, ...env } };
+    execFile(cmd, args, options, (error, stdout, stderr) => {
       if (error)
         reject(new Error(`${cmd} ${args.join(' ')} failed in ${cwd}:\n${stdout}${stderr}`));
       else resolve(stdout);
