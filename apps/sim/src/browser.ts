@@ -1,5 +1,6 @@
 // dmasim/browser: what the web page needs from the CLI's composition, without Node APIs.
 export { acpiFromSource, isAcpiSource, type LoadedAcpi } from './acpi-source.js';
+export { type PlatformFile, parsePlatformFile } from './platform-file.js';
 export { classifyPlatformBytes, LoadError, type PlatformSource } from './platform-source.js';
 export {
   type LoadedFirmware,

@@ -85,11 +85,12 @@ function render(): void {
 function boot(): void {
   if (files.length === 0) return;
   try {
-    const fw = loadFirmware(files);
+    const { firmware: fw, platformFile } = loadFirmware(files);
     const kernel = kernelRelease(isKernel(state.kernel) ? state.kernel : DEFAULT_KERNEL);
     const view = platformView(fw, {
       kernel,
       ...(state.arch !== 'auto' && isArchName(state.arch) ? { arch: state.arch } : {}),
+      ...(platformFile ? { platformFile } : {}),
     });
     current = { view, findings: lintFirmware(fw, view, kernel) };
     render();

@@ -5,9 +5,9 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kernelRelease } from '@dmasim/dma-mapping';
-import { parseDts } from '@dmasim/of';
+import { parseDts, parseFdt, withBootloaderMemory } from '@dmasim/of';
 import type { PlatformView } from '@dmasim/report';
-import { platformView } from 'dmasim/browser';
+import { parsePlatformFile, platformView } from 'dmasim/browser';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { type PreviewServer, preview } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -195,19 +195,55 @@ describe.skipIf(!chromiumPath)('the page in headless Chromium', () => {
     await page.close();
   });
 
-  it.skipIf(!hasCorpus)('takes a real board blob picked from disk', async () => {
-    const { page, problems } = await open();
-    await page.locator('#file-input').setInputFiles(rpi4);
-    await page.locator('table.devices').waitFor();
-    const tree = (await import('@dmasim/of')).parseFdt(new Uint8Array(readFileSync(rpi4)));
-    const view = platformView({ kind: 'dt', source: 'rpi4', tree }, { kernel: kernelRelease() });
-    expect(await deviceRows(page)).toEqual(view.devices.map((d) => d.path));
-    await page.locator('table.devices tr[data-device="/emmc2bus/mmc@7e340000"]').click();
-    await page.locator('#selected-device svg').waitFor();
-    await page.screenshot({ path: join(outDir, 'page-rpi4.png'), fullPage: false });
-    expect(problems).toEqual([]);
-    await page.close();
-  });
+  it.skipIf(!hasCorpus)(
+    'takes a real board blob and its platform file picked from disk',
+    async () => {
+      const { page, problems } = await open();
+      const platform = join(simDir, 'examples/rpi4-4g.platform.yaml');
+      await page.locator('#file-input').setInputFiles([rpi4, platform]);
+      await page.locator('table.devices').waitFor();
+      // The same boot in Node: the blob with the RAM its firmware writes, from the platform file.
+      const platformFile = parsePlatformFile(readFileSync(platform, 'utf8'), platform);
+      const tree = withBootloaderMemory(
+        parseFdt(new Uint8Array(readFileSync(rpi4))),
+        platformFile.memory,
+      );
+      const view = platformView(
+        { kind: 'dt', source: 'rpi4', tree },
+        { kernel: kernelRelease(), platformFile },
+      );
+      expect(await deviceRows(page)).toEqual(view.devices.map((d) => d.path));
+      const ram = view.memory!.ram;
+      expect(ram.length).toBeGreaterThan(0);
+      for (const bank of ram) {
+        await expect(
+          page
+            .locator(
+              `svg[data-figure="cpu-map"] rect.ram[data-start="${bank.start}"][data-end="${bank.end}"]`,
+            )
+            .count(),
+        ).resolves.toBe(1);
+      }
+      // The eMMC's 30-bit window covers the first GiB: all of bank 0 (948 MiB), none of bank 1.
+      await page.locator('table.devices tr[data-device="/emmc2bus/mmc@7e340000"]').click();
+      const figure = page.locator('#selected-device svg');
+      const reach = await figure
+        .locator('rect.reach')
+        .evaluateAll((rs) =>
+          rs.map((r) => [r.getAttribute('data-start'), r.getAttribute('data-end')]),
+        );
+      expect(reach).toEqual([[ram[0]!.start, ram[0]!.end]]);
+      const bounced = await figure
+        .locator('rect.noreach')
+        .evaluateAll((rs) =>
+          rs.map((r) => [r.getAttribute('data-start'), r.getAttribute('data-end')]),
+        );
+      expect(bounced).toEqual(ram.slice(1).map((b) => [b.start, b.end]));
+      await page.screenshot({ path: join(outDir, 'page-rpi4.png'), fullPage: false });
+      expect(problems).toEqual([]);
+      await page.close();
+    },
+  );
 
   const reports: [name: string, input: string][] = [['example-soc', exampleSoc]];
   if (hasCorpus) reports.push(['rpi4', rpi4]);

@@ -106,34 +106,46 @@ function dmaViewKey(d: ViewDevice): string {
   return JSON.stringify([d.rangeMap, d.busDmaLimit, d.dmaMask, d.coherentDmaMask, isTranslated(d)]);
 }
 
+export const DEVICE_LEGEND =
+  '<p class="legend">Blue: the dma-ranges windows, bus addresses above and the CPU addresses they hit below. Green: RAM the device reaches directly; red: RAM it cannot reach (streaming DMA bounces through swiotlb). Purple line: the DMA mask; dashed red line: bus_dma_limit.</p>';
+
+export const IOVA_LEGEND =
+  '<p class="legend">Green: usable through VFIO/iommufd; blue: where the DMA API allocates. Red: reserved for both; yellow: holes only the DMA API keeps out of (VFIO may map them); purple: reserved for VFIO only (the software MSI window, which dma-iommu allocates in itself).</p>';
+
 export function deviceSections(view: PlatformView): string {
   const groups = new Map<string, ViewDevice[]>();
   for (const d of view.devices)
     groups.set(dmaViewKey(d), [...(groups.get(dmaViewKey(d)) ?? []), d]);
-  return [...groups.values()]
-    .map((devs) => {
-      const first = devs[0]!;
-      const names = devs.map((d) => `<code>${esc(d.path)}</code>`).join(', ');
-      return `<details open class="device-view"><summary>${devs.length} device(s): ${names}</summary>${drawDevice(first, view.memory)}</details>`;
-    })
-    .join('\n');
+  return (
+    DEVICE_LEGEND +
+    [...groups.values()]
+      .map((devs) => {
+        const first = devs[0]!;
+        const names = devs.map((d) => `<code>${esc(d.path)}</code>`).join(', ');
+        return `<details open class="device-view"><summary>${devs.length} device(s): ${names}</summary>${drawDevice(first, view.memory)}</details>`;
+      })
+      .join('\n')
+  );
 }
 
 export function iommuSections(view: PlatformView): string {
   if (view.iommuGroups.length === 0) return '<p>No device is behind an IOMMU.</p>';
-  return view.iommuGroups
-    .map((g) => {
-      const rows = g.restrictions.map(
-        (r) =>
-          `<tr><td>${esc(r.kind)}</td><td>${esc(r.views.join(', '))}</td>${hexCell(r.start)}${hexCell(r.end)}</tr>`,
-      );
-      const list = (rs: { start: string; end: string }[] | null) =>
-        rs === null
-          ? 'not a DMA domain'
-          : rs.map((r) => `${esc(r.start)}-${esc(r.end)}`).join(', ');
-      return `<section class="iommu-group" data-group="${g.id}"><h3>group ${g.id}: ${esc(g.devices.join(' '))}</h3>${drawIovaSpace(g)}<p>VFIO / iommufd: <code>${list(g.vfio)}</code><br>DMA API: <code>${list(g.dmaApi)}</code></p><table><thead><tr><th>restriction</th><th>restricts</th><th>start</th><th>end</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
-    })
-    .join('\n');
+  return (
+    IOVA_LEGEND +
+    view.iommuGroups
+      .map((g) => {
+        const rows = g.restrictions.map(
+          (r) =>
+            `<tr><td>${esc(r.kind)}</td><td>${esc(r.views.join(', '))}</td>${hexCell(r.start)}${hexCell(r.end)}</tr>`,
+        );
+        const list = (rs: { start: string; end: string }[] | null) =>
+          rs === null
+            ? 'not a DMA domain'
+            : rs.map((r) => `${esc(r.start)}-${esc(r.end)}`).join(', ');
+        return `<section class="iommu-group" data-group="${g.id}"><h3>group ${g.id}: ${esc(g.devices.join(' '))}</h3>${drawIovaSpace(g)}<p>VFIO / iommufd: <code>${list(g.vfio)}</code><br>DMA API: <code>${list(g.dmaApi)}</code></p><table><thead><tr><th>restriction</th><th>restricts</th><th>start</th><th>end</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
+      })
+      .join('\n')
+  );
 }
 
 export function kernelMessages(view: PlatformView): string {
