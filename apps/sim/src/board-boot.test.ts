@@ -181,7 +181,7 @@ describe('RAM in the platform file and on the command line', () => {
     expect(() => parsePlatformFile('memory: [ "0:0" ]', 'p.yaml')).toThrow(/has no size/);
     const r = cli(['inspect', resolve(exampleDir, 'example-soc.dts'), '--memory', 'lots']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--memory: RAM wants START:SIZE/);
+    expect(r.stderr).toMatch(/--memory wants START:SIZE/);
   });
 });
 

@@ -1,4 +1,11 @@
 #!/usr/bin/env node
 import { main } from './main.js';
 
-process.exitCode = main(process.argv.slice(2));
+// A reader that stops early (`dmasim inspect x.dtb --json | head -c 100`) is no failure of ours:
+// end quietly, with no stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
+process.exitCode = await main(process.argv.slice(2));

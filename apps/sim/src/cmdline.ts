@@ -1,5 +1,7 @@
 // The kernel command line options dmasim models.
+
 import { parseSwiotlbParam, type SwiotlbParam, SwiotlbParamError } from '@dmasim/dma-direct';
+import { DmasimError } from '@dmasim/dma-mapping';
 
 export interface KernelCmdline {
   /** iommu.passthrough=1: identity default domains. */
@@ -14,7 +16,8 @@ export interface KernelCmdline {
   swiotlb?: SwiotlbParam;
 }
 
-export class CmdlineError extends Error {
+export class CmdlineError extends DmasimError {
+  static override readonly code: string = 'DMASIM_CMDLINE';
   override name = 'CmdlineError';
 }
 

@@ -8,18 +8,18 @@ import { type KernelReleaseName, kernelRelease } from '@dmasim/dma-mapping';
 import { createOfContext, createPciEndpoint, ofPciDmaConfigure } from '@dmasim/of';
 import { describe, expect, it } from 'vitest';
 import { loadAcpi } from './acpi-file.js';
-import { parseArgs } from './args.js';
 import { inspectCommand } from './commands/inspect.js';
 import { exampleDir } from './corpus.js';
 import { loadDeviceTree } from './device-tree-file.js';
 import { inspectAcpi } from './inspect-acpi.js';
 import type { DeviceReport, InspectReport } from './report.js';
+import { commandArgs } from './test-cli.js';
 
 const dtsFile = resolve(exampleDir, 'example-pair.dts');
 const acpiFile = resolve(exampleDir, 'example-pair.platform.yaml');
 
 const inspect = (file: string, kernel: KernelReleaseName) =>
-  inspectCommand(parseArgs([file, '--kernel', kernel], ['--kernel'])).json as InspectReport;
+  inspectCommand(commandArgs('inspect', [file, '--kernel', kernel])).json as InspectReport;
 
 /** Each device's role, by its name in the DT report and in the ACPI report. */
 const ROLES = {

@@ -22,7 +22,8 @@ export function parseYamlExact(text: string, fileName: string): unknown {
   try {
     doc = parseYaml(text, { intAsBigInt: true });
   } catch (e) {
-    throw new PlatformFileError((e as Error).message, fileName);
+    // The library's message ends in a code frame: its first line says where.
+    throw new PlatformFileError((e as Error).message.split('\n')[0]!.replace(/:$/, ''), fileName);
   }
   return doc;
 }

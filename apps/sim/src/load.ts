@@ -2,19 +2,49 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+
 import { classifyPlatformBytes, LoadError, type PlatformSource } from './platform-source.js';
 
 export { LoadError, type PlatformSource };
 
-/** Read and classify a firmware file. */
-export function loadPlatformFile(path: string): PlatformSource {
-  let bytes: Uint8Array;
+/** `-` is standard input; any other name a file (or /dev/stdin, or a process substitution). */
+function readWhole(path: string): Uint8Array {
   try {
-    bytes = new Uint8Array(readFileSync(path));
+    return new Uint8Array(readFileSync(path === '-' ? '/dev/stdin' : path));
   } catch (e) {
-    throw new LoadError(`cannot read ${path}: ${(e as Error).message}`);
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'EISDIR' ? 'is a directory' : (err.message ?? String(e));
+    throw new LoadError(`cannot read ${path}: ${why}`);
   }
-  return classifyPlatformBytes(path, bytes);
+}
+
+/**
+ * Every input is read once per command: a second look at the same name (the kind, then the
+ * parse) gets the same bytes, so pipes, /dev/stdin and <(...) work.
+ */
+const inputs = new Map<string, Uint8Array>();
+
+export function readInputBytes(path: string): Uint8Array {
+  let bytes = inputs.get(path);
+  if (bytes === undefined) {
+    bytes = readWhole(path);
+    inputs.set(path, bytes);
+  }
+  return bytes;
+}
+
+export function readInputText(path: string): string {
+  return new TextDecoder().decode(readInputBytes(path));
+}
+
+/** Drop what was read (the command is done with its inputs). */
+export function forgetInputs(): void {
+  inputs.clear();
+}
+
+/** Read a firmware file (once) and decide what it is. */
+export function loadPlatformFile(path: string): PlatformSource {
+  return classifyPlatformBytes(path, readInputBytes(path));
 }
 
 /** A file named inside another one (the IORT of an ACPI platform file): relative to it. */
@@ -46,7 +76,7 @@ export function dtsFileReader(includeDirs: readonly string[]) {
   return (file: string, from: string): Uint8Array | undefined => {
     for (const dir of [dirname(from), ...includeDirs]) {
       try {
-        return new Uint8Array(readFileSync(resolve(dir, file)));
+        return readInputBytes(resolve(dir, file));
       } catch {
         // try the next directory
       }

@@ -2,7 +2,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DeviceTree, getProperty, parseDts, parseFdt } from '@dmasim/of';
 import { describe, expect, it } from 'vitest';
-import { parseArgs } from './args.js';
 import { inspectCommand } from './commands/inspect.js';
 import { corpusDir, exampleDir, hasCorpus } from './corpus.js';
 import {
@@ -14,6 +13,7 @@ import {
   memoryReport,
   treeMemoryReport,
 } from './memory-platform.js';
+import { commandArgs } from './test-cli.js';
 
 const EMPTY = { ram: [], reserved: [], zones: [], cma: null, swiotlb: null };
 
@@ -102,7 +102,8 @@ describe.skipIf(!hasCorpus)('memory of the QEMU virt blobs (kernel-observations 
   });
 
   it('inspect --json carries the memory object with its keys in order', () => {
-    const json = inspectCommand(parseArgs([join(corpusDir, 'dtb', 'qemu__virt.dtb')], [])).json as {
+    const json = inspectCommand(commandArgs('inspect', [join(corpusDir, 'dtb', 'qemu__virt.dtb')]))
+      .json as {
       memory: Record<string, unknown>;
     };
     expect(Object.keys(json.memory)).toEqual(['ram', 'reserved', 'zones', 'cma', 'swiotlb']);
@@ -110,7 +111,9 @@ describe.skipIf(!hasCorpus)('memory of the QEMU virt blobs (kernel-observations 
     expect(JSON.stringify((json.memory.zones as unknown[])[1])).toBe(
       '{"name":"DMA32","start":null,"end":null}',
     );
-    const text = inspectCommand(parseArgs([join(corpusDir, 'dtb', 'qemu__virt.dtb')], [])).text;
+    const text = inspectCommand(
+      commandArgs('inspect', [join(corpusDir, 'dtb', 'qemu__virt.dtb')]),
+    ).text;
     expect(text).toContain('  DMA      [mem 0x0000000040000000-0x00000000bfffffff]');
     expect(text).toMatch(/software IO TLB: mapped \[mem 0x[0-9a-f]{16}-0x[0-9a-f]{16}\] \(2MB\)/);
   });

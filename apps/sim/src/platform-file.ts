@@ -1,6 +1,6 @@
 // The platform file (--platform FILE.yaml|json): what firmware does not describe — PCI topology,
 // drivers' masks — plus kernel command line options.
-import { parseU64 } from '@dmasim/dma-mapping';
+import { DmasimError, parseU64 } from '@dmasim/dma-mapping';
 import type { RamRange } from '@dmasim/of';
 import { parse as parseYaml } from 'yaml';
 import { type KernelCmdline, parseCmdline } from './cmdline.js';
@@ -35,7 +35,8 @@ export interface PlatformFile {
   memory: RamRange[];
 }
 
-export class PlatformFileError extends Error {
+export class PlatformFileError extends DmasimError {
+  static override readonly code: string = 'DMASIM_PLATFORM_FILE';
   override name = 'PlatformFileError';
   constructor(
     message: string,
@@ -142,7 +143,8 @@ export function parsePlatformFile(text: string, fileName = 'platform'): Platform
   try {
     doc = parseYaml(text);
   } catch (e) {
-    throw new PlatformFileError((e as Error).message, fileName);
+    // The library's message ends in a code frame: its first line says where.
+    throw new PlatformFileError((e as Error).message.split('\n')[0]!.replace(/:$/, ''), fileName);
   }
   if (doc === null || doc === undefined)
     return { cmdline: {}, cmdlineText: '', pci: [], memory: [] };

@@ -4,30 +4,16 @@ import { join } from 'node:path';
 import { getDmaMask } from '@dmasim/dma-mapping';
 import { parseFdt } from '@dmasim/of';
 import { describe, expect, it } from 'vitest';
-import { parseArgs } from './args.js';
 import { benchCommand } from './commands/bench.js';
 import { runCommand } from './commands/run.js';
 import { corpusDir, exampleDir, hasCorpus } from './corpus.js';
 import { buildIommuPlatform } from './iommu-platform.js';
 import { parsePlatformFile } from './platform-file.js';
 import type { RunReport } from './run-report.js';
+import { commandArgs } from './test-cli.js';
 import { parseWorkloadFile, WorkloadFileError } from './workload-file.js';
 
-const VALUED = [
-  '--workload',
-  '--device',
-  '--platform',
-  '--cmdline',
-  '--seed',
-  '--count',
-  '--mask',
-  '--threads',
-  '--seconds',
-  '--granule',
-  '--dir',
-  '--dma-trans-ns',
-];
-const run = (argv: string[]) => runCommand(parseArgs(argv, VALUED));
+const run = (argv: string[]) => runCommand(commandArgs('run', argv));
 const example = join(exampleDir, 'example-soc.dts');
 const qemuPlatform = join(exampleDir, 'qemu-virt.platform.yaml');
 const dtb = (name: string) => join(corpusDir, 'dtb', name);
@@ -245,23 +231,20 @@ describe.skipIf(!hasCorpus)('dmasim run through the IOMMU (QEMU virt, SMMUv3)', 
 describe('dmasim bench map', () => {
   it("prints dma_map_benchmark's three lines", () => {
     const out = benchCommand(
-      parseArgs(
-        [
-          'map',
-          example,
-          '--device',
-          '/soc/dma-controller@7e007000',
-          '--seconds',
-          '1',
-          '--granule',
-          '2',
-          '--dir',
-          '2',
-          '--dma-trans-ns',
-          '50',
-        ],
-        VALUED,
-      ),
+      commandArgs('bench', [
+        'map',
+        example,
+        '--device',
+        '/soc/dma-controller@7e007000',
+        '--seconds',
+        '1',
+        '--granule',
+        '2',
+        '--dir',
+        '2',
+        '--dma-trans-ns',
+        '50',
+      ]),
     );
     const lines = out.text.split('\n');
     expect(lines[0]).toBe(
@@ -279,7 +262,7 @@ describe('dmasim bench map', () => {
   it("refuses what the ioctl refuses, with the kernel's words", () => {
     const bench = (extra: string[]) => () =>
       benchCommand(
-        parseArgs(['map', example, '--device', '/bus@f0000000/usb@2000', ...extra], VALUED),
+        commandArgs('bench', ['map', example, '--device', '/bus@f0000000/usb@2000', ...extra]),
       );
     expect(bench(['--threads', '2'])).toThrow('threads: invalid thread number');
     expect(bench(['--seconds', '0'])).toThrow('invalid duration seconds');

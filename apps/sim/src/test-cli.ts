@@ -1,6 +1,19 @@
-// Test support (not exported): run main() as a user would, with stdout and stderr captured.
+// Test support (not exported): run the CLI as a user would, with stdout and stderr captured.
+// The commands are loaded up front, so a test calls it synchronously.
 import { vi } from 'vitest';
-import { main } from './main.js';
+import { type ParsedArgs, parseCommandArgs } from './args.js';
+import {
+  allCommands,
+  COMMANDS,
+  type Command,
+  type CommandRun,
+  isCommand,
+} from './command-table.js';
+import { mainWith } from './main.js';
+
+const loaded = new Map<Command, CommandRun>(
+  await Promise.all(allCommands().map(async (c) => [c, await c.load()] as const)),
+);
 
 export function cli(argv: string[]): { code: number; stdout: string; stderr: string } {
   let stdout = '';
@@ -14,8 +27,25 @@ export function cli(argv: string[]): { code: number; stdout: string; stderr: str
     return true;
   });
   try {
-    return { code: main(argv), stdout, stderr };
+    return { code: mainWith(argv, loaded), stdout, stderr };
   } finally {
     vi.restoreAllMocks();
   }
+}
+
+/**
+ * The ParsedArgs a command body gets for `dmasim COMMAND ...argv`, through the command's own
+ * schema (argv starts with the subcommand for commands that have them).
+ */
+export function commandArgs(command: string, argv: readonly string[]): ParsedArgs {
+  const entry = COMMANDS[command];
+  if (!entry) throw new Error(`no command ${command}`);
+  const [sub, ...rest] = argv;
+  const target = isCommand(entry) ? entry : entry[sub ?? ''];
+  if (!target) throw new Error(`no command ${command} ${sub}`);
+  const args = isCommand(entry)
+    ? parseCommandArgs(target.spec, argv)
+    : parseCommandArgs(target.spec, rest, [sub!]);
+  if (!args) throw new Error('--help');
+  return args;
 }

@@ -14,6 +14,7 @@ import {
   DMA_FROM_DEVICE,
   DMA_TO_DEVICE,
   type DmaDataDirection,
+  DmasimError,
   dmaBitMask,
   parseU64,
 } from '@dmasim/dma-mapping';
@@ -38,7 +39,8 @@ export interface WorkloadSpec {
   expectedSteps(options: WorkloadRunOptions): number | null;
 }
 
-export class WorkloadFileError extends Error {
+export class WorkloadFileError extends DmasimError {
+  static override readonly code: string = 'DMASIM_WORKLOAD_FILE';
   override name = 'WorkloadFileError';
   constructor(
     message: string,
@@ -259,7 +261,8 @@ export function parseWorkloadFile(text: string, fileName: string): WorkloadSpec 
   try {
     doc = parseYaml(text, { intAsBigInt: false });
   } catch (e) {
-    throw new WorkloadFileError((e as Error).message, fileName);
+    // The library's message ends in a code frame: its first line says where.
+    throw new WorkloadFileError((e as Error).message.split('\n')[0]!.replace(/:$/, ''), fileName);
   }
   if (!isRecord(doc)) throw new WorkloadFileError('the top level must be a mapping', fileName);
   const at = (k: string) => `${fileName}: ${k}`;

@@ -14,6 +14,7 @@ import { getCookie } from '@dmasim/dma-iommu';
 import {
   DMA_MAPPING_ERROR,
   type DmaDataDirection,
+  DmasimError,
   dmaBitMask,
   dmaMapPageAttrs,
   dmaSetMask,
@@ -33,7 +34,8 @@ import { type CommandOutput, kernelOption, platformFileOption, treeLoadOptions }
 export const BENCH_USAGE = `dmasim bench map FILE --device D [--threads N] [--seconds S] [--granule PAGES] [--dir 0|1|2] [--dma-trans-ns NS] [--mask BITS] [--platform P.yaml] [--json]
     the kernel's dma_map_benchmark on the simulator: latency of its own map/unmap calls`;
 
-export class MapBenchmarkError extends Error {
+export class MapBenchmarkError extends DmasimError {
+  static override readonly code: string = 'DMA_MAP_BENCHMARK';
   override name = 'MapBenchmarkError';
   constructor(
     message: string,

@@ -2,13 +2,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseArgs } from '../args.js';
 import { exampleDir } from '../corpus.js';
-import { inspectCommand } from './inspect.js';
-import { ofProbeCommand } from './of-probes.js';
+import { cli } from '../test-cli.js';
 
-const VALUED = ['--phys-to-dma', '--dma-to-phys', '--pci', '--kernel', '--arch'];
-const run = (fn: typeof ofProbeCommand, argv: string[]) => fn(parseArgs(argv, VALUED)).json;
+/** The --json output, less its schema tag. */
+function run(command: string, argv: string[]): unknown {
+  const r = cli([command, ...argv, '--json']);
+  expect(r.stderr).toBe('');
+  const { schema, ...json } = JSON.parse(r.stdout) as { schema: string };
+  expect(schema).toMatch(/^dmasim\.[a-z-]+\/1$/);
+  return json;
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'dmasim-cli-'));
 const dts = join(dir, 'probe.dts');
@@ -33,15 +37,7 @@ writeFileSync(
 describe('dmasim of probes', () => {
   it('dma-range merges contiguous entries and translates both ways', () => {
     expect(
-      run(ofProbeCommand, [
-        'dma-range',
-        dts,
-        '/soc',
-        '--phys-to-dma',
-        '0x20000000',
-        '--dma-to-phys',
-        '0x0',
-      ]),
+      run('of', ['dma-range', dts, '/soc', '--phys-to-dma', '0x20000000', '--dma-to-phys', '0x0']),
     ).toEqual({
       ret: 0,
       map: [{ cpuStart: '0x20000000', dmaStart: '0x0', size: '0x20000000' }],
@@ -52,36 +48,36 @@ describe('dmasim of probes', () => {
   });
 
   it('ranges and dma-ranges through the range parser', () => {
-    expect(run(ofProbeCommand, ['ranges', dts, '/soc'])).toEqual({
+    expect(run('of', ['ranges', dts, '/soc'])).toEqual({
       count: 1,
       ranges: [{ flags: '0x200', busAddr: '0x7e000000', cpuAddr: '0xfe000000', size: '0x1800000' }],
     });
-    expect(run(ofProbeCommand, ['ranges', dts, '/soc', '--dma'])).toMatchObject({ count: 1 });
+    expect(run('of', ['ranges', dts, '/soc', '--dma'])).toMatchObject({ count: 1 });
   });
 
   it('reg is untranslated, resource is translated', () => {
-    expect(run(ofProbeCommand, ['reg', dts, '/soc/serial@7e201000'])).toEqual({
+    expect(run('of', ['reg', dts, '/soc/serial@7e201000'])).toEqual({
       ret: 0,
       addr: '0x7e201000',
       size: '0x200',
     });
-    expect(run(ofProbeCommand, ['resource', dts, '/soc/serial@7e201000'])).toEqual({
+    expect(run('of', ['resource', dts, '/soc/serial@7e201000'])).toEqual({
       ret: 0,
       start: '0xfe201000',
       size: '0x200',
       flags: '0x200',
     });
-    expect(run(ofProbeCommand, ['reg', dts, '/soc/serial@7e201000', '1'])).toEqual({ ret: -22 });
+    expect(run('of', ['reg', dts, '/soc/serial@7e201000', '1'])).toEqual({ ret: -22 });
   });
 
   it('max-cpu-address is the end of the lowest DMA window', () => {
-    expect(run(ofProbeCommand, ['max-cpu-address', dts])).toEqual({ max: '0x3fffffff' });
+    expect(run('of', ['max-cpu-address', dts])).toEqual({ max: '0x3fffffff' });
   });
 });
 
 describe('dmasim inspect --json', () => {
   it('has exactly the documented shape', () => {
-    const report = run(inspectCommand, [resolve(exampleDir, 'example-soc.dts')]) as {
+    const report = run('inspect', [resolve(exampleDir, 'example-soc.dts')]) as {
       arch: string;
       devices: Record<string, unknown>[];
     };

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import {
   isKernelReleaseName,
   KERNEL_RELEASE_NAMES,
@@ -7,6 +6,7 @@ import {
 } from '@dmasim/dma-mapping';
 import { option, options, type ParsedArgs, UsageError } from '../args.js';
 import type { TreeLoadOptions } from '../device-tree-file.js';
+import { readInputText } from '../load.js';
 import { type PlatformFile, parsePlatformFile, parseRamRange } from '../platform-file.js';
 
 /** What a command produces: the --json object and the human text. */
@@ -50,5 +50,5 @@ export function kernelOption(args: ParsedArgs): KernelRelease {
 
 export function platformFileOption(args: ParsedArgs): PlatformFile | undefined {
   const path = option(args, '--platform');
-  return path === undefined ? undefined : parsePlatformFile(readFileSync(path, 'utf8'), path);
+  return path === undefined ? undefined : parsePlatformFile(readInputText(path), path);
 }

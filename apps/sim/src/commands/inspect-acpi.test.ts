@@ -31,7 +31,7 @@ describe('dmasim inspect on ACPI inputs', () => {
     const r = cli(['inspect', platform, '--json', '--pci', '0:00:02.0']);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as { arch: string; devices: Record<string, unknown>[] };
-    expect(Object.keys(report).sort()).toEqual(['arch', 'devices']);
+    expect(Object.keys(report).sort()).toEqual(['arch', 'devices', 'schema']);
     const keys = [
       'path',
       'bus',
@@ -85,7 +85,7 @@ describe('dmasim inspect on ACPI inputs', () => {
     const arch = cli(['inspect', platform, '--arch', 'riscv']);
     expect(arch.code).toBe(2);
     expect(arch.stderr).toBe(
-      'dmasim inspect: --arch riscv: the ACPI path models arm64 and loongarch\n',
+      'dmasim inspect: --arch riscv: the ACPI path models arm64 and loongarch\nusage: dmasim inspect PATH... [options]\n',
     );
   });
 

@@ -1,13 +1,12 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseArgs } from '../args.js';
 import { corpusDir, exampleDir, hasCorpus } from '../corpus.js';
+import { commandArgs } from '../test-cli.js';
 import { iommuCommand } from './iommu.js';
 
-const VALUED = ['--platform', '--cmdline', '--size', '--count', '--mask'];
 const blob = resolve(corpusDir, 'dtb', 'qemu__virt-smmuv3.dtb');
 const platform = resolve(exampleDir, 'qemu-virt.platform.yaml');
-const run = (argv: string[]) => iommuCommand(parseArgs(argv, VALUED));
+const run = (argv: string[]) => iommuCommand(commandArgs('iommu', argv));
 
 describe.skipIf(!hasCorpus)('dmasim iommu on QEMU virt with SMMUv3', () => {
   it('groups prints sysfs type and reserved_regions per group', () => {

@@ -4,13 +4,12 @@ import { join, resolve } from 'node:path';
 import { readIort, writeIort } from '@dmasim/acpi-iort';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { exampleIortBinPath, exampleIortSpec, exampleIortSpecPath } from '../acpi/example-iort.js';
-import { parseArgs } from '../args.js';
 import { corpusDir, exampleDir, hasCorpus } from '../corpus.js';
 import { iortTableJson } from '../iort-spec.js';
-import { cli } from '../test-cli.js';
+import { cli, commandArgs } from '../test-cli.js';
 import { iortCommand } from './iort.js';
 
-const run = (argv: string[]) => iortCommand(parseArgs(argv, ['-o']));
+const run = (argv: string[]) => iortCommand(commandArgs('iort', argv));
 const dir = mkdtempSync(join(tmpdir(), 'dmasim-iort-'));
 const bytesOf = (path: string) => new Uint8Array(readFileSync(path));
 
@@ -106,7 +105,7 @@ describe('dmasim iort through main(): exit codes', () => {
     const r = cli(['iort', 'dump', bad]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      'dmasim iort: IortError: IORT @0x4: table length 0x180 exceeds the 96 bytes given\n',
+      `dmasim iort dump: ${bad}: IortError: IORT @0x4: table length 0x180 exceeds the 96 bytes given\n`,
     );
   });
 
@@ -119,7 +118,7 @@ describe('dmasim iort through main(): exit codes', () => {
     const r = cli(['iort', 'build', spec, '-o', join(dir, 'never.bin')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
-      /^dmasim iort: IortError: IORT @0x[0-9a-f]+: output_reference "nowhere" names no node\n$/,
+      /^dmasim iort build: .*bad-ref\.yaml: IortError: IORT @0x[0-9a-f]+: output_reference "nowhere" names no node\n$/,
     );
   });
 

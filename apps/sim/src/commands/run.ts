@@ -1,10 +1,11 @@
 // `dmasim run FILE --workload W`: drive the DMA API on one device of a platform and report
 // what the kernel's DMA layer did.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { runWorkload } from '@dmasim/dma-direct';
 import { dmaIommuDomainStats } from '@dmasim/dma-iommu';
 import { option, type ParsedArgs, UsageError } from '../args.js';
 import { loadDeviceTree } from '../device-tree-file.js';
+import { readInputText } from '../load.js';
 import { buildRunReport, formatRunReport, type RunReport } from '../run-report.js';
 import {
   buildRuntimePlatform,
@@ -37,11 +38,11 @@ function intOption(args: ParsedArgs, name: string, min: number, max: number): nu
 function workloadSpec(name: string): WorkloadSpec {
   const builtin = BUILTIN_WORKLOADS[name];
   if (builtin) return builtin;
-  if (!existsSync(name))
+  if (name !== '-' && !existsSync(name))
     throw new UsageError(
       `--workload ${name}: not a built-in (${Object.keys(BUILTIN_WORKLOADS).join(', ')}) nor a file`,
     );
-  return parseWorkloadFile(readFileSync(name, 'utf8'), name);
+  return parseWorkloadFile(readInputText(name), name);
 }
 
 /** A progress bar on stderr, redrawn at most every 100 ms. */
