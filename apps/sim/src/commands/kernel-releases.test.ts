@@ -17,7 +17,9 @@ const json = (argv: string[]) => {
   const r = cli([...argv, '--json']);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
-  return JSON.parse(r.stdout);
+  const { schema, ...out } = JSON.parse(r.stdout);
+  expect(schema).toMatch(/^dmasim\.[a-z-]+\/1$/);
+  return out;
 };
 
 // The shape of the kernel unittest's empty-dma-ranges PCI case (of_unittest_pci_empty_dma_ranges):
