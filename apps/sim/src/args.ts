@@ -37,6 +37,8 @@ export interface PositionalSpec {
   optional?: boolean;
   /** Takes the rest (one or more; zero or more when also optional). Last only. */
   variadic?: boolean;
+  /** A directory stands for the firmware files in it. */
+  directories?: boolean;
 }
 
 export interface CommandSpec {
@@ -208,7 +210,7 @@ export function synopsis(spec: CommandSpec): string {
   });
   const required = Object.entries(spec.options)
     .filter(([, o]) => o.required)
-    .map(([name, o]) => `--${name} ${o.value ?? 'VALUE'}`);
+    .map(([name, o]) => `${o.short ? `-${o.short}` : `--${name}`} ${o.value ?? 'VALUE'}`);
   return ['dmasim', spec.name, ...positionals, ...required, '[options]'].join(' ');
 }
 

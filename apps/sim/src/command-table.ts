@@ -153,7 +153,7 @@ export const COMMANDS: Readonly<Record<string, Command | Readonly<Record<string,
     spec: {
       name: 'lint',
       summary: 'the firmware mistakes the kernel tolerates or rejects, with their cost',
-      positionals: [{ name: 'PATH', variadic: true }],
+      positionals: [{ name: 'PATH', variadic: true, directories: true }],
       options: { ...firmware, ...json },
       notes: [
         'PATH: device trees, IORT tables, ACPI platform files, or directories of them;',
