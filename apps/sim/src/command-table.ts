@@ -101,32 +101,30 @@ const u32 = (value: string, help: string): OptionSpec => ({
   help,
 });
 
-const ofProbe = (
-  name: string,
-  summary: string,
-  positionals: CommandSpec['positionals'],
-  extra: Record<string, OptionSpec> = {},
-): Command => ({
-  spec: {
-    name: `of ${name}`,
-    summary,
-    positionals,
-    options: { ...extra, ...kernel, ...treeLoad, ...json },
-  },
-  schema: `dmasim.of-${name}/1`,
-  load: async () => (await import('./commands/of-probes.js')).ofProbeCommand,
-});
+/** A group's subcommands share their options and their module. */
+const subcommand =
+  (group: string, shared: Record<string, OptionSpec>, load: () => Promise<CommandRun>) =>
+  (
+    name: string,
+    summary: string,
+    positionals: CommandSpec['positionals'],
+    extra: Record<string, OptionSpec> = {},
+  ): Command => ({
+    spec: { name: `${group} ${name}`, summary, positionals, options: { ...extra, ...shared } },
+    schema: `dmasim.${group}-${name}/1`,
+    load,
+  });
 
-const iommuSub = (
-  name: string,
-  summary: string,
-  positionals: CommandSpec['positionals'],
-  extra: Record<string, OptionSpec> = {},
-): Command => ({
-  spec: { name: `iommu ${name}`, summary, positionals, options: { ...extra, ...boot, ...json } },
-  schema: `dmasim.iommu-${name}/1`,
-  load: async () => (await import('./commands/iommu.js')).iommuCommand,
-});
+const ofProbe = subcommand(
+  'of',
+  { ...kernel, ...treeLoad, ...json },
+  async () => (await import('./commands/of-probes.js')).ofProbeCommand,
+);
+const iommuSub = subcommand(
+  'iommu',
+  { ...boot, ...json },
+  async () => (await import('./commands/iommu.js')).iommuCommand,
+);
 
 /** Commands by name; a command with subcommands maps each subcommand's name to its Command. */
 export const COMMANDS: Readonly<Record<string, Command | Readonly<Record<string, Command>>>> = {
