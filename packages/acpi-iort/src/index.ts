@@ -17,7 +17,6 @@ export {
 export { acpiIortDmaGetMaxCpuAddress, type IortDmaRange, iortDmaGetRanges } from './dma-limits.js';
 export {
   type IdMapOutcome,
-  IORT_IOMMU_TYPE,
   IORT_MSI_TYPE,
   iortGetIdMappingIndex,
   iortIdMap,
@@ -39,7 +38,6 @@ export {
   type ExtraBytes,
   ID_SINGLE_MAPPING,
   IORT_NODE_TYPES,
-  IORT_TYPE_CODE,
   IortError,
   type IortIdMapping,
   type IortKnownNodeType,
@@ -53,7 +51,6 @@ export {
   type NamedComponentNode,
   nodeAt,
   nodeLabel,
-  nodeTypeCode,
   type PmcgNode,
   parseIortFwnodeName,
   type RmrDescriptor,
@@ -66,7 +63,6 @@ export {
 export {
   acpiChecksum,
   type IortReadResult,
-  NODE_POINTER_OVERFLOW,
   readIort,
 } from './iort-reader.js';
 export {

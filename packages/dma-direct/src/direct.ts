@@ -2,12 +2,9 @@
 // from include/linux/dma-direct.h and swiotlb_map().
 
 import {
-  __GFP_DIRECT_RECLAIM,
-  __GFP_NOWARN,
   type CoherentAllocation,
   type Device,
   DMA_ATTR_NO_KERNEL_MAPPING,
-  DMA_ATTR_NO_WARN,
   DMA_ATTR_SKIP_CPU_SYNC,
   DMA_MAPPING_ERROR,
   DMA_TO_DEVICE,
@@ -19,6 +16,8 @@ import {
   GFP_DMA,
   GFP_DMA32,
   getDmaMask,
+  gfpflagsAllowBlocking,
+  hex64,
   maskForEnd,
   minNotZero,
   minU64,
@@ -83,14 +82,9 @@ export function dmaCapable(dev: Device, addr: bigint, size: bigint, _isRam = tru
   return end <= limit;
 }
 
-/** %pad: 0x and 16 zero-padded hex digits. */
-function pad(x: bigint): string {
-  return `0x${x.toString(16).padStart(16, '0')}`;
-}
-
 function overflowMessage(kind: 'DMA' | 'swiotlb', dev: Device, dma: bigint, size: bigint): string {
   const mask = getDmaMask(dev) ?? 0n;
-  return `${kind} addr ${pad(dma)}+${size} overflow (mask ${mask.toString(16)}, bus limit ${dev.busDmaLimit.toString(16)}).`;
+  return `${kind} addr ${hex64(dma)}+${size} overflow (mask ${mask.toString(16)}, bus limit ${dev.busDmaLimit.toString(16)}).`;
 }
 
 /** kmalloc_size_roundup() for the small kmalloc caches (8-byte minimum alignment). */
@@ -311,7 +305,7 @@ function dmaDirectAllocPages(
   const opt = dmaDirectOptimalGfpMask(plat, dev);
   let gfp = gfpIn | opt.gfp;
   // dma_alloc_contiguous(): CMA only for sleeping callers and more than a page.
-  if (plat.cma && gfp & __GFP_DIRECT_RECLAIM && size > BigInt(PAGE_SIZE)) {
+  if (plat.cma && gfpflagsAllowBlocking(gfp) && size > BigInt(PAGE_SIZE)) {
     const pfn = cmaAllocAligned(plat.cma, size);
     if (pfn >= 0) {
       const phys = BigInt(pfn) << 12n;
@@ -344,8 +338,6 @@ export function dmaDirectAlloc(
   attrs: number,
 ): CoherentAllocation | null {
   const size = ((sizeIn + 4095n) / 4096n) * 4096n;
-  let gfp = gfpIn;
-  if (attrs & DMA_ATTR_NO_WARN) gfp |= __GFP_NOWARN;
   const forAlloc = swiotlbMemOf(plat, dev).forAlloc;
   let remap = false;
   if (!dev.dmaCoherent && !(attrs & DMA_ATTR_NO_KERNEL_MAPPING && !forAlloc)) {
@@ -362,7 +354,8 @@ export function dmaDirectAlloc(
     }
     remap = c.dmaDirectRemap;
   }
-  const page = dmaDirectAllocPages(plat, dev, size, gfp);
+  // DMA_ATTR_NO_WARN's __GFP_NOWARN is not modelled: the page allocator model never warns.
+  const page = dmaDirectAllocPages(plat, dev, size, gfpIn);
   if (!page) {
     plat.stats.allocFailures++;
     return null;

@@ -1,3 +1,5 @@
+// Until apps/sim prints with hex64 from @dmasim/dma-mapping.
+export { hex64 as hex18 } from '@dmasim/dma-mapping';
 export {
   createDirectOps,
   dmaAddressingLimited,
@@ -39,7 +41,6 @@ export {
   computeMemoryLayout,
   formatZoneRanges,
   hasZoneDma,
-  hex18,
   type MemoryLayout,
   MemoryLayoutError,
   type MemoryLayoutInput,
@@ -63,13 +64,11 @@ export {
   type DirectPlatform,
   type DmaDirectConfig,
   defaultDirectConfig,
-  describeSwiotlb,
   type PlatformInput,
   RestrictedPoolError,
   swiotlbMemOf,
 } from './platform.js';
-export { dmaToPhysIndexed, physToDmaIndexed } from './range-index.js';
-export { createStats, type DmaStats } from './stats.js';
+export type { DmaStats } from './stats.js';
 export {
   bootDefaultSwiotlb,
   createRestrictedPool,
@@ -92,8 +91,6 @@ export {
   IO_TLB_SEGSIZE,
   IO_TLB_SHIFT,
   IO_TLB_SIZE,
-  memUsed,
-  poolState,
   type SwiotlbMem,
   type SwiotlbPool,
   swiotlbMaxMappingSize,
@@ -104,7 +101,6 @@ export {
   nicRxWorkload,
   nvmeWorkload,
   runWorkload,
-  seededRandom,
   type Workload,
   WorkloadError,
   type WorkloadReport,

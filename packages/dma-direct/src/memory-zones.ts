@@ -7,6 +7,7 @@ import {
   DmasimError,
   dmaBitMask,
   hex,
+  hex64,
   kernelRelease,
   maxU64,
   minU64,
@@ -250,15 +251,10 @@ export function formatZoneRanges(layout: MemoryLayout): string[] {
     lines.push(
       z.start === null || z.end === null
         ? `${label}empty`
-        : `${label}[mem ${hex18(z.start)}-${hex18(z.end)}]`,
+        : `${label}[mem ${hex64(z.start)}-${hex64(z.end)}]`,
     );
   }
   return lines;
-}
-
-/** %#018Lx / %pa formatting: 0x + 16 zero-padded hex digits. */
-export function hex18(x: bigint): string {
-  return `0x${x.toString(16).padStart(16, '0')}`;
 }
 
 /** True when [start, start+size) lies inside RAM. */

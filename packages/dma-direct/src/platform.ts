@@ -3,12 +3,11 @@
 // the counters. Built in the kernel's boot order.
 
 import type { ArchName, Device, KernelRelease } from '@dmasim/dma-mapping';
-import { DmasimError, hex } from '@dmasim/dma-mapping';
+import { DmasimError, hex, hex64 } from '@dmasim/dma-mapping';
 import { createMemblock, freeRanges, type Memblock, memblockAlloc } from './memblock.js';
 import {
   computeMemoryLayout,
   formatZoneRanges,
-  hex18,
   type MemoryLayout,
   type RamBank,
 } from './memory-zones.js';
@@ -126,7 +125,7 @@ function reserveDefaultCma(
     log.push(`cma: Failed to reserve ${aligned >> 20n} MiB`);
     return null;
   }
-  log.push(`cma: Reserved ${aligned >> 20n} MiB at ${hex18(base)} on node -1`);
+  log.push(`cma: Reserved ${aligned >> 20n} MiB at ${hex64(base)} on node -1`);
   return createCmaArea(base, aligned);
 }
 
@@ -150,7 +149,7 @@ export function createPlatform(input: PlatformInput): DirectPlatform {
   if (input.cmaRegion) {
     cma = createCmaArea(input.cmaRegion.start, input.cmaRegion.size);
     bootLog.push(
-      `Reserved memory: created CMA memory pool at ${hex18(input.cmaRegion.start)}, size ${input.cmaRegion.size >> 20n} MiB`,
+      `Reserved memory: created CMA memory pool at ${hex64(input.cmaRegion.start)}, size ${input.cmaRegion.size >> 20n} MiB`,
     );
   } else if (input.cmaBytes && input.cmaBytes > 0n) {
     const limit = input.arch === 'arm64' ? memory.dmaPhysLimit : memory.endOfDram;

@@ -15,13 +15,14 @@ import {
   DmasimError,
   dmaGetMinAlignMask,
   dmaGetSegBoundary,
+  hex64,
   type KernelRelease,
   kernelRelease,
 } from '@dmasim/dma-mapping';
 import type { Memblock } from './memblock.js';
 import { memblockAlloc } from './memblock.js';
 import type { MemoryLayout } from './memory-zones.js';
-import { hex18, PAGE_SIZE } from './memory-zones.js';
+import { PAGE_SIZE } from './memory-zones.js';
 import type { DmaStats } from './stats.js';
 import {
   createSwiotlbMem,
@@ -211,7 +212,7 @@ export function bootDefaultSwiotlb(input: SwiotlbBootInput): SwiotlbBoot {
   }
   const pool = createSwiotlbPool(start, nslabs, nareas);
   log.push(
-    `${PR}mapped [mem ${hex18(pool.start)}-${hex18(pool.end)}] (${(nslabs * IO_TLB_SIZE) >> 20}MB)`,
+    `${PR}mapped [mem ${hex64(pool.start)}-${hex64(pool.end)}] (${(nslabs * IO_TLB_SIZE) >> 20}MB)`,
   );
   return { mem: createSwiotlbMem('swiotlb', pool, forceBounce, false), log };
 }
@@ -239,7 +240,7 @@ export function createRestrictedPool(
 ): SwiotlbMem | null {
   if (region.reusable || region.noMap || region.cmaDefault || region.dmaDefault) return null;
   log.push(
-    `${PR}Reserved memory: created restricted DMA pool at ${hex18(region.base)}, size ${region.size / (1n << 20n)} MiB`,
+    `${PR}Reserved memory: created restricted DMA pool at ${hex64(region.base)}, size ${region.size / (1n << 20n)} MiB`,
   );
   const nslabs = Number(region.size >> BigInt(IO_TLB_SHIFT));
   return createSwiotlbMem(region.name, createSwiotlbPool(region.base, nslabs, 1), true, true);
@@ -500,7 +501,7 @@ export function swiotlbAlloc(
     devWarnOnce(
       dev,
       'Cannot allocate pages',
-      `Cannot allocate pages from non page-aligned swiotlb addr 0x${hex18(tlbAddr).slice(2)}.`,
+      `Cannot allocate pages from non page-aligned swiotlb addr 0x${hex64(tlbAddr).slice(2)}.`,
     );
     releaseTlb(ctx, dev, mem, pool, tlbAddr);
     return null;

@@ -1,14 +1,9 @@
 // What iommu_dma_init_domain() keeps out of a new IOVA space: the PCI host bridge's windows
 // (iova_reserve_pci_windows) and the IOMMU's reserved regions (iova_reserve_iommu_regions).
-import { addU64, EINVAL, logErr, subU64, U64_MAX } from '@dmasim/dma-mapping';
+import { addU64, EINVAL, hex64, logErr, subU64, U64_MAX } from '@dmasim/dma-mapping';
 import { type ReservedRegion, resvRegionEnd } from '@dmasim/iommu-core';
 import type { IommuDmaCookie, IommuDmaDevice, PciHostBridgeWindows } from './cookie.js';
 import { type IovaDomain, iovaPfn, reserveIova } from './iova-allocator.js';
-
-/** %pa: phys_addr_t as 0x and 16 hex digits. */
-function pa(v: bigint): string {
-  return `0x${v.toString(16).padStart(16, '0')}`;
-}
 
 /** A bus-address range (inclusive) the PCI code reserves, and why. */
 export interface PciReservation {
@@ -71,7 +66,7 @@ export function iovaReservePciWindows(ddev: IommuDmaDevice, iovad: IovaDomain): 
   const { ranges, error } = pciWindowReservations(ddev.hostBridge);
   for (const r of ranges) reserveIova(iovad, iovaPfn(iovad, r.start), iovaPfn(iovad, r.end));
   if (error) {
-    logErr(ddev.dev.log, `Failed to reserve IOVA [${pa(error.start)}-${pa(error.end)}]`);
+    logErr(ddev.dev.log, `Failed to reserve IOVA [${hex64(error.start)}-${hex64(error.end)}]`);
     return -EINVAL;
   }
   return 0;

@@ -41,6 +41,11 @@ export const __GFP_COMP = 0x40000;
 export const GFP_ATOMIC = 0x20;
 export const GFP_KERNEL = __GFP_DIRECT_RECLAIM | 0x800;
 
+/** gfpflags_allow_blocking(): the caller may sleep (so dma_alloc_contiguous() may use CMA). */
+export function gfpflagsAllowBlocking(gfp: number): boolean {
+  return (gfp & __GFP_DIRECT_RECLAIM) !== 0;
+}
+
 /** One scatterlist entry: the CPU side (phys, length) and what the mapping filled in. */
 export interface ScatterlistEntry {
   phys: bigint;

@@ -57,6 +57,11 @@ export function hex(x: bigint | number): string {
   return `0x${x.toString(16)}`;
 }
 
+/** A u64 as the kernel prints it with %pa, %pad and 0x%016llx: 0x and 16 zero-padded digits. */
+export function hex64(x: bigint): string {
+  return `0x${x.toString(16).padStart(16, '0')}`;
+}
+
 /** Parse a user-supplied number ("0x1000", "4096", "4K", "1G") into a u64 bigint. */
 export function parseU64(text: string): bigint {
   const t = text.trim();

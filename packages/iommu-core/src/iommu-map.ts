@@ -1,7 +1,7 @@
 // iommu_map() / iommu_unmap() / iommu_unmap_fast() / iommu_pgsize() / iommu_iova_to_phys() of
 // drivers/iommu/iommu.c. A request for exactly one smallest page on a radix table, the DMA API's
 // common case, skips the page-size loop: it would make the same single map_pages/unmap_pages call.
-import { DmasimError, EINVAL, ENODEV, type KernelLog, logErr } from '@dmasim/dma-mapping';
+import { DmasimError, EINVAL, ENODEV, hex64, type KernelLog, logErr } from '@dmasim/dma-mapping';
 import { domainIsPaging, type IommuDomain, iommuIotlbSync } from './domain.js';
 import {
   intervalIovaToPhys,
@@ -169,7 +169,7 @@ export function iommuMap(
     if (log) {
       logErr(
         log,
-        `unaligned: iova ${hx(iova)} pa ${`0x${paddr.toString(16).padStart(16, '0')}`} size ${hx(size)} min_pagesz ${hx(minPage)}`,
+        `unaligned: iova ${hx(iova)} pa ${hex64(paddr)} size ${hx(size)} min_pagesz ${hx(minPage)}`,
       );
     }
     return -EINVAL;

@@ -1,6 +1,6 @@
 // Reserved IOVA regions: struct iommu_resv_region, iommu_insert_resv_region() and the sysfs
 // iommu_group_show_resv_regions() text.
-import { addU64, maxU64, subU64 } from '@dmasim/dma-mapping';
+import { addU64, hex64, maxU64, subU64 } from '@dmasim/dma-mapping';
 
 /** IOMMU prot bits (include/linux/iommu.h). */
 export const IOMMU_READ = 1 << 0;
@@ -103,8 +103,7 @@ export function mergeResvRegions(
 
 /** iommu_group_show_resv_regions(): `0x%016llx 0x%016llx %s\n` per region, inclusive end. */
 export function formatResvRegions(regions: readonly ReservedRegion[]): string {
-  const h16 = (v: bigint) => `0x${v.toString(16).padStart(16, '0')}`;
   return regions
-    .map((r) => `${h16(r.start)} ${h16(resvRegionEnd(r))} ${resvTypeName(r.type)}\n`)
+    .map((r) => `${hex64(r.start)} ${hex64(resvRegionEnd(r))} ${resvTypeName(r.type)}\n`)
     .join('');
 }

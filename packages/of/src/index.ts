@@ -1,10 +1,8 @@
 export {
-  OF_MAX_ADDR_CELLS,
   ofGetDmaParent,
   ofTranslateAddress,
   ofTranslateDmaAddress,
   type RangesProperty,
-  translateAddress,
 } from './address.js';
 export { type RamRange, withBootloaderMemory } from './bootloader-memory.js';
 export {
