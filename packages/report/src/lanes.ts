@@ -35,14 +35,32 @@ export function rangeTitle(label: string, r: U64Range, note?: string): string {
   return `${label}: ${hex(r.start)}-${hex(r.end)} (size ${hex(size)})${note ? `\n${note}` : ''}`;
 }
 
+/** Greedy track assignment: overlapping items of one lane go on separate tracks. */
+export function laneTracks(items: readonly LaneItem[]): number[] {
+  const trackEnds: bigint[] = [];
+  return items.map((item) => {
+    let track = trackEnds.findIndex((end) => end < item.range.start);
+    if (track < 0) track = trackEnds.push(0n) - 1;
+    trackEnds[track] = item.range.end;
+    return track;
+  });
+}
+
+/** Rows a lane needs (at least one). */
+export function laneHeight(lane: Lane): number {
+  return Math.max(1, ...laneTracks(lane.items).map((t) => t + 1)) * LANE_HEIGHT;
+}
+
 export function laneRow(axis: AddressAxis, lane: Lane, y: number): string {
+  const height = laneHeight(lane);
+  const tracks = laneTracks(lane.items);
   const name = `<text${attrs({ x: 4, y: y + LANE_HEIGHT / 2 + 4, class: 'lane-name' })}>${escapeXml(lane.name)}</text>`;
-  const track = `<rect${attrs({ x: axis.left, y, width: fmt(axis.right - axis.left), height: LANE_HEIGHT, class: 'track' })}/>`;
-  const items = lane.items.map((item) => {
+  const track = `<rect${attrs({ x: axis.left, y, width: fmt(axis.right - axis.left), height, class: 'track' })}/>`;
+  const items = lane.items.map((item, i) => {
     const x0 = axis.x(item.range.start);
     const x1 = axis.x(item.range.end + 1n);
     return labelledRect(
-      { x: x0, y, width: x1 - x0, height: LANE_HEIGHT },
+      { x: x0, y: y + tracks[i]! * LANE_HEIGHT, width: x1 - x0, height: LANE_HEIGHT },
       rangeTitle(item.label, item.range, item.note),
       item.label,
       {
@@ -83,8 +101,13 @@ export function laneFigure(
     ...lanes.flatMap((l) => rangePoints(l.items.map((i) => i.range))),
   ];
   const axis = segmentedAxis(points, LANE_LEFT, LANE_RIGHT);
-  const rows = lanes.map((lane, i) => laneRow(axis, lane, 8 + i * (LANE_HEIGHT + LANE_GAP)));
-  const axisY = 8 + lanes.length * (LANE_HEIGHT + LANE_GAP);
+  let y = 8;
+  const rows = lanes.map((lane) => {
+    const row = laneRow(axis, lane, y);
+    y += laneHeight(lane) + LANE_GAP;
+    return row;
+  });
+  const axisY = y;
   const height = axisY + TICK_ROOM;
   return `<svg${attrs({ class: 'figure', 'data-figure': figure, viewBox: `0 0 ${FIGURE_WIDTH} ${height}`, width: FIGURE_WIDTH, height, role: 'img' })}>${rows.join('')}${axisTicks(axis, axisY, false, 'address')}</svg>`;
 }
