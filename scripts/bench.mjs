@@ -28,13 +28,14 @@ function rate(fn, ms = 2000) {
 async function corpusInspect() {
   if (!existsSync(dtbDir)) return `Corpus inspect: skipped (no corpus at ${dtbDir}).`;
   const { parseFdt } = await load('packages/of');
-  const { inspectDeviceTree } = await load('apps/sim');
+  const { bootMachine } = await load('packages/machine');
+  const { inspectReport } = await load('apps/sim');
   const blobs = readdirSync(dtbDir)
     .filter((f) => f.endsWith('.dtb'))
     .map((f) => new Uint8Array(readFileSync(join(dtbDir, f))));
   const bytes = blobs.reduce((sum, b) => sum + b.length, 0);
   const passes = rate(() => {
-    for (const b of blobs) inspectDeviceTree(parseFdt(b));
+    for (const b of blobs) inspectReport(bootMachine({ kind: 'device-tree', tree: parseFdt(b) }));
   }, 5000);
   const parseOnly = rate(() => {
     for (const b of blobs) parseFdt(b);
@@ -46,7 +47,7 @@ async function corpusInspect() {
     '',
     '| what | blobs/s | MB/s |',
     '|---|---|---|',
-    `| parseFdt + inspectDeviceTree | ${(passes * blobs.length).toFixed(0)} | ${((passes * bytes) / 1e6).toFixed(1)} |`,
+    `| parseFdt + bootMachine + inspectReport | ${(passes * blobs.length).toFixed(0)} | ${((passes * bytes) / 1e6).toFixed(1)} |`,
     `| parseFdt only | ${(parseOnly * blobs.length).toFixed(0)} | ${((parseOnly * bytes) / 1e6).toFixed(1)} |`,
   ].join('\n');
 }

@@ -10,43 +10,73 @@ import { LoadError } from './load.js';
 import { PlatformFileError } from './platform-file.js';
 
 describe('ACPI platform file', () => {
-  it('reads the documented shape: numbers exact, BDFs as RIDs', () => {
+  it('reads the documented shape: numbers exact, PCI grouped by host bridge', () => {
     const p = parseAcpiPlatformFile(`
 iort: tables/board.bin
+memory: [{ start: 0x40000000, size: 0x80000000 }]
+cmdline: "iommu.strict=0"
 devices:
   - { path: '\\_SB_', cca: 1 }
   - path: '\\_SB_.DMA0'
     dma: [{ start: 0x8000_0000, end: "0xffff_ffff_ffff_ffff", offset: 0x8000_0000 }]
     crs: true
     initialMask: 0xffffffffffffffff
+its: [{ id: 0, base: 0x08080000 }]
 pci:
-  - { bdf: "01:1f.7", aliases: [0x1ff, 0x8], bridge: '\\_SB_.PCI0' }
-  - { segment: 1, bdf: 0x10, initialMask: "0xffffffff" }
+  - host: '\\_SB_.PCI0'
+    segment: 0
+    preserveConfig: true
+    devices:
+      - { bdf: "00:01.0", driverMask: 64, msi: true }
+      - { bdf: "00:03.0", bridge: { secondary: 1, subordinate: 1 }, acs: true, pcie: root-port }
+      - { bdf: "01:1f.7", aliases: [0x1ff, 0x8], driver: false }
+  - { host: '\\_SB_.PCI1', segment: 1, devices: [{ bdf: "00:02.0" }] }
 `);
     expect(p.iort).toEqual({ file: 'tables/board.bin' });
-    expect(p.description).toEqual({
-      devices: [
-        { path: '\\_SB_', cca: 1 },
-        {
-          path: '\\_SB_.DMA0',
-          dma: [{ start: 0x8000_0000n, end: 0xffff_ffff_ffff_ffffn, offset: 0x8000_0000n }],
-          crs: true,
-          initialMask: 0xffff_ffff_ffff_ffffn,
-        },
-      ],
+    expect(p.its).toEqual([{ id: 0, base: 0x0808_0000n }]);
+    expect(p.platform).toEqual({
+      memory: [{ start: 0x4000_0000n, size: 0x8000_0000n }],
+      cmdline: 'iommu.strict=0',
       pci: [
-        { segment: 0, bdf: 0x1ff, aliases: [0x1ff, 0x8], bridge: '\\_SB_.PCI0' },
-        { segment: 1, bdf: 0x10, initialMask: 0xffff_ffffn },
+        {
+          host: '\\_SB_.PCI0',
+          segment: 0,
+          preserveConfig: true,
+          devices: [
+            { bdf: '00:01.0', driverMask: 64, msi: true },
+            {
+              bdf: '00:03.0',
+              bridge: { secondary: 1, subordinate: 1 },
+              acs: true,
+              pcie: 'root-port',
+            },
+            { bdf: '01:1f.7', aliases: [0x1ff, 0x8], driver: false },
+          ],
+        },
+        { host: '\\_SB_.PCI1', segment: 1, devices: [{ bdf: '00:02.0' }] },
       ],
     });
+    expect(p.devices).toEqual([
+      { path: '\\_SB_', cca: 1 },
+      {
+        path: '\\_SB_.DMA0',
+        dma: [{ start: 0x8000_0000n, end: 0xffff_ffff_ffff_ffffn, offset: 0x8000_0000n }],
+        crs: true,
+        initialMask: 0xffff_ffff_ffff_ffffn,
+      },
+    ]);
   });
 
   it('takes an inline IORT spec, or a bare spec (nodes at the top)', () => {
     const inline = parseAcpiPlatformFile('iortSpec: { nodes: [{ type: its-group }] }\n');
     expect(inline.iort).toEqual({ spec: { nodes: [{ type: 'its-group' }] } });
-    expect(inline.description).toEqual({ devices: [], pci: [] });
+    expect(inline.devices).toEqual([]);
+    expect(inline.platform).toEqual({ pci: [] });
     const bare = parseAcpiPlatformFile('nodes: [{ type: its-group, identifiers: [0] }]\n');
-    expect(bare).toEqual({ iort: { spec: { nodes: [{ type: 'its-group', identifiers: [0] }] } } });
+    expect(bare).toEqual({
+      iort: { spec: { nodes: [{ type: 'its-group', identifiers: [0] }] } },
+      platform: {},
+    });
   });
 
   const bad: [string, string, string][] = [
@@ -86,22 +116,38 @@ pci:
       'parent \\Y is not a listed device',
       'f.yaml: devices[0]',
     ],
-    ['pci: [{ bdf: "00:20.0" }]', 'device number 32 is above 31', 'f.yaml: pci[0]'],
     [
-      'pci: [{ bdf: "0:00:01.0" }]',
-      'bdf must look like "00:01.0", got "0:00:01.0"',
-      'f.yaml: pci[0]',
+      'pci: [{ host: "\\\\P", devices: [{ bdf: "00:20.0" }] }]',
+      'device number 32 is above 31',
+      'f.yaml: pci[0].devices[0]',
     ],
     [
-      'pci: [{ bdf: "00:01.0", segment: 65536 }]',
+      'pci: [{ host: "\\\\P", devices: [{ bdf: "0:00:01.0" }] }]',
+      'bdf must look like "00:01.0", got "0:00:01.0"',
+      'f.yaml: pci[0].devices[0]',
+    ],
+    [
+      'pci: [{ host: "\\\\P", segment: 65536 }]',
       'segment must be an integer from 0 to 65535',
       'f.yaml: pci[0]',
     ],
     [
-      'pci: [{ bdf: "00:01.0", aliases: [] }]',
+      'pci: [{ host: "\\\\P", devices: [{ bdf: "00:01.0", aliases: [] }] }]',
       'aliases must be a non-empty list of requester IDs',
+      'f.yaml: pci[0].devices[0]',
+    ],
+    ['pci: [{ segment: 0, bdf: "00:01.0" }]', 'needs a host', 'f.yaml: pci[0]'],
+    [
+      'pci: [{ host: "PCI0" }]',
+      'host must be a full ACPI path such as "\\_SB_.PCI0"',
       'f.yaml: pci[0]',
     ],
+    [
+      'pci: [{ host: "\\\\P", preserveConfig: 1 }]',
+      'preserveConfig must be true or false',
+      'f.yaml: pci[0]',
+    ],
+    ['its: [{ id: 0 }]', 'base must be a 64-bit number, got "undefined"', 'f.yaml: its[0]'],
     ['pci: {}', 'pci must be a list', 'f.yaml: pci'],
     [
       'iort: a.bin\niortSpec: {}',
@@ -113,7 +159,11 @@ pci:
       'type must be one of its-group, named-component, root-complex, smmu, smmu-v3, pmcg, rmr, unknown, got "smmu-v4"',
       'f.yaml: iortSpec: nodes[0]',
     ],
-    ['device: []', 'unknown field "device" (known: iort, iortSpec, devices, pci)', 'f.yaml'],
+    [
+      'device: []',
+      'unknown field "device" (known: iort, iortSpec, memory, cmdline, devices, its, pci)',
+      'f.yaml',
+    ],
     ['[1, 2]', 'the top level must be a mapping', 'f.yaml'],
   ];
 
@@ -139,7 +189,7 @@ describe('loading an ACPI platform', () => {
     file('t.iort.yaml', 'nodes: [{ type: its-group, identifiers: [0] }]\n');
     const loaded = loadAcpi(file('p.yaml', 'iort: t.iort.yaml\ndevices: [{ path: "\\\\X" }]\n'));
     expect(loaded.table?.nodes.map((n) => n.type)).toEqual(['its-group']);
-    expect(loaded.description?.devices).toEqual([{ path: '\\X' }]);
+    expect(loaded.firmware.devices).toEqual([{ path: '\\X' }]);
   });
 
   it('a missing table file is a LoadError; a platform file named as the table is refused', () => {

@@ -1,14 +1,19 @@
-// The ACPI platform file (YAML or JSON): the IORT (a file beside it, or inline) plus what the
-// DSDT would say about the devices that use it — _CCA, _DMA, PCI endpoints by segment and BDF.
-import type {
-  AcpiDeviceSpec,
-  AcpiPlatformDescription,
-  IortTableInput,
-  PciEndpointSpec,
-} from '@dmasim/acpi-iort';
-import { U64_MAX } from '@dmasim/dma-mapping';
+// The ACPI platform file (YAML or JSON), in the DT platform file's grouped shape: the IORT (a
+// file beside it, or inline), RAM as the UEFI memory map gives it, the kernel command line,
+// the DSDT's facts about devices (_CCA, _DMA, _CRS), the MADT's ITSes, and the PCI host bridges
+// with their functions (same keys as the DT platform file).
+import type { AcpiDeviceSpec, IortTableInput } from '@dmasim/acpi-iort';
+import type { GicIts, PlatformDescription } from '@dmasim/machine';
 import { iortSpecFromDocument, isRecord, parseYamlExact } from './iort-spec.js';
-import { PlatformFileError } from './platform-file.js';
+import {
+  checkFields,
+  intField,
+  PlatformFileError,
+  parseCmdlineField,
+  parseMemory,
+  parsePciHosts,
+  u64Field,
+} from './platform-file.js';
 
 export interface AcpiPlatformFile {
   /**
@@ -16,45 +21,15 @@ export interface AcpiPlatformFile {
    * in YAML/JSON), a spec written inline, or none (no IORT: only _DMA and _CCA apply).
    */
   iort: { file: string } | { spec: IortTableInput } | null;
-  /** Absent for a bare IORT spec: the default platform of the table is used. */
-  description?: AcpiPlatformDescription;
+  /** DSDT facts; absent for a bare IORT spec (the table's default platform is used). */
+  devices?: AcpiDeviceSpec[];
+  its?: GicIts[];
+  platform: PlatformDescription;
 }
 
-const TOP_FIELDS = ['iort', 'iortSpec', 'devices', 'pci'];
+const TOP_FIELDS = ['iort', 'iortSpec', 'memory', 'cmdline', 'devices', 'its', 'pci'];
 const DEVICE_FIELDS = ['path', 'parent', 'cca', 'dma', 'crs', 'initialMask'];
 const DMA_FIELDS = ['start', 'end', 'offset'];
-const PCI_FIELDS = ['segment', 'bdf', 'aliases', 'bridge', 'initialMask'];
-
-function checkFields(raw: Record<string, unknown>, known: readonly string[], where: string) {
-  for (const key of Object.keys(raw)) {
-    if (!known.includes(key)) {
-      throw new PlatformFileError(`unknown field "${key}" (known: ${known.join(', ')})`, where);
-    }
-  }
-}
-
-function u64Field(v: unknown, field: string, where: string): bigint {
-  let n: bigint | null = null;
-  if (typeof v === 'bigint') n = v;
-  else if (typeof v === 'string' && /^\s*(0[xX][0-9a-fA-F_]+|[0-9_]+)\s*$/.test(v)) {
-    n = BigInt(v.trim().replaceAll('_', ''));
-  }
-  if (n === null || n < 0n || n > U64_MAX) {
-    throw new PlatformFileError(
-      `${field} must be a 64-bit number, got ${JSON.stringify(String(v))}`,
-      where,
-    );
-  }
-  return n;
-}
-
-function intField(v: unknown, field: string, max: number, where: string): number {
-  const n = typeof v === 'bigint' ? v : null;
-  if (n === null || n < 0n || n > BigInt(max)) {
-    throw new PlatformFileError(`${field} must be an integer from 0 to ${max}`, where);
-  }
-  return Number(n);
-}
 
 function stringField(v: unknown, field: string, where: string): string {
   if (typeof v !== 'string' || v === '') {
@@ -104,48 +79,24 @@ function parseDevice(raw: unknown, where: string): AcpiDeviceSpec {
   return out;
 }
 
-/** "BB:DD.F" or a RID number → RID. */
-function ridField(v: unknown, where: string): number {
-  if (typeof v === 'bigint') return intField(v, 'bdf', 0xffff, where);
-  const m =
-    typeof v === 'string' ? /^([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7])$/.exec(v) : null;
-  if (!m)
-    throw new PlatformFileError(
-      `bdf must look like "00:01.0", got ${JSON.stringify(String(v))}`,
-      where,
-    );
-  const dev = Number.parseInt(m[2]!, 16);
-  if (dev > 0x1f) throw new PlatformFileError(`device number ${dev} is above 31`, where);
-  return (Number.parseInt(m[1]!, 16) << 8) | (dev << 3) | Number(m[3]);
-}
-
-function parseEndpoint(raw: unknown, where: string): PciEndpointSpec {
-  if (!isRecord(raw)) throw new PlatformFileError('a PCI endpoint must be a mapping', where);
-  checkFields(raw, PCI_FIELDS, where);
-  const out: PciEndpointSpec = {
-    segment: raw.segment === undefined ? 0 : intField(raw.segment, 'segment', 0xffff, where),
-    bdf: ridField(raw.bdf, where),
-  };
-  if (raw.aliases !== undefined) {
-    if (!Array.isArray(raw.aliases) || raw.aliases.length === 0) {
-      throw new PlatformFileError('aliases must be a non-empty list of requester IDs', where);
-    }
-    out.aliases = raw.aliases.map((a, i) => intField(a, `aliases[${i}]`, 0xffff, where));
-  }
-  if (raw.bridge !== undefined) out.bridge = acpiPath(raw.bridge, 'bridge', where);
-  if (raw.initialMask !== undefined)
-    out.initialMask = u64Field(raw.initialMask, 'initialMask', where);
-  return out;
+function parseIts(raw: unknown, where: string): GicIts[] {
+  if (!Array.isArray(raw)) throw new PlatformFileError('its must be a list', where);
+  return raw.map((r, i) => {
+    const at = `${where}[${i}]`;
+    if (!isRecord(r)) throw new PlatformFileError('an ITS must be a mapping { id, base }', at);
+    checkFields(r, ['id', 'base'], at);
+    return { id: intField(r.id, 'id', 0xffffffff, at), base: u64Field(r.base, 'base', at) };
+  });
 }
 
 /**
  * Parse an ACPI platform file. A document with `nodes` at the top is a bare IORT spec; anything
- * else is a platform file with `iort: FILE` or `iortSpec: {...}`, `devices` and `pci`.
+ * else is a platform file with `iort: FILE` or `iortSpec: {...}` and the keys above.
  */
 export function parseAcpiPlatformFile(text: string, fileName = 'platform'): AcpiPlatformFile {
   const doc = parseYamlExact(text, fileName);
   if (!isRecord(doc)) throw new PlatformFileError('the top level must be a mapping', fileName);
-  if ('nodes' in doc) return { iort: { spec: iortSpecFromDocument(doc, fileName) } };
+  if ('nodes' in doc) return { iort: { spec: iortSpecFromDocument(doc, fileName) }, platform: {} };
   checkFields(doc, TOP_FIELDS, fileName);
   let iort: AcpiPlatformFile['iort'] = null;
   if (doc.iort !== undefined && doc.iortSpec !== undefined) {
@@ -158,13 +109,10 @@ export function parseAcpiPlatformFile(text: string, fileName = 'platform'): Acpi
   if (doc.iortSpec !== undefined) {
     iort = { spec: iortSpecFromDocument(doc.iortSpec, `${fileName}: iortSpec`) };
   }
-  const list = (key: 'devices' | 'pci') => {
-    const v = doc[key] ?? [];
-    if (!Array.isArray(v))
-      throw new PlatformFileError(`${key} must be a list`, `${fileName}: ${key}`);
-    return v as unknown[];
-  };
-  const devices = list('devices').map((d, i) => parseDevice(d, `${fileName}: devices[${i}]`));
+  const rawDevices = doc.devices ?? [];
+  if (!Array.isArray(rawDevices))
+    throw new PlatformFileError('devices must be a list', `${fileName}: devices`);
+  const devices = rawDevices.map((d, i) => parseDevice(d, `${fileName}: devices[${i}]`));
   const seen = new Set<string>();
   devices.forEach((d, i) => {
     if (seen.has(d.path)) {
@@ -180,6 +128,12 @@ export function parseAcpiPlatformFile(text: string, fileName = 'platform'): Acpi
       );
     }
   }
-  const pci = list('pci').map((p, i) => parseEndpoint(p, `${fileName}: pci[${i}]`));
-  return { iort, description: { devices, pci } };
+  const platform: PlatformDescription = { pci: parsePciHosts(doc.pci, `${fileName}: pci`, true) };
+  const cmdline = parseCmdlineField(doc.cmdline, `${fileName}: cmdline`);
+  if (cmdline !== undefined) platform.cmdline = cmdline;
+  const memory = parseMemory(doc.memory, `${fileName}: memory`);
+  if (memory) platform.memory = memory;
+  const out: AcpiPlatformFile = { iort, devices, platform };
+  if (doc.its !== undefined) out.its = parseIts(doc.its, `${fileName}: its`);
+  return out;
 }

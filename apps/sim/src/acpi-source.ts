@@ -1,12 +1,8 @@
-// Assembling an ACPI platform from its sources: an IORT binary, an IORT spec, or an ACPI platform file.
-import {
-  type AcpiPlatformDescription,
-  type IortTable,
-  type IortTableInput,
-  readIort,
-  writeIort,
-} from '@dmasim/acpi-iort';
+// Assembling an ACPI platform from its sources: an IORT binary, an IORT spec, or an ACPI platform
+// file (no file system: the web page uses it too).
+import { type IortTable, type IortTableInput, readIort, writeIort } from '@dmasim/acpi-iort';
 import type { KernelLog } from '@dmasim/dma-mapping';
+import type { AcpiFirmware, PlatformDescription } from '@dmasim/machine';
 import { parseAcpiPlatformFile } from './acpi-platform-file.js';
 import { LoadError, type PlatformSource } from './platform-source.js';
 
@@ -14,8 +10,10 @@ export interface LoadedAcpi {
   table: IortTable | null;
   /** What the kernel prints on installing the table (bad checksum, node pointer overflow). */
   tableLog: KernelLog;
-  /** Undefined when the file is only a table: the table's default platform applies. */
-  description?: AcpiPlatformDescription;
+  /** The firmware as bootMachine() takes it. */
+  firmware: AcpiFirmware;
+  /** What the platform file adds: RAM, command line, PCI host bridges. */
+  platform: PlatformDescription;
 }
 
 function fromSpec(spec: IortTableInput): { table: IortTable; tableLog: KernelLog } {
@@ -30,7 +28,7 @@ function tableFrom(source: PlatformSource): { table: IortTable; tableLog: Kernel
   }
   if (source.kind === 'acpi-platform') {
     const file = parseAcpiPlatformFile(source.text, source.path);
-    if (file.description === undefined && file.iort && 'spec' in file.iort) {
+    if (file.devices === undefined && file.iort && 'spec' in file.iort) {
       return fromSpec(file.iort.spec);
     }
   }
@@ -41,6 +39,18 @@ export function isAcpiSource(source: PlatformSource): boolean {
   return source.kind === 'iort' || source.kind === 'acpi-platform';
 }
 
+function loaded(
+  t: { table: IortTable | null; tableLog: KernelLog },
+  rest: Omit<AcpiFirmware, 'kind' | 'iort' | 'iortLog'> = {},
+  platform: PlatformDescription = {},
+): LoadedAcpi {
+  return {
+    ...t,
+    firmware: { kind: 'acpi', iort: t.table, iortLog: t.tableLog, ...rest },
+    platform,
+  };
+}
+
 /**
  * What an ACPI source says about the machine; `readBeside` reads a file the platform file names
  * (relative to it): from disk in the CLI, from the dropped files in the page.
@@ -49,14 +59,16 @@ export function acpiFromSource(
   source: PlatformSource,
   readBeside: (relPath: string) => PlatformSource,
 ): LoadedAcpi {
-  if (source.kind === 'iort') return tableFrom(source);
+  if (source.kind === 'iort') return loaded(tableFrom(source));
   if (source.kind !== 'acpi-platform') {
     throw new LoadError(`${source.path} is not an IORT table or an ACPI platform file`);
   }
   const file = parseAcpiPlatformFile(source.text, source.path);
-  let loaded: LoadedAcpi = { table: null, tableLog: [] };
-  if (file.iort && 'file' in file.iort) loaded = tableFrom(readBeside(file.iort.file));
-  else if (file.iort) loaded = fromSpec(file.iort.spec);
-  if (file.description) loaded.description = file.description;
-  return loaded;
+  let table: { table: IortTable | null; tableLog: KernelLog } = { table: null, tableLog: [] };
+  if (file.iort && 'file' in file.iort) table = tableFrom(readBeside(file.iort.file));
+  else if (file.iort) table = fromSpec(file.iort.spec);
+  const rest: Omit<AcpiFirmware, 'kind' | 'iort' | 'iortLog'> = {};
+  if (file.devices) rest.devices = file.devices;
+  if (file.its) rest.its = file.its;
+  return loaded(table, rest, file.platform);
 }

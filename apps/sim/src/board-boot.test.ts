@@ -1,14 +1,14 @@
 // Issue 10: PCI functions and RAM as the board really boots (Raspberry Pi 4 and the whole corpus).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { bootMachine } from '@dmasim/machine';
 import { parseDts, parseFdt } from '@dmasim/of';
 import { describe, expect, it } from 'vitest';
 import { corpusDir, exampleDir, hasCorpus } from './corpus.js';
-import { inspectDeviceTree } from './inspect-platform.js';
-import { buildIommuPlatform } from './iommu-platform.js';
-import { MISSING_RAM } from './memory-platform.js';
+import { MISSING_RAM } from './memory-report.js';
 import { PlatformFileError, parsePlatformFile, parseRamRange } from './platform-file.js';
 import type { InspectReport } from './report.js';
+import { inspectTree as inspectDeviceTree } from './test-boot.js';
 import { cli } from './test-cli.js';
 
 const rpi4 = join(corpusDir, 'dtb', 'broadcom__bcm2711-rpi-4-b.dtb');
@@ -207,7 +207,7 @@ describe('a DT function behind a root port takes its real RID to the IOMMU', () 
 };`);
 
   it('stream ID from RID 0x100; the group of the root port, since DT never enables ACS at scan', () => {
-    const platform = buildIommuPlatform(tree);
+    const platform = bootMachine({ kind: 'device-tree', tree });
     const byPath = new Map(platform.devices.map((d) => [d.path, d]));
     const usb = byPath.get('pci:0000:01:00.0')!;
     expect(usb.device.fwNode).toBe('/pcie@600000000/pci@0,0/usb@0,0');

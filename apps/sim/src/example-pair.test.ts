@@ -11,8 +11,8 @@ import { loadAcpi } from './acpi-file.js';
 import { inspectCommand } from './commands/inspect.js';
 import { exampleDir } from './corpus.js';
 import { loadDeviceTree } from './device-tree-file.js';
-import { inspectAcpi } from './inspect-acpi.js';
 import type { DeviceReport, InspectReport } from './report.js';
+import { inspectAcpi } from './test-boot.js';
 import { commandArgs } from './test-cli.js';
 
 const dtsFile = resolve(exampleDir, 'example-pair.dts');
@@ -125,29 +125,24 @@ describe.each(['6.10', '6.7'] as const)('example pair, Linux %s', (kernel) => {
     ofPciDmaConfigure(ctx, ep, { kernel: kernelRelease(kernel), arch: archHooks('arm64') });
     expect(ep.device.coherentDmaMask).toBe(0n); // 2^48 & DMA_BIT_MASK(48)
 
+    // A PCI function always starts at 32 bits (pci_setup_device()); an ACPI device object's
+    // initial mask is the platform's: bit 32 alone against the DMA engine's 32-bit IORT limit.
     const loaded = loadAcpi(acpiFile);
-    const description = {
-      ...loaded.description,
-      pci: [{ segment: 0, bdf: '00:01.0', bridge: '\\_SB_.PCI0', initialMask: odd }],
-    };
-    const report = inspectAcpi(loaded.table, description, { kernel: kernelRelease(kernel) });
-    expect(device(report, ROLES.endpoint.acpi).coherentDmaMask).toBe('0xffffffffffff'); // min
+    const devices = (loaded.firmware.devices ?? []).map((d) =>
+      d.path === '\\_SB_.DMA0' ? { ...d, initialMask: 0x1_0000_0000n } : d,
+    );
+    const report = inspectAcpi(loaded, { kernel: kernelRelease(kernel) }, { devices });
+    expect(device(report, ROLES.dmaEngine.acpi).coherentDmaMask).toBe('0xffffffff'); // min
   });
 
   it('differs: coherency comes from dma-coherent vs _CCA (not from the IORT CCA field)', () => {
     // The DT host bridge has dma-coherent; the ACPI host bridge \_SB_.PCI0 has _CCA 1. With
     // _CCA 0 the endpoint is non-coherent although the IORT root complex still says CCA 1.
     const loaded = loadAcpi(acpiFile);
-    const devices = (loaded.description?.devices ?? []).map((d) =>
+    const devices = (loaded.firmware.devices ?? []).map((d) =>
       d.path === '\\_SB_.PCI0' ? { ...d, cca: 0 as const } : d,
     );
-    const report = inspectAcpi(
-      loaded.table,
-      { ...loaded.description, devices },
-      {
-        kernel: kernelRelease(kernel),
-      },
-    );
+    const report = inspectAcpi(loaded, { kernel: kernelRelease(kernel) }, { devices });
     expect(device(report, ROLES.endpoint.acpi).coherent).toBe(false);
     expect(device(of, ROLES.endpoint.of).coherent).toBe(true);
   });

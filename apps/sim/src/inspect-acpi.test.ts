@@ -1,11 +1,14 @@
 import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { kernelRelease } from '@dmasim/dma-mapping';
+import { bootMachine } from '@dmasim/machine';
 import { describe, expect, it } from 'vitest';
 import { loadAcpi } from './acpi-file.js';
+import { UsageError } from './args.js';
+import { parsePciOption } from './commands/common.js';
 import { corpusDir, exampleDir, hasCorpus } from './corpus.js';
-import { inspectAcpi, parseAcpiPciRequest } from './inspect-acpi.js';
-import type { DeviceReport } from './report.js';
+import { type DeviceReport, inspectReport } from './report.js';
+import { inspectAcpi } from './test-boot.js';
 
 const iortFile = (name: string) => resolve(corpusDir, 'iort', name);
 const byPath = (devices: DeviceReport[], path: string) => {
@@ -16,11 +19,11 @@ const byPath = (devices: DeviceReport[], path: string) => {
 
 describe('--pci for ACPI', () => {
   it('takes SEGMENT:BB:DD.F with the segment as a number', () => {
-    expect(parseAcpiPciRequest('0:00:01.0')).toEqual({ segment: 0, rid: 0x8 });
-    expect(parseAcpiPciRequest('2:01:1f.7')).toEqual({ segment: 2, rid: 0x1ff });
-    expect(parseAcpiPciRequest('0x10:ff:00.0')).toEqual({ segment: 16, rid: 0xff00 });
+    expect(parsePciOption('0:00:01.0', true)).toEqual({ segment: 0, bdf: '00:01.0' });
+    expect(parsePciOption('2:01:1f.7', true)).toEqual({ segment: 2, bdf: '01:1f.7' });
+    expect(parsePciOption('0x10:ff:00.0', true)).toEqual({ segment: 16, bdf: 'ff:00.0' });
     for (const bad of ['00:01.0', '0:00:20.0', '65536:00:00.0', '/pcie@0:00:01.0', '0:00:01.8']) {
-      expect(() => parseAcpiPciRequest(bad)).toThrow(SyntaxError);
+      expect(() => parsePciOption(bad, true)).toThrow(UsageError);
     }
   });
 });
@@ -33,11 +36,11 @@ describe.skipIf(!hasCorpus)('inspect on the corpus IORT tables', () => {
   it('finds the tables', () => expect(files.length).toBeGreaterThanOrEqual(3));
 
   it.each(files)('%s: the default platform completes for 6.10 and 6.7', (file) => {
-    const { table, tableLog, description } = loadAcpi(iortFile(file));
+    const { table, tableLog, firmware } = loadAcpi(iortFile(file));
     expect(tableLog).toEqual([]); // every corpus table has a valid checksum and fits
-    expect(description).toBeUndefined();
+    expect(firmware.devices).toBeUndefined();
     for (const kernel of ['6.10', '6.7'] as const) {
-      const report = inspectAcpi(table, undefined, { kernel: kernelRelease(kernel) });
+      const report = inspectAcpi(table!, { kernel: kernelRelease(kernel) });
       expect(report.arch).toBe('arm64');
       expect(report.devices.length).toBeGreaterThan(0);
       for (const d of report.devices) expect([0, -517]).toContain(d.ret);
@@ -46,10 +49,10 @@ describe.skipIf(!hasCorpus)('inspect on the corpus IORT tables', () => {
 
   // QEMU virt,iommu=smmuv3: RC memory_address_limit 64, RIDs 0x0-0x1ff (id_count 0x200) to the
   // SMMU at 0x48, 0x200-0xffff to the ITS.
-  const smmuv3 = () => loadAcpi(iortFile('qemu-virt-smmuv3.iort.bin')).table;
+  const smmuv3 = () => loadAcpi(iortFile('qemu-virt-smmuv3.iort.bin')).table!;
 
   it('qemu virt SMMUv3: a 64-bit limit is ~0 in 6.10 and ~0 - 1 in 6.7, masks stay 32-bit', () => {
-    const now = inspectAcpi(smmuv3(), undefined, { kernel: kernelRelease('6.10') });
+    const now = inspectAcpi(smmuv3(), { kernel: kernelRelease('6.10') });
     expect(now.devices.map((d) => d.path)).toEqual(['iort@0x48', 'pci:0000:00:00.0']);
     expect(byPath(now.devices, 'pci:0000:00:00.0')).toMatchObject({
       bus: 'pci',
@@ -62,7 +65,7 @@ describe.skipIf(!hasCorpus)('inspect on the corpus IORT tables', () => {
       rangeMap: null,
       iommu: { node: 'iort@0x48', ids: ['0x0'] },
     });
-    const before = inspectAcpi(smmuv3(), undefined, { kernel: kernelRelease('6.7') });
+    const before = inspectAcpi(smmuv3(), { kernel: kernelRelease('6.7') });
     expect(byPath(before.devices, 'pci:0000:00:00.0').busDmaLimit).toBe('0xfffffffffffffffe');
     // The SMMU itself: coherent from COHACC, no companion so no limit, not behind an IOMMU.
     expect(byPath(now.devices, 'iort@0x48')).toMatchObject({
@@ -74,14 +77,19 @@ describe.skipIf(!hasCorpus)('inspect on the corpus IORT tables', () => {
   });
 
   it('qemu virt SMMUv3: RIDs to stream IDs, and the off-by-one workaround at RID 0x200', () => {
-    const report = inspectAcpi(smmuv3(), undefined, {
-      pci: ['0:01:1f.7', '0:02:00.0', '0:02:00.1', '0:00:00.0'].map(parseAcpiPciRequest),
+    const report = inspectAcpi(smmuv3(), {
+      pci: ['0:01:1f.7', '0:02:00.0', '0:02:00.1', '0:00:00.0'].map((t) => parsePciOption(t, true)),
     });
     // 00:00.0 is already in the default platform: listed once.
     expect(report.devices.filter((d) => d.path === 'pci:0000:00:00.0')).toHaveLength(1);
+    // Probed by the IOMMU core: no topology given, so each function is its own group.
     expect(byPath(report.devices, 'pci:0000:01:1f.7').iommu).toEqual({
       node: 'iort@0x48',
       ids: ['0x1ff'],
+      group: 1,
+      domain: 'DMA',
+      iovaBase: '0x1000',
+      iovaLimit: '0xffffffff',
     });
     const edge = byPath(report.devices, 'pci:0000:02:00.0');
     expect(edge.iommu).toBeNull(); // the second mapping (to the ITS) wins
@@ -96,7 +104,7 @@ describe.skipIf(!hasCorpus)('inspect on the corpus IORT tables', () => {
   });
 
   it('qemu virt SMMUv3: an SMMU whose driver is not registered defers its masters', () => {
-    const report = inspectAcpi(smmuv3(), undefined, { iommuNotReady: ['iort@0x48'] });
+    const report = inspectAcpi(smmuv3(), { iommuNotReady: ['iort@0x48'] });
     expect(byPath(report.devices, 'pci:0000:00:00.0')).toMatchObject({
       ret: -517,
       iommu: null,
@@ -106,7 +114,7 @@ describe.skipIf(!hasCorpus)('inspect on the corpus IORT tables', () => {
   });
 
   it('qemu virt SMMUv3 on LoongArch: no IORT code, no SMMU, coherent without _CCA', () => {
-    const report = inspectAcpi(smmuv3(), undefined, { arch: 'loongarch' });
+    const report = inspectAcpi(smmuv3(), { arch: 'loongarch' });
     expect(report.arch).toBe('loongarch');
     expect(report.devices).toHaveLength(1);
     expect(byPath(report.devices, 'pci:0000:00:00.0')).toMatchObject({
@@ -118,14 +126,14 @@ describe.skipIf(!hasCorpus)('inspect on the corpus IORT tables', () => {
 
   it('qemu virt without an IOMMU: the root complex maps only to the ITS', () => {
     const { table } = loadAcpi(iortFile('qemu-virt.iort.bin'));
-    const report = inspectAcpi(table, undefined, {});
+    const report = inspectAcpi(table!, {});
     expect(report.devices.map((d) => d.path)).toEqual(['pci:0000:00:00.0']);
     expect(report.devices[0]).toMatchObject({ iommu: null, busDmaLimit: '0xffffffffffffffff' });
   });
 
   it('the ACPICA template: every firmware bug the kernel reports', () => {
     const { table } = loadAcpi(iortFile('acpica-template.iort.bin'));
-    const report = inspectAcpi(table, undefined, {});
+    const report = inspectAcpi(table!, {});
     expect(report.devices.map((d) => d.path)).toEqual([
       'iort@0x104',
       'iort@0x164',
@@ -154,9 +162,7 @@ describe('the bundled ACPI example', () => {
   const loaded = loadAcpi(resolve(exampleDir, 'example-acpi.platform.yaml'));
 
   it.each(['6.10', '6.7'] as const)('%s: limits, stream IDs and the FW_BUG on ETH0', (kernel) => {
-    const report = inspectAcpi(loaded.table, loaded.description, {
-      kernel: kernelRelease(kernel),
-    });
+    const report = inspectAcpi(loaded, { kernel: kernelRelease(kernel) });
     expect(report.devices.map((d) => d.path)).toEqual([
       'iort@0x48',
       '\\_SB_',
@@ -185,15 +191,17 @@ describe('the bundled ACPI example', () => {
   });
 
   it('an ACPI platform without an IORT: only _DMA and _CCA apply', () => {
-    const report = inspectAcpi(
-      null,
+    const machine = bootMachine(
       {
+        kind: 'acpi',
+        iort: null,
         devices: [
           { path: '\\_SB_.DEV0', cca: 1, dma: [{ start: 0n, end: 0x3fff_ffffn, offset: 0n }] },
         ],
       },
       { kernel: kernelRelease('6.10') },
     );
+    const report = inspectReport(machine);
     expect(report.devices).toEqual([
       expect.objectContaining({
         path: '\\_SB_.DEV0',

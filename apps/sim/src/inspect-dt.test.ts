@@ -4,9 +4,8 @@ import { kernelRelease } from '@dmasim/dma-mapping';
 import { parseDts, parseFdt } from '@dmasim/of';
 import { describe, expect, it } from 'vitest';
 import { corpusDir, exampleDir, hasCorpus } from './corpus.js';
-import { parsePciRequest } from './inspect-dt.js';
-import { inspectDeviceTree } from './inspect-platform.js';
 import type { DeviceReport } from './report.js';
+import { inspectTree as inspectDeviceTree } from './test-boot.js';
 
 const blob = (name: string) =>
   parseFdt(new Uint8Array(readFileSync(resolve(corpusDir, 'dtb', name))));
@@ -51,7 +50,10 @@ describe.skipIf(!hasCorpus)('inspect on the corpus', () => {
 
   it('qemu virt with SMMUv3: iommu-map gives RID 0x8 stream ID 0x8 and 32-bit masks', () => {
     const report = inspectDeviceTree(blob('qemu__virt-smmuv3.dtb'), {
-      pci: [parsePciRequest('/pcie@10000000:00:01.0'), parsePciRequest('/pcie@10000000:01:00.0')],
+      pci: [
+        { host: '/pcie@10000000', bdf: '00:01.0' },
+        { host: '/pcie@10000000', bdf: '01:00.0' },
+      ],
     });
     const nic = byPath(report.devices, 'pci:0000:00:01.0');
     expect(nic).toMatchObject({
@@ -78,7 +80,7 @@ describe.skipIf(!hasCorpus)('inspect on the corpus', () => {
 
   it('qemu virt without an IOMMU: nothing is behind one', () => {
     const report = inspectDeviceTree(blob('qemu__virt.dtb'), {
-      pci: [parsePciRequest('/pcie@10000000:00:02.0')],
+      pci: [{ host: '/pcie@10000000', bdf: '00:02.0' }],
     });
     expect(report.devices.every((d) => d.iommu === null)).toBe(true);
     expect(byPath(report.devices, 'pci:0000:00:02.0').coherent).toBe(true);

@@ -3,7 +3,7 @@
 import { usableRangesForDevice } from '@dmasim/dma-iommu';
 import { hex } from '@dmasim/dma-mapping';
 import { groupResvRegions, iommufdIovaRanges, sysfsGroups } from '@dmasim/iommu-core';
-import type { IommuPlatform } from './iommu-platform.js';
+import type { Machine } from '@dmasim/machine';
 
 export interface GroupIovaView {
   id: number;
@@ -13,16 +13,16 @@ export interface GroupIovaView {
   restrictions: { start: string; end: string; kind: string; views: string[] }[];
 }
 
-export function groupIovaViews(platform: IommuPlatform): GroupIovaView[] {
-  return sysfsGroups(platform.core).map((g) => {
-    const resv = groupResvRegions(platform.core, g);
-    const member = platform.devices.find((d) => d.group === g && d.dmaIommu);
+export function groupIovaViews(machine: Machine): GroupIovaView[] {
+  return sysfsGroups(machine.iommu).map((g) => {
+    const resv = groupResvRegions(machine.iommu, g);
+    const member = machine.devices.find((d) => d.group === g && d.dmaIommu);
     const dmaApi = member?.dmaIommu ? usableRangesForDevice(member.dmaIommu, resv) : null;
     const range = (r: { start: bigint; end: bigint }) => ({ start: hex(r.start), end: hex(r.end) });
     return {
       id: g.id,
       devices: [...g.devices],
-      vfio: iommufdIovaRanges(platform.core, g).map((r) => range({ start: r.start, end: r.last })),
+      vfio: iommufdIovaRanges(machine.iommu, g).map((r) => range({ start: r.start, end: r.last })),
       dmaApi: dmaApi ? dmaApi.dmaApi.map(range) : null,
       restrictions: dmaApi
         ? dmaApi.restrictions.map((r) => ({ ...range(r), kind: r.kind, views: [...r.views] }))

@@ -1,8 +1,8 @@
 // The report's view of a booted platform (device table, memory map, IOMMU groups' IOVA spaces)
 // and the lint findings on its firmware. Browser-safe: the web page runs it too.
-import type { ArchName, KernelRelease } from '@dmasim/dma-mapping';
+import type { ArchName, KernelLog, KernelRelease } from '@dmasim/dma-mapping';
+import { bootMachine, type Machine, type PlatformDescription } from '@dmasim/machine';
 import {
-  createOfContext,
   type DeviceTree,
   type DtNode,
   OF_BAD_ADDR,
@@ -20,12 +20,8 @@ import {
   type ViewMemory,
 } from '@dmasim/report';
 import type { LoadedAcpi } from './acpi-source.js';
-import { type AcpiArch, inspectAcpi } from './inspect-acpi.js';
-import { inspectDeviceTree } from './inspect-platform.js';
-import { buildIommuPlatform } from './iommu-platform.js';
 import { groupIovaViews } from './iova-view.js';
-import { memoryPlatformInput, treeMemoryReport } from './memory-platform.js';
-import type { PlatformFile } from './platform-file.js';
+import { inspectReport } from './report.js';
 
 export type LoadedFirmware =
   | { kind: 'dt'; source: string; tree: DeviceTree }
@@ -34,7 +30,8 @@ export type LoadedFirmware =
 export interface PlatformViewOptions {
   kernel: KernelRelease;
   arch?: ArchName;
-  platformFile?: PlatformFile;
+  /** A device tree's platform file (an ACPI platform file carries its own). */
+  platformFile?: PlatformDescription;
   cmdline?: string;
 }
 
@@ -68,19 +65,21 @@ function mmioRanges(ctx: OfContext): NamedRange[] {
   return out;
 }
 
-/** RAM, reservations, zones, CMA and pools as booted; without RAM (a bootloader fills /memory in) only the MMIO. */
-function treeMemory(
-  tree: DeviceTree,
-  arch: ArchName,
-  cmdline: string,
-  kernel: KernelRelease,
-): ViewMemory {
-  const mmio = mmioRanges(createOfContext(tree));
-  const report = treeMemoryReport(tree, arch, cmdline, kernel);
+/**
+ * RAM, reservations, zones, CMA and pools as booted; a device tree without RAM (a bootloader
+ * fills /memory in) shows only the MMIO; an ACPI machine without a memory map shows nothing.
+ */
+function machineMemory(machine: Machine): ViewMemory | null {
+  const mmio = machine.of ? mmioRanges(machine.of) : [];
+  const report = inspectReport(machine).memory;
+  if (!report) return null;
   if (report.ram.length === 0) return { ram: [], zones: [], swiotlb: null, mmio };
-  const pools = memoryPlatformInput(tree, { arch }).input.restrictedPools ?? [];
-  const poolNames = new Set(pools.map((p) => p.name));
-  const reserved = report.reserved.filter((r) => !poolNames.has(r.name));
+  const pools: { path: string; start: bigint; end: bigint }[] = [];
+  for (const [path, mem] of machine.memory?.restrictedPools ?? []) {
+    if (mem.pool) pools.push({ path, start: mem.pool.start, end: mem.pool.end });
+  }
+  const poolPaths = new Set(pools.map((p) => p.path));
+  const reserved = report.reserved.filter((r) => !poolPaths.has(r.name));
   if (report.cma) {
     const start = BigInt(report.cma.start);
     reserved.push(named('CMA', start, BigInt(report.cma.size)));
@@ -90,42 +89,36 @@ function treeMemory(
     zones: report.zones,
     swiotlb: report.swiotlb,
     reserved,
-    restrictedPools: pools.map((p) => named(p.name, p.base, p.size)),
+    restrictedPools: pools.map((p) =>
+      named(p.path.slice(p.path.lastIndexOf('/') + 1), p.start, p.end - p.start),
+    ),
     mmio,
   };
 }
 
+/** Boot the firmware (one Machine) and view it: devices, memory map, IOMMU groups, kernel log. */
 export function platformView(fw: LoadedFirmware, opts: PlatformViewOptions): PlatformView {
-  if (fw.kind === 'dt') {
-    const options = {
+  const machine = bootMachine(
+    fw.kind === 'dt' ? { kind: 'device-tree', tree: fw.tree } : fw.acpi.firmware,
+    {
       kernel: opts.kernel,
       ...(opts.arch ? { arch: opts.arch } : {}),
-      ...(opts.platformFile ? { platformFile: opts.platformFile } : {}),
       ...(opts.cmdline ? { cmdline: opts.cmdline } : {}),
-    };
-    const report = inspectDeviceTree(fw.tree, options);
-    const cmdline = `${opts.platformFile?.cmdlineText ?? ''} ${opts.cmdline ?? ''}`;
-    const iommu = buildIommuPlatform(fw.tree, options);
-    return {
-      source: fw.source,
-      kernel: opts.kernel.name,
-      arch: report.arch,
-      devices: report.devices,
-      memory: treeMemory(fw.tree, report.arch, cmdline, opts.kernel),
-      iommuGroups: groupIovaViews(iommu),
-      log: iommu.log,
-    };
-  }
-  const arch: AcpiArch = opts.arch === 'loongarch' ? 'loongarch' : 'arm64';
-  const report = inspectAcpi(fw.acpi.table, fw.acpi.description, { arch, kernel: opts.kernel });
+      platform: (fw.kind === 'dt' ? opts.platformFile : fw.acpi.platform) ?? {},
+    },
+  );
+  const report = inspectReport(machine);
+  // The IOMMU core's lines for a device tree; the table's own messages for ACPI.
+  const log: KernelLog =
+    fw.kind === 'dt' ? machine.iommu.log : [...fw.acpi.tableLog, ...machine.iommu.log];
   return {
     source: fw.source,
     kernel: opts.kernel.name,
-    arch,
+    arch: report.arch,
     devices: report.devices,
-    memory: null,
-    iommuGroups: [],
-    log: fw.acpi.tableLog,
+    memory: machineMemory(machine),
+    iommuGroups: groupIovaViews(machine),
+    log,
   };
 }
 

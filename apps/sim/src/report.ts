@@ -1,3 +1,4 @@
+import { type IommuDmaDevice, iovaFloor } from '@dmasim/dma-iommu';
 import {
   type ArchName,
   type BusDmaRegion,
@@ -5,9 +6,13 @@ import {
   type DeviceBus,
   getDmaMask,
   hex,
+  minNotZero,
+  minU64,
 } from '@dmasim/dma-mapping';
+import { sysfsGroupType } from '@dmasim/iommu-core';
+import type { Machine, MachineDevice } from '@dmasim/machine';
 import type { ViewDevice } from '@dmasim/report';
-import type { MemoryReport } from './memory-platform.js';
+import { type MemoryReport, MISSING_RAM_REPORT, memoryReport } from './memory-report.js';
 
 /** One device's line of `dmasim inspect --json`: the report's device view, typed. */
 export interface DeviceReport extends ViewDevice {
@@ -19,7 +24,7 @@ export interface DeviceReport extends ViewDevice {
 export interface InspectReport {
   arch: ArchName;
   devices: DeviceReport[];
-  /** Device trees: RAM, zones and the swiotlb pool as the kernel boots them. */
+  /** RAM, zones and the swiotlb pool as the kernel boots them (when RAM is described). */
   memory?: MemoryReport;
 }
 
@@ -57,8 +62,47 @@ export function deviceReport(
   return report;
 }
 
-/** "pci:SSSS:BB:DD.F" from a segment and RID. */
-export function pciPath(segment: number, rid: number): string {
-  const p2 = (n: number) => n.toString(16).padStart(2, '0');
-  return `pci:${segment.toString(16).padStart(4, '0')}:${p2(rid >> 8)}:${p2((rid >> 3) & 0x1f)}.${rid & 7}`;
+/** The IOVA window dma-iommu allocates in for a device: [iova floor, min(masks, limit, aperture)]. */
+function iovaWindow(ddev: IommuDmaDevice): { base: string; limit: string } | null {
+  const base = iovaFloor(ddev);
+  if (base === null) return null;
+  const dev: Device = ddev.dev;
+  const mask = getDmaMask(dev) ?? dev.coherentDmaMask;
+  let limit = minNotZero(mask, dev.busDmaLimit);
+  if (ddev.domain.geometry.forceAperture) limit = minU64(limit, ddev.domain.geometry.apertureEnd);
+  return { base: hex(base), limit: hex(limit) };
+}
+
+/** Group, default domain type and IOVA window into the device's `iommu` entry. */
+function withIommuState(report: DeviceReport, d: MachineDevice): DeviceReport {
+  if (!report.iommu || !d.group) return report;
+  const iova = d.dmaIommu ? iovaWindow(d.dmaIommu) : null;
+  return {
+    ...report,
+    iommu: {
+      ...report.iommu,
+      group: d.group.id,
+      domain: sysfsGroupType(d.group).trim(),
+      ...(iova ? { iovaBase: iova.base, iovaLimit: iova.limit } : {}),
+    },
+  };
+}
+
+/** `dmasim inspect`: every device of a booted machine, and its memory. */
+export function inspectReport(machine: Machine): InspectReport {
+  const devices = machine.devices.map((d) =>
+    withIommuState(
+      deviceReport(d.device, {
+        path: d.path,
+        ret: d.ret,
+        ...(d.node !== undefined ? { node: d.node } : {}),
+      }),
+      d,
+    ),
+  );
+  const report: InspectReport = { arch: machine.arch, devices };
+  if (machine.memory) report.memory = memoryReport(machine.memory, machine.reserved);
+  // A device tree without RAM says so; an ACPI machine without a memory map has no memory part.
+  else if (machine.firmware === 'device-tree') report.memory = MISSING_RAM_REPORT;
+  return report;
 }

@@ -2,12 +2,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getDmaMask } from '@dmasim/dma-mapping';
+import { bootMachine } from '@dmasim/machine';
 import { parseFdt } from '@dmasim/of';
 import { describe, expect, it } from 'vitest';
 import { benchCommand } from './commands/bench.js';
 import { runCommand } from './commands/run.js';
 import { corpusDir, exampleDir, hasCorpus } from './corpus.js';
-import { buildIommuPlatform } from './iommu-platform.js';
 import { parsePlatformFile } from './platform-file.js';
 import type { RunReport } from './run-report.js';
 import { commandArgs } from './test-cli.js';
@@ -208,9 +208,10 @@ describe.skipIf(!hasCorpus)('dmasim run through the IOMMU (QEMU virt, SMMUv3)', 
         ),
       );
     const virtio = (blob: string, bits: number) =>
-      buildIommuPlatform(parseFdt(readFileSync(dtb(blob))), {
-        platformFile: file(bits),
-      }).dt.pciDevices.find((p) => p.endpoint.rid === 0x08)!.endpoint.device;
+      bootMachine(
+        { kind: 'device-tree', tree: parseFdt(readFileSync(dtb(blob))) },
+        { platform: file(bits) },
+      ).devices.find((d) => d.path === 'pci:0000:00:01.0')!.device;
     // dma-direct: 24 bits cannot reach RAM at 0x40000000-0xbfffffff: -EIO, masks unchanged.
     const direct = virtio('qemu__virt.dtb', 24);
     expect(getDmaMask(direct)).toBe(0xffff_ffffn);

@@ -5,6 +5,7 @@ import {
   dmaRangeMapMin,
   EFAULT,
   EINVAL,
+  type KernelLog,
   type KernelRelease,
   logWarn,
 } from '@dmasim/dma-mapping';
@@ -105,6 +106,8 @@ export function iommuDmaInitDomain(ddev: IommuDmaDevice, opts: InitDomainOptions
 export interface SetupDmaOpsOptions extends InitDomainOptions {
   /** iommu.forcedac=1: PCI devices skip the below-4-GiB first try. */
   forcedac?: boolean;
+  /** Where pr_warn() goes; default the device's log. */
+  log?: KernelLog;
 }
 
 /**
@@ -118,7 +121,10 @@ export function iommuSetupDmaOps(ddev: IommuDmaDevice, opts: SetupDmaOpsOptions 
   if (!dev.dmaIommu) return 0;
   const ret = iommuDmaInitDomain(ddev, opts);
   if (ret) {
-    logWarn(dev.log, `Failed to set up IOMMU for device ${dev.name}; retaining platform DMA ops`);
+    logWarn(
+      opts.log ?? dev.log,
+      `Failed to set up IOMMU for device ${dev.name}; retaining platform DMA ops`,
+    );
     dev.dmaIommu = false;
   }
   return ret;

@@ -1,6 +1,7 @@
 // Default domain policy: iommu_subsys_init() (command line and Kconfig) and
 // iommu_get_default_domain_type() per group (driver def_domain_type, untrusted devices).
 import { type KernelLog, logErr, logInfo, logWarn } from '@dmasim/dma-mapping';
+import { kstrtobool } from './cmdline.js';
 import type { DomainType } from './domain.js';
 
 export interface IommuPolicyInput {
@@ -21,32 +22,6 @@ export interface IommuPolicy {
   defaultType: 'identity' | 'DMA' | 'DMA-FQ';
   /** iommu_dma_strict. */
   strict: boolean;
-}
-
-/** kstrtobool(): the forms the kernel accepts; null for anything else. */
-export function kstrtobool(text: string): boolean | null {
-  const c = text[0]?.toLowerCase();
-  if (c === 'y' || c === '1' || c === 't') return true;
-  if (c === 'n' || c === '0' || c === 'f') return false;
-  if (c === 'o') {
-    const d = text[1]?.toLowerCase();
-    if (d === 'n') return true;
-    if (d === 'f') return false;
-  }
-  return null;
-}
-
-/** Pull iommu.passthrough= and iommu.strict= out of a kernel command line. */
-export function parseIommuCmdline(cmdline: string): IommuPolicyInput {
-  const out: IommuPolicyInput = {};
-  for (const word of cmdline.split(/\s+/)) {
-    const eq = word.indexOf('=');
-    if (eq < 0) continue;
-    const key = word.slice(0, eq);
-    if (key === 'iommu.passthrough') out.passthrough = word.slice(eq + 1);
-    if (key === 'iommu.strict') out.strict = word.slice(eq + 1);
-  }
-  return out;
 }
 
 /**

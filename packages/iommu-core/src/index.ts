@@ -13,13 +13,18 @@ export {
   armSmmuVersion,
 } from './arm-smmu.js';
 export {
+  type CmdlineParam,
+  cmdlineParams,
+  type IommuCmdline,
+  kstrtobool,
+  parseIommuCmdline,
+} from './cmdline.js';
+export {
   type GroupMemberPolicy,
   groupDefaultDomainType,
   type IommuPolicy,
   type IommuPolicyInput,
   iommuSubsysInit,
-  kstrtobool,
-  parseIommuCmdline,
 } from './default-domain.js';
 export {
   createDomain,
@@ -116,7 +121,6 @@ export {
   type IommuCore,
   iommuCreateDeviceDirectMappings,
   iommuProbeDevice,
-  iommuSetupDmaOps,
   logIommuConfigureResult,
   type ProbeInput,
   type ProbeResult,

@@ -7,8 +7,9 @@ import {
 } from '@dmasim/dma-mapping';
 import { describe, expect, it } from 'vitest';
 import { armSmmuInstance } from './arm-smmu.js';
-import { iommuSubsysInit, parseIommuCmdline } from './default-domain.js';
-import type { IommuDomain } from './domain.js';
+import { parseIommuCmdline } from './cmdline.js';
+import { iommuSubsysInit } from './default-domain.js';
+import { domainUsesDmaApi, type IommuDomain } from './domain.js';
 import { type PciTopology, parseBdf } from './group.js';
 import { iommuInstanceFromCompatible, iommuInstanceFromIortNode } from './iommu-factory.js';
 import type { IommuInstance } from './iommu-instance.js';
@@ -54,9 +55,10 @@ function boot(instance: IommuInstance, cmdline: string, acsAtScan = false, withV
   const core = createIommuCore(policy, [instance], log);
   const topo = qemuTopology(acsAtScan, withViommu);
   const inits: string[] = [];
+  // dma-iommu's iommu_setup_dma_ops() as far as the core sees it: dev->dma_iommu for DMA domains.
   const init = (dev: Device, domain: IommuDomain) => {
-    inits.push(`${dev.name}:${domain.type}`);
-    return 0;
+    dev.dmaIommu = domainUsesDmaApi(domain.type);
+    if (dev.dmaIommu) inits.push(`${dev.name}:${domain.type}`);
   };
   const bound = ['00:01.0', '00:02.0', '00:03.0', ...(withViommu ? ['00:04.0'] : []), '01:00.0'];
   const devs = ['00:00.0', ...bound].map((bdf) => {

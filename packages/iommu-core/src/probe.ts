@@ -9,7 +9,6 @@ import {
   EPROBE_DEFER,
   type KernelLog,
   logDebug,
-  logWarn,
 } from '@dmasim/dma-mapping';
 import {
   type GroupMemberPolicy,
@@ -62,10 +61,11 @@ export function createIommuCore(
 }
 
 /**
- * iommu_dma_init_domain(domain, dev) as dma-iommu provides it: 0 or a negative errno. Injected
- * by the caller because dma-iommu sits above this package.
+ * iommu_setup_dma_ops(dev) as dma-iommu provides it (it sets dev->dma_iommu and initialises a DMA
+ * domain's IOVA space). Injected by the caller because dma-iommu sits above this package; without
+ * it (CONFIG_IOMMU_DMA=n) the device keeps its platform DMA ops.
  */
-export type SetupDmaOps = (dev: Device, domain: IommuDomain) => number;
+export type SetupDmaOps = (dev: Device, domain: IommuDomain) => void;
 
 export interface ProbeInput {
   dev: Device;
@@ -131,21 +131,6 @@ export function iommuCreateDeviceDirectMappings(
   return 0;
 }
 
-/** iommu_setup_dma_ops(): dev->dma_iommu for DMA domains, initialised by dma-iommu. */
-export function iommuSetupDmaOps(
-  dev: Device,
-  domain: IommuDomain,
-  initDmaDomain: SetupDmaOps | undefined,
-  log: KernelLog,
-): void {
-  dev.dmaIommu = domainUsesDmaApi(domain.type);
-  if (!dev.dmaIommu || initDmaDomain === undefined) return;
-  if (initDmaDomain(dev, domain) !== 0) {
-    logWarn(log, `Failed to set up IOMMU for device ${dev.name}; retaining platform DMA ops`);
-    dev.dmaIommu = false;
-  }
-}
-
 function allocDefaultDomain(
   core: IommuCore,
   instance: IommuInstance,
@@ -175,12 +160,12 @@ function allocDefaultDomain(
 /**
  * iommu_probe_device() for one device at driver bind: fwspec → probe_device → device_group →
  * default domain (allocated for the group's first device) → attach → direct mappings →
- * iommu_setup_dma_ops() with the injected dma-iommu init.
+ * iommu_setup_dma_ops(), injected from dma-iommu.
  */
 export function iommuProbeDevice(
   core: IommuCore,
   input: ProbeInput,
-  initDmaDomain?: SetupDmaOps,
+  setupDmaOps?: SetupDmaOps,
 ): ProbeResult {
   const { dev } = input;
   if (!input.driverBound) return { ret: 0, group: null };
@@ -216,7 +201,7 @@ export function iommuProbeDevice(
     return { ret, group: null };
   }
   logDebug(dev.log, `Adding to iommu group ${group.id}`);
-  iommuSetupDmaOps(dev, domain, initDmaDomain, core.log);
+  setupDmaOps?.(dev, domain);
   return { ret: 0, group };
 }
 

@@ -1,21 +1,14 @@
-import {
-  configureAcpiPlatform,
-  dumpIort,
-  iortIommuGetResvRegions,
-  readIort,
-  writeIort,
-} from '@dmasim/acpi-iort';
-import { type ArchDmaHooks, kernelRelease } from '@dmasim/dma-mapping';
+import { dumpIort, iortIommuGetResvRegions, readIort, writeIort } from '@dmasim/acpi-iort';
+import { type KernelReleaseName, kernelRelease } from '@dmasim/dma-mapping';
+import { bootMachine } from '@dmasim/machine';
 import { describe, expect, it } from 'vitest';
-import { exampleIortSpec, examplePlatform } from './example-iort.js';
+import { exampleAcpi, exampleIortSpec } from './example-iort.js';
 
-const arm64: ArchDmaHooks = {
-  arch: 'arm64',
-  defaultCoherent: false,
-  setupDmaOps(dev, coherent) {
-    dev.dmaCoherent = coherent;
-  },
-};
+const boot = (kernel: KernelReleaseName) =>
+  bootMachine(exampleAcpi.firmware, {
+    kernel: kernelRelease(kernel),
+    platform: exampleAcpi.platform,
+  }).devices;
 
 describe('bundled ACPI example', () => {
   const table = readIort(writeIort(exampleIortSpec)).table;
@@ -29,10 +22,7 @@ describe('bundled ACPI example', () => {
   });
 
   it('configures: RC 48-bit limit behind the SMMU, NC 32-bit single SID, the FW_BUG on ETH0', () => {
-    const out = configureAcpiPlatform(table, examplePlatform, {
-      arch: arm64,
-      kernel: kernelRelease('6.10'),
-    });
+    const out = boot('6.10');
     const by = (p: string) => out.find((d) => d.path === p)!;
     const ep = by('pci:0000:01:00.0');
     expect(ep.device.busDmaLimit).toBe(0xffff_ffff_ffffn);
@@ -48,20 +38,14 @@ describe('bundled ACPI example', () => {
     });
     expect(eth0.device.dmaCoherent).toBe(false);
     expect(eth0.device.busDmaLimit).toBe(0n);
-    const n = configureAcpiPlatform(table, examplePlatform, {
-      arch: arm64,
-      kernel: kernelRelease('6.7'),
-    });
+    const n = boot('6.7');
     expect(n.find((d) => d.path === 'pci:0000:01:00.0')!.device.busDmaLimit).toBe(
       0xffff_ffff_ffffn,
     );
   });
 
   it('the RMR gives DMA0 a relaxable direct region for SID 0x20', () => {
-    const out = configureAcpiPlatform(table, examplePlatform, {
-      arch: arm64,
-      kernel: kernelRelease('6.10'),
-    });
+    const out = boot('6.10');
     const dma0 = out.find((d) => d.path === '\\_SB_.DMA0')!.device;
     expect(iortIommuGetResvRegions(table, dma0)).toEqual([
       { start: 0xb000_0000n, length: 0x80_0000n, prot: 7, type: 'direct-relaxable', sids: [0x20] },

@@ -1,7 +1,7 @@
 // The bundled ACPI example, read from its one source: apps/sim/examples/example-acpi.iort.yaml
 // (the IORT spec in writer form) and example-acpi.platform.yaml (the ACPI devices using it).
-import type { AcpiPlatformDescription, IortTableInput } from '@dmasim/acpi-iort';
-import { parseAcpiPlatformFile } from '../acpi-platform-file.js';
+import type { IortTableInput } from '@dmasim/acpi-iort';
+import { type LoadedAcpi, loadAcpi } from '../acpi-file.js';
 import { parseIortSpec } from '../iort-spec.js';
 import { LoadError, loadPlatformFile } from '../load.js';
 
@@ -27,9 +27,5 @@ export const exampleIortSpec: IortTableInput = parseIortSpec(
   exampleIortSpecPath,
 );
 
-/** The devices of the example machine. */
-export const examplePlatform: AcpiPlatformDescription = (() => {
-  const file = parseAcpiPlatformFile(text(examplePlatformPath), examplePlatformPath);
-  if (!file.description) throw new LoadError(`${examplePlatformPath} describes no devices`);
-  return file.description;
-})();
+/** The example machine as bootMachine() takes it: the table, DSDT facts and PCI hosts. */
+export const exampleAcpi: LoadedAcpi = loadAcpi(examplePlatformPath);

@@ -21,15 +21,9 @@ import {
   dmaUnmapPageAttrs,
   GFP_KERNEL,
 } from '@dmasim/dma-mapping';
+import { findDevice, type Machine } from '@dmasim/machine';
 import { option, type ParsedArgs, UsageError } from '../args.js';
-import { loadDeviceTree } from '../device-tree-file.js';
-import { countCpus } from '../memory-platform.js';
-import {
-  buildRuntimePlatform,
-  findRuntimeDevice,
-  type RuntimePlatform,
-} from '../runtime-platform.js';
-import { type CommandOutput, kernelOption, platformFileOption, treeLoadOptions } from './common.js';
+import { bootFromArgs, type CommandOutput } from './common.js';
 
 export const BENCH_USAGE = `dmasim bench map FILE --device D [--threads N] [--seconds S] [--granule PAGES] [--dir 0|1|2] [--dma-trans-ns NS] [--mask BITS] [--platform P.yaml] [--json]
     the kernel's dma_map_benchmark on the simulator: latency of its own map/unmap calls`;
@@ -65,13 +59,15 @@ export interface MapBenchOptions {
 
 /** map_benchmark_ioctl() + do_map_benchmark() on one device of a booted platform. */
 export function runMapBench(
-  platform: RuntimePlatform,
+  machine: Machine,
   deviceName: string,
   o: MapBenchOptions,
   onlineCpus: number,
 ): { params: MapBenchmarkParams; result: MapBenchmarkResult } {
-  const target = findRuntimeDevice(platform, deviceName);
+  const target = findDevice(machine, deviceName);
   if (!target) throw new UsageError(`no device ${deviceName} on this platform`);
+  const memory = machine.memory;
+  if (!memory) throw new UsageError('the platform describes no RAM (give it in the platform file)');
   const dev = target.device;
   const params: MapBenchmarkParams = {
     threads: o.threads,
@@ -83,12 +79,12 @@ export function runMapBench(
   };
   validateMapBenchmarkParams(params);
   if (o.dmaBits < 20 || o.dmaBits > 64) throw new MapBenchmarkError('invalid dma_bits', dev.name);
-  if (dmaSetMask(platform.table, dev, dmaBitMask(o.dmaBits)) !== 0)
+  if (dmaSetMask(machine.dmaOps, dev, dmaBitMask(o.dmaBits)) !== 0)
     throw new MapBenchmarkError(`failed to set dma_mask on device ${dev.name}`, dev.name);
   // Each thread's buffer: __get_free_pages(GFP_KERNEL, get_order(size)).
   const size = BigInt(o.granule) * 4096n;
   const buffers = Array.from({ length: Math.max(0, o.threads) }, () => {
-    const block = allocZonePages(platform.memory.pages, GFP_KERNEL, getOrder(size));
+    const block = allocZonePages(memory.pages, GFP_KERNEL, getOrder(size));
     if (!block) throw new MapBenchmarkError('cannot allocate the benchmark buffer', dev.name);
     return BigInt(block.pfn) << 12n;
   });
@@ -105,14 +101,14 @@ export function runMapBench(
   const iommuCpus = target.dmaIommu ? (getCookie(target.dmaIommu.domain)?.cpus ?? 1) : 1;
   const ops = {
     map(t: number, len: bigint) {
-      platform.memory.cpu = t % cpus;
+      memory.cpu = t % cpus;
       if (target.dmaIommu) target.dmaIommu.cpu = t % iommuCpus;
-      return dmaMapPageAttrs(platform.table, dev, buffers[t]!, len, o.dir, 0);
+      return dmaMapPageAttrs(machine.dmaOps, dev, buffers[t]!, len, o.dir, 0);
     },
     unmap(t: number, dma: bigint, len: bigint) {
-      platform.memory.cpu = t % cpus;
+      memory.cpu = t % cpus;
       if (target.dmaIommu) target.dmaIommu.cpu = t % iommuCpus;
-      if (dma !== DMA_MAPPING_ERROR) dmaUnmapPageAttrs(platform.table, dev, dma, len, o.dir, 0);
+      if (dma !== DMA_MAPPING_ERROR) dmaUnmapPageAttrs(machine.dmaOps, dev, dma, len, o.dir, 0);
     },
   };
   return { params, result: runMapBenchmark(params, clock, ops, dev.name) };
@@ -123,14 +119,7 @@ export function benchCommand(args: ParsedArgs): CommandOutput {
   const device = option(args, '--device');
   if (sub !== 'map' || file === undefined || device === undefined)
     throw new UsageError(BENCH_USAGE);
-  const tree = loadDeviceTree(file, treeLoadOptions(args));
-  const platformFile = platformFileOption(args);
-  const cmdline = option(args, '--cmdline');
-  const platform = buildRuntimePlatform(tree, {
-    kernel: kernelOption(args),
-    ...(platformFile ? { platformFile } : {}),
-    ...(cmdline ? { cmdline } : {}),
-  });
+  const { machine } = bootFromArgs(args, file);
   const dir = numberOption(args, '--dir', 0);
   const o: MapBenchOptions = {
     threads: numberOption(args, '--threads', 1),
@@ -142,7 +131,7 @@ export function benchCommand(args: ParsedArgs): CommandOutput {
   };
   let out: ReturnType<typeof runMapBench>;
   try {
-    out = runMapBench(platform, device, o, countCpus(tree));
+    out = runMapBench(machine, device, o, machine.cpus);
   } catch (e) {
     // The ioctl's -EINVAL with its pr_err text.
     if (e instanceof MapBenchmarkParamError) throw new UsageError(e.message);

@@ -1,13 +1,25 @@
+import { isArchName } from '@dmasim/arch';
 import {
+  type ArchName,
   isKernelReleaseName,
   KERNEL_RELEASE_NAMES,
   type KernelRelease,
   kernelRelease,
 } from '@dmasim/dma-mapping';
+import { parseBdf } from '@dmasim/iommu-core';
+import {
+  type BootOptions,
+  bootMachine,
+  type Machine,
+  type MemoryRange,
+  type PciRequest,
+  type PlatformDescription,
+} from '@dmasim/machine';
 import { option, options, type ParsedArgs, UsageError } from '../args.js';
 import type { TreeLoadOptions } from '../device-tree-file.js';
 import { readInputText } from '../load.js';
-import { type PlatformFile, parsePlatformFile, parseRamRange } from '../platform-file.js';
+import { loadMachineSource, type MachineSource } from '../machine-file.js';
+import { parsePlatformFile, parseRamRange } from '../platform-file.js';
 
 /** What a command produces: the --json object and the human text. */
 export interface CommandOutput {
@@ -17,8 +29,8 @@ export interface CommandOutput {
   status?: number;
 }
 
-/** How to load the tree: --cpp/-I, and the RAM the bootloader fills in (--memory, else the platform file's). */
-export function treeLoadOptions(args: ParsedArgs): TreeLoadOptions {
+/** --memory START:SIZE...: RAM the bootloader fills in; undefined when not given. */
+function memoryOption(args: ParsedArgs): MemoryRange[] | undefined {
   const ram = options(args, '--memory').map((text) => {
     try {
       return parseRamRange(text);
@@ -26,11 +38,25 @@ export function treeLoadOptions(args: ParsedArgs): TreeLoadOptions {
       throw new UsageError(`--memory: ${(e as Error).message}`);
     }
   });
-  return {
-    cpp: args.flags.has('--cpp'),
-    includeDirs: options(args, '-I'),
-    ram: ram.length > 0 ? ram : (platformFileOption(args)?.memory ?? []),
-  };
+  return ram.length > 0 ? ram : undefined;
+}
+
+/**
+ * How the `of` probes load a tree: --cpp/-I, and the RAM the bootloader fills in (--memory,
+ * else the platform file's). Booting commands hand that RAM to the machine instead.
+ */
+export function treeLoadOptions(args: ParsedArgs): TreeLoadOptions {
+  const platform = option(args, '--platform');
+  const ram =
+    memoryOption(args) ??
+    (platform === undefined
+      ? undefined
+      : parsePlatformFile(readInputText(platform), platform).memory);
+  return { ...treeReadOptions(args), ram: ram ?? [] };
+}
+
+function treeReadOptions(args: ParsedArgs): TreeLoadOptions {
+  return { cpp: args.flags.has('--cpp'), includeDirs: options(args, '-I') };
 }
 
 /** JSON with bigint-free values; every number in our reports is already a hex string. */
@@ -48,7 +74,79 @@ export function kernelOption(args: ParsedArgs): KernelRelease {
   return kernelRelease(name);
 }
 
-export function platformFileOption(args: ParsedArgs): PlatformFile | undefined {
+export function archOption(args: ParsedArgs): ArchName | undefined {
+  const arch = option(args, '--arch');
+  if (arch !== undefined && !isArchName(arch)) throw new UsageError(`unknown --arch ${arch}`);
+  return arch;
+}
+
+function validBdf(bdf: string): boolean {
+  try {
+    parseBdf(bdf);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * --pci: "HOSTPATH:BB:DD.F" for a device tree (e.g. /pcie@10000000:00:01.0), "SEGMENT:BB:DD.F"
+ * for ACPI (e.g. 0:00:01.0).
+ */
+export function parsePciOption(text: string, acpi: boolean): PciRequest {
+  if (acpi) {
+    const m = /^(0x[0-9a-fA-F]+|\d+):([0-9a-fA-F]{1,2}:[0-9a-fA-F]{1,2}\.[0-7])$/.exec(text);
+    const segment = m ? Number(m[1]) : Number.NaN;
+    if (!m || segment > 0xffff || !validBdf(m[2]!)) {
+      throw new UsageError(`--pci wants SEGMENT:BB:DD.F (e.g. 0:00:01.0), got "${text}"`);
+    }
+    return { segment, bdf: m[2]! };
+  }
+  const m = /^(.+):([0-9a-fA-F]{1,2}:[0-9a-fA-F]{1,2}\.[0-7])$/.exec(text);
+  if (!m || !validBdf(m[2]!)) throw new UsageError(`--pci wants HOSTPATH:BB:DD.F, got "${text}"`);
+  return { host: m[1]!, bdf: m[2]! };
+}
+
+/** The boot options every command shares. */
+export function bootOptions(args: ParsedArgs, acpi: boolean): BootOptions {
+  const arch = archOption(args);
+  if (acpi && arch !== undefined && arch !== 'arm64' && arch !== 'loongarch') {
+    throw new UsageError(`--arch ${arch}: the ACPI path models arm64 and loongarch`);
+  }
+  const cmdline = option(args, '--cmdline');
+  return {
+    kernel: kernelOption(args),
+    ...(arch ? { arch } : {}),
+    ...(cmdline !== undefined ? { cmdline } : {}),
+    pci: options(args, '--pci').map((t) => parsePciOption(t, acpi)),
+    iommuNotReady: options(args, '--iommu-not-ready'),
+  };
+}
+
+/** A device tree's --platform file, with --memory replacing its RAM; undefined when neither. */
+export function platformOption(args: ParsedArgs): PlatformDescription | undefined {
   const path = option(args, '--platform');
-  return path === undefined ? undefined : parsePlatformFile(readInputText(path), path);
+  const platform = path === undefined ? undefined : parsePlatformFile(readInputText(path), path);
+  const ram = memoryOption(args);
+  return ram ? { ...platform, memory: ram } : platform;
+}
+
+/** FILE and --platform as the machine takes them; --memory replaces the platform's RAM. */
+export function loadSource(args: ParsedArgs, file: string): MachineSource {
+  const source = loadMachineSource(file, option(args, '--platform'), treeReadOptions(args));
+  const ram = memoryOption(args);
+  return ram ? { ...source, platform: { ...source.platform, memory: ram } } : source;
+}
+
+/** Load FILE (and --platform) and boot it with the command's options. */
+export function bootFromArgs(
+  args: ParsedArgs,
+  file: string,
+  source: MachineSource = loadSource(args, file),
+): { machine: Machine; source: MachineSource } {
+  const machine = bootMachine(source.firmware, {
+    ...bootOptions(args, source.firmware.kind === 'acpi'),
+    platform: source.platform,
+  });
+  return { machine, source };
 }

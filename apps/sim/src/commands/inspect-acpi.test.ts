@@ -20,7 +20,7 @@ describe('dmasim inspect on ACPI inputs', () => {
       /^DEVICE +BUS +RET +DMA MASK +COHERENT MASK +BUS LIMIT +COHERENT +IOMMU/,
     );
     expect(lines.find((l) => l.startsWith('\\_SB_.DMA0 '))).toMatch(
-      /^\\_SB_\.DMA0 +platform +0 +0xffffffff +0xffffffff +0xffffffff +yes +iort@0x48 \[0x20\] +-$/,
+      /^\\_SB_\.DMA0 +platform +0 +0xffffffff +0xffffffff +0xffffffff +yes +iort@0x48 \[0x20\] group 0 DMA iova 0x1000-0xffffffff +-$/,
     );
     expect(r.stdout).toContain(
       'kernel messages:\n\\_SB_.ETH0: warn: [Firmware Bug]: Named component missing memory address limit\n',
@@ -103,7 +103,7 @@ describe('dmasim inspect on ACPI inputs', () => {
     const r = cli(['inspect', resolve(exampleDir, 'qemu-virt.platform.yaml')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
-      /PlatformFileError: .*qemu-virt\.platform\.yaml: pci\[0\]: unknown field "host"/,
+      /PlatformFileError: .*qemu-virt\.platform\.yaml: pci\[0\]: host must be a full ACPI path/,
     );
   });
 });

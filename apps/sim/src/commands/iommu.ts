@@ -1,40 +1,40 @@
 import { iommuDmaMapPage } from '@dmasim/dma-iommu';
 import { DMA_MAPPING_ERROR, hex, parseU64 } from '@dmasim/dma-mapping';
-import { sysfsGroups, sysfsGroupType, sysfsReservedRegions } from '@dmasim/iommu-core';
-import { createOfContext, pciDomainOf, pciHostBridges, readMemoryBanks } from '@dmasim/of';
+import { parseBdf, sysfsGroups, sysfsGroupType, sysfsReservedRegions } from '@dmasim/iommu-core';
+import {
+  defaultHostBridge,
+  findDevice,
+  type Machine,
+  type PlatformDescription,
+} from '@dmasim/machine';
+import { createOfContext, pciDomainOf, pciHostBridges } from '@dmasim/of';
 import { option, type ParsedArgs, UsageError } from '../args.js';
-import { loadDeviceTree } from '../device-tree-file.js';
-import { buildIommuPlatform, type IommuPlatform } from '../iommu-platform.js';
 import { groupIovaViews } from '../iova-view.js';
-import type { PlatformFile } from '../platform-file.js';
-import { type CommandOutput, kernelOption, platformFileOption, treeLoadOptions } from './common.js';
+import type { MachineSource } from '../machine-file.js';
+import { bootFromArgs, type CommandOutput, loadSource } from './common.js';
 
 export const IOMMU_USAGE = `dmasim iommu groups FILE [--platform P.yaml] [--cmdline "..."] [--json]
 dmasim iommu iova-ranges FILE [--platform P.yaml] [--cmdline "..."] [--json]
 dmasim iommu map FILE DEVICE --size N [--count K] [--mask BITS] [--msi] [--platform P.yaml] [--json]`;
 
-function build(
-  args: ParsedArgs,
-  file: string,
-  platformFile = platformFileOption(args),
-): IommuPlatform {
-  const cmdline = option(args, '--cmdline');
-  return buildIommuPlatform(loadDeviceTree(file, treeLoadOptions(args)), {
-    kernel: kernelOption(args),
-    ...(platformFile ? { platformFile } : {}),
-    ...(cmdline ? { cmdline } : {}),
-  });
+function build(args: ParsedArgs, file: string, source?: MachineSource): Machine {
+  return bootFromArgs(args, file, source).machine;
+}
+
+/** The IOMMU core's pr_* lines (not memory's, not a device's). */
+function iommuLog(machine: Machine) {
+  return machine.iommu.log;
 }
 
 /** dmasim iommu groups: /sys/kernel/iommu_groups/N/{devices,type,reserved_regions}. */
 function groups(args: ParsedArgs, file: string): CommandOutput {
-  const platform = build(args, file);
-  const list = sysfsGroups(platform.core).map((g) => ({
+  const machine = build(args, file);
+  const list = sysfsGroups(machine.iommu).map((g) => ({
     id: g.id,
     iommu: g.iommu,
     devices: [...g.devices],
     type: sysfsGroupType(g).trim(),
-    reservedRegions: sysfsReservedRegions(platform.core, g),
+    reservedRegions: sysfsReservedRegions(machine.iommu, g),
   }));
   const text = list.flatMap((g) => [
     `group ${g.id} (${g.iommu}): ${g.devices.join(' ')}`,
@@ -45,9 +45,9 @@ function groups(args: ParsedArgs, file: string): CommandOutput {
       .filter(Boolean)
       .map((l) => `    ${l}`),
   ]);
-  const messages = platform.log.map((e) => `${e.level}: ${e.msg}`);
+  const messages = iommuLog(machine).map((e) => `${e.level}: ${e.msg}`);
   return {
-    json: { groups: list, log: platform.log },
+    json: { groups: list, log: iommuLog(machine) },
     text: [...messages, ...text].join('\n') || 'no IOMMU groups',
   };
 }
@@ -68,46 +68,47 @@ function iovaRanges(args: ParsedArgs, file: string): CommandOutput {
   return { json: { groups: out }, text: text.join('\n') || 'no IOMMU groups' };
 }
 
-/** "pci:SSSS:BB:DD.F" → segment and bus/dev/fn. */
-function parsePciDeviceName(
-  name: string,
-): { segment: number; bus: number; dev: number; fn: number } | null {
-  const m = /^pci:([0-9a-f]{4}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$/i.exec(name);
-  if (!m) return null;
-  const [segment, bus, dev] = [m[1]!, m[2]!, m[3]!].map((x) => Number.parseInt(x, 16)) as [
-    number,
-    number,
-    number,
-  ];
-  return { segment, bus, dev, fn: Number(m[4]) };
-}
-
-/** The platform file with DEVICE present and carrying the requested mask and MSI use. */
+/**
+ * The platform description with DEVICE ("pci:SSSS:BB:DD.F") present, its driver bound, asking
+ * for the given mask and using MSIs when --msi is given.
+ */
 function withDevice(
   args: ParsedArgs,
-  file: string,
+  source: MachineSource,
   device: string,
   mask: number | undefined,
-): PlatformFile {
-  const base = platformFileOption(args) ?? { cmdline: {}, cmdlineText: '', pci: [], memory: [] };
-  const pci = parsePciDeviceName(device);
-  if (!pci) return base;
-  const ctx = createOfContext(loadDeviceTree(file, treeLoadOptions(args)));
-  const host = pciHostBridges(ctx).find((h) => pciDomainOf(ctx, h) === pci.segment);
-  if (!host) throw new UsageError(`no PCI host bridge for segment ${pci.segment}`);
-  const hosts = base.pci.map((h) => ({ ...h, devices: [...h.devices] }));
-  let entry = hosts.find((h) => h.host === host.path);
-  if (!entry) {
-    entry = { host: host.path, devices: [] };
-    hosts.push(entry);
+): PlatformDescription {
+  const base = source.platform;
+  const m = /^pci:([0-9a-f]{4}):([0-9a-f]{2}:[0-9a-f]{2}\.[0-7])$/i.exec(device);
+  if (!m) return base;
+  const segment = Number.parseInt(m[1]!, 16);
+  const bdf = m[2]!;
+  const hosts = (base.pci ?? []).map((h) => ({ ...h, devices: [...h.devices] }));
+  let entry: (typeof hosts)[number] | undefined;
+  if (source.firmware.kind === 'device-tree') {
+    const ctx = createOfContext(source.firmware.tree);
+    const host = pciHostBridges(ctx).find((h) => pciDomainOf(ctx, h) === segment);
+    if (!host) throw new UsageError(`no PCI host bridge for segment ${segment}`);
+    entry = hosts.find((h) => h.host === host.path);
+    if (!entry) {
+      entry = { host: host.path, devices: [] };
+      hosts.push(entry);
+    }
+  } else {
+    entry = hosts.find((h) => (h.segment ?? 0) === segment);
+    if (!entry) {
+      entry = { host: defaultHostBridge(segment), segment, devices: [] };
+      hosts.push(entry);
+    }
   }
-  const at = entry.devices.findIndex(
-    (d) => d.bus === pci.bus && d.dev === pci.dev && d.fn === pci.fn,
-  );
+  const want = parseBdf(bdf);
+  const at = entry.devices.findIndex((d) => {
+    const b = parseBdf(d.bdf);
+    return b.bus === want.bus && b.devfn === want.devfn;
+  });
   const old = at >= 0 ? entry.devices[at]! : null;
-  const bdf = device.slice('pci:0000:'.length);
   const updated = {
-    ...(old ?? { bdf, bus: pci.bus, dev: pci.dev, fn: pci.fn, msi: false, driver: true }),
+    ...(old ?? { bdf }),
     ...(mask !== undefined ? { driverMask: mask } : {}),
     msi: args.flags.has('--msi') || (old?.msi ?? false),
     driver: true,
@@ -131,8 +132,12 @@ function map(args: ParsedArgs, file: string): CommandOutput {
   if (mask !== undefined && (!Number.isInteger(mask) || mask < 0 || mask > 64)) {
     throw new UsageError('--mask must be a bit count from 0 to 64');
   }
-  const platform = build(args, file, withDevice(args, file, device, mask));
-  const probed = platform.devices.find((d) => d.path === device || d.device.name === device);
+  const source = loadSource(args, file);
+  const machine = build(args, file, {
+    ...source,
+    platform: withDevice(args, source, device, mask),
+  });
+  const probed = findDevice(machine, device);
   if (!probed) throw new UsageError(`${device} is not a device behind an IOMMU on this platform`);
   if (!probed.dmaIommu)
     throw new UsageError(
@@ -141,7 +146,7 @@ function map(args: ParsedArgs, file: string): CommandOutput {
   const iovas: string[] = [];
   if (args.flags.has('--msi') && probed.msiAddress !== null) iovas.push(hex(probed.msiAddress));
   // Buffers laid out from the start of RAM, each page-aligned, as a driver's allocations might be.
-  const ram = readMemoryBanks(platform.dt.ctx.tree)[0]?.start ?? 0n;
+  const ram = machine.memory?.memory.banks[0]?.start ?? 0n;
   const stride = (size + 0xfffn) & ~0xfffn;
   for (let i = 0; i < count; i++) {
     const iova = iommuDmaMapPage(probed.dmaIommu, ram + BigInt(i) * stride, size, 'bidirectional');

@@ -4,7 +4,7 @@ import { type Finding, formatFindings, hasErrors } from '@dmasim/report';
 import { option, type ParsedArgs, UsageError } from '../args.js';
 import { expandPaths, loadFirmware } from '../firmware-file.js';
 import { lintFirmware, platformView } from '../platform-view.js';
-import { type CommandOutput, kernelOption, platformFileOption, treeLoadOptions } from './common.js';
+import { type CommandOutput, kernelOption, platformOption, treeLoadOptions } from './common.js';
 
 export const LINT_USAGE = `dmasim lint PATH... [--kernel K] [--arch A] [--platform P.yaml] [--cmdline "..."] [--cpp [-I DIR]...] [--json]
     PATH: device trees, IORT tables, ACPI platform files, or directories of them;
@@ -15,7 +15,7 @@ export function lintCommand(args: ParsedArgs): CommandOutput {
   const arch = option(args, '--arch');
   if (arch !== undefined && !isArchName(arch)) throw new UsageError(`unknown --arch ${arch}`);
   const kernel = kernelOption(args);
-  const platformFile = platformFileOption(args);
+  const platformFile = platformOption(args);
   const cmdline = option(args, '--cmdline');
   const files: { file: string; findings: Finding[] }[] = [];
   for (const file of expandPaths(args.positionals)) {

@@ -3,24 +3,18 @@
 import { existsSync } from 'node:fs';
 import { runWorkload } from '@dmasim/dma-direct';
 import { dmaIommuDomainStats } from '@dmasim/dma-iommu';
+import { findDevice, type Machine } from '@dmasim/machine';
 import { option, type ParsedArgs, UsageError } from '../args.js';
-import { loadDeviceTree } from '../device-tree-file.js';
 import { readInputText } from '../load.js';
 import { buildRunReport, formatRunReport, type RunReport } from '../run-report.js';
-import {
-  buildRuntimePlatform,
-  defaultPlacement,
-  defaultRuntimeDevice,
-  findRuntimeDevice,
-  type RuntimePlatform,
-} from '../runtime-platform.js';
 import {
   BUILTIN_WORKLOADS,
   parseWorkloadFile,
   type WorkloadRunOptions,
   type WorkloadSpec,
 } from '../workload-file.js';
-import { type CommandOutput, kernelOption, platformFileOption, treeLoadOptions } from './common.js';
+import { defaultPlacement, defaultWorkloadDevice } from '../workload-target.js';
+import { bootFromArgs, type CommandOutput } from './common.js';
 
 export const RUN_USAGE = `dmasim run FILE --workload nic-rx|nvme|gpu-alloc|W.yaml [--device D] [--platform P.yaml] [--cmdline "..."] [--seed N] [--count N] [--mask BITS] [--json]
     runs a workload through the DMA API on one device (dma-iommu when it is in a DMA domain,
@@ -65,14 +59,9 @@ export function progressBar(total: number | null, stream: NodeJS.WriteStream = p
   };
 }
 
-export interface RunResult {
-  report: RunReport;
-  platform: RuntimePlatform;
-}
-
 /** Run a workload; `onProgress` gets the steps done so far. */
-export function runOnPlatform(
-  platform: RuntimePlatform,
+export function runOnMachine(
+  machine: Machine,
   spec: WorkloadSpec,
   deviceName: string | undefined,
   options: WorkloadRunOptions,
@@ -80,7 +69,7 @@ export function runOnPlatform(
 ): RunReport {
   const wanted = deviceName ?? spec.device;
   const target =
-    wanted === undefined ? defaultRuntimeDevice(platform) : findRuntimeDevice(platform, wanted);
+    wanted === undefined ? defaultWorkloadDevice(machine) : findDevice(machine, wanted);
   if (!target) {
     throw new UsageError(
       wanted === undefined
@@ -90,16 +79,18 @@ export function runOnPlatform(
   }
   if (target.ret !== 0)
     throw new UsageError(`${target.path}: its DMA configuration failed (${target.ret})`);
-  const workload = spec.build(target.device, defaultPlacement(platform.memory), options);
+  const memory = machine.memory;
+  if (!memory) throw new UsageError('the platform describes no RAM (give it in the platform file)');
+  const workload = spec.build(target.device, defaultPlacement(memory), options);
   const domain = target.dmaIommu?.domain ?? null;
   const before = domain ? dmaIommuDomainStats(domain) : null;
-  const run = runWorkload(platform.table, platform.memory, workload, onProgress);
+  const run = runWorkload(machine.dmaOps, memory, workload, onProgress);
   const after = domain ? dmaIommuDomainStats(domain) : null;
   return buildRunReport({
     device: target.path,
     maskAsked: workload.mask,
     run,
-    stats: platform.memory.stats,
+    stats: memory.stats,
     iommu: domain && after ? { domain: `${domain.type} on ${domain.iommu}`, before, after } : null,
   });
 }
@@ -109,13 +100,7 @@ export function runCommand(args: ParsedArgs): CommandOutput {
   const workloadName = option(args, '--workload');
   if (file === undefined || workloadName === undefined) throw new UsageError(RUN_USAGE);
   const spec = workloadSpec(workloadName);
-  const platformFile = platformFileOption(args);
-  const cmdline = option(args, '--cmdline');
-  const platform = buildRuntimePlatform(loadDeviceTree(file, treeLoadOptions(args)), {
-    kernel: kernelOption(args),
-    ...(platformFile ? { platformFile } : {}),
-    ...(cmdline ? { cmdline } : {}),
-  });
+  const { machine } = bootFromArgs(args, file);
   const seed = intOption(args, '--seed', 0, 2 ** 32 - 1);
   const count = intOption(args, '--count', 0, 100_000_000);
   const maskBits = intOption(args, '--mask', 0, 64);
@@ -126,8 +111,8 @@ export function runCommand(args: ParsedArgs): CommandOutput {
   };
   const showProgress = process.stderr.isTTY === true && !args.flags.has('--json');
   const bar = showProgress ? progressBar(spec.expectedSteps(options)) : null;
-  const report = runOnPlatform(
-    platform,
+  const report = runOnMachine(
+    machine,
     spec,
     option(args, '--device'),
     options,

@@ -1,21 +1,21 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bootMachine } from '@dmasim/machine';
 import { type DeviceTree, getProperty, parseDts, parseFdt } from '@dmasim/of';
 import { describe, expect, it } from 'vitest';
 import { inspectCommand } from './commands/inspect.js';
 import { corpusDir, exampleDir, hasCorpus } from './corpus.js';
-import {
-  buildMemoryPlatform,
-  countCpus,
-  formatMemoryReport,
-  MISSING_RAM,
-  memoryPlatformInput,
-  memoryReport,
-  treeMemoryReport,
-} from './memory-platform.js';
+import { formatMemoryReport, type MemoryReport, MISSING_RAM } from './memory-report.js';
+import { inspectReport } from './report.js';
 import { commandArgs } from './test-cli.js';
 
 const EMPTY = { ram: [], reserved: [], zones: [], cma: null, swiotlb: null };
+
+/** The memory map of a tree booted with `cmdline`. */
+function treeMemoryReport(tree: DeviceTree, cmdline = ''): MemoryReport {
+  return inspectReport(bootMachine({ kind: 'device-tree', tree }, { arch: 'arm64', cmdline }))
+    .memory!;
+}
 
 const blob = (name: string): DeviceTree =>
   parseFdt(new Uint8Array(readFileSync(join(corpusDir, 'dtb', name))));
@@ -35,8 +35,9 @@ function withRam(tree: DeviceTree, start: bigint, size: bigint): DeviceTree {
 describe.skipIf(!hasCorpus)('memory of the QEMU virt blobs (kernel-observations A / A4G)', () => {
   it('A: 2 GiB all in ZONE_DMA, swiotlb shrunk to 2 MiB (1024 slabs)', () => {
     const tree = blob('qemu__virt.dtb');
-    expect(countCpus(tree)).toBe(2);
-    const report = treeMemoryReport(tree, 'arm64');
+    const machine = bootMachine({ kind: 'device-tree', tree });
+    expect(machine.cpus).toBe(2);
+    const report = treeMemoryReport(tree);
     expect(report.missing).toBeUndefined();
     const { swiotlb, ...rest } = report;
     expect(rest).toEqual({
@@ -62,13 +63,15 @@ describe.skipIf(!hasCorpus)('memory of the QEMU virt blobs (kernel-observations 
       '  DMA32    empty',
       '  Normal   empty',
     ]);
-    const plat = buildMemoryPlatform(tree, { arch: 'arm64' });
-    expect(plat.bootLog).toContain('software IO TLB: SWIOTLB bounce buffer size adjusted to 2MB');
+    expect(machine.log).toContainEqual({
+      level: 'info',
+      msg: 'software IO TLB: SWIOTLB bounce buffer size adjusted to 2MB',
+    });
   });
 
   it('A4G: 4 GiB splits into DMA and Normal, the default 64 MiB pool at 0xf8000000', () => {
     const tree = withRam(blob('qemu__virt.dtb'), 0x4000_0000n, 4n << 30n);
-    const report = treeMemoryReport(tree, 'arm64')!;
+    const report = treeMemoryReport(tree)!;
     expect(report).toEqual({
       ram: [{ start: '0x40000000', end: '0x13fffffff' }],
       reserved: [],
@@ -94,11 +97,9 @@ describe.skipIf(!hasCorpus)('memory of the QEMU virt blobs (kernel-observations 
   });
 
   it('swiotlb= on the command line sets the slab count and disables the shrink', () => {
-    const report = treeMemoryReport(blob('qemu__virt.dtb'), 'arm64', 'swiotlb=4096')!;
+    const report = treeMemoryReport(blob('qemu__virt.dtb'), 'swiotlb=4096')!;
     expect(report.swiotlb?.nslabs).toBe(4096);
-    expect(treeMemoryReport(blob('qemu__virt.dtb'), 'arm64', 'swiotlb=noforce')!.swiotlb).toBe(
-      null,
-    );
+    expect(treeMemoryReport(blob('qemu__virt.dtb'), 'swiotlb=noforce')!.swiotlb).toBe(null);
   });
 
   it('inspect --json carries the memory object with its keys in order', () => {
@@ -121,7 +122,7 @@ describe.skipIf(!hasCorpus)('memory of the QEMU virt blobs (kernel-observations 
   it('every corpus blob boots or is reported as having no RAM, never throws', () => {
     let missing = 0;
     for (const f of readdirSync(join(corpusDir, 'dtb')).filter((n) => n.endsWith('.dtb'))) {
-      const report = treeMemoryReport(blob(f), 'arm64');
+      const report = treeMemoryReport(blob(f));
       if (report.missing === undefined) expect(report.zones.length).toBe(3);
       else {
         missing++;
@@ -132,61 +133,12 @@ describe.skipIf(!hasCorpus)('memory of the QEMU virt blobs (kernel-observations 
   });
 });
 
-describe('reserved memory from the tree', () => {
-  const tree = parseDts(
-    `/dts-v1/;
-/memreserve/ 0x80000000 0x100000;
-/ {
-  #address-cells = <2>; #size-cells = <2>;
-  cpus { #address-cells = <1>; #size-cells = <0>;
-    cpu@0 { device_type = "cpu"; reg = <0>; };
-    cpu@1 { device_type = "cpu"; reg = <1>; };
-    cpu@2 { device_type = "cpu"; reg = <2>; status = "disabled"; };
-  };
-  memory@80000000 { device_type = "memory"; reg = <0x0 0x80000000 0x0 0x40000000>; };
-  reserved-memory { #address-cells = <2>; #size-cells = <2>; ranges;
-    pool: restricted@90000000 { compatible = "restricted-dma-pool"; reg = <0x0 0x90000000 0x0 0x400000>; };
-    linux,cma { compatible = "shared-dma-pool"; reusable; linux,cma-default; size = <0x0 0x1000000>;
-      alloc-ranges = <0x0 0x80000000 0x0 0x20000000>; };
-  };
-  soc { compatible = "simple-bus"; #address-cells = <1>; #size-cells = <1>; ranges;
-    dma-ranges = <0x0 0x0 0x80000000 0x20000000>;
-    dev@1000 { reg = <0x1000 0x100>; memory-region = <&pool>; };
-  };
-};
-`,
-    { fileName: 'mem.dts' },
-  );
-
-  it('restricted pools, a dynamic CMA region, /memreserve/ and the firmware DMA limit', () => {
-    const { input } = memoryPlatformInput(tree, { arch: 'arm64' });
-    expect(input.cpus).toBe(2);
-    expect(input.firmwareDmaLimit).toBe(0x9fff_ffffn);
-    expect(input.restrictedPools).toEqual([
-      expect.objectContaining({
-        path: '/reserved-memory/restricted@90000000',
-        base: 0x9000_0000n,
-        size: 0x40_0000n,
-      }),
-    ]);
-    // Placed top-down inside alloc-ranges, pageblock aligned.
-    expect(input.cmaRegion).toEqual({ start: 0x9f00_0000n, size: 0x100_0000n });
-    expect(input.reserved).toEqual([{ start: 0x8000_0000n, size: 0x10_0000n }]);
-    const plat = buildMemoryPlatform(tree, { arch: 'arm64' });
-    expect(plat.restrictedPools.get('/reserved-memory/restricted@90000000')?.pool?.nslabs).toBe(
-      2048,
-    );
-    expect(plat.cma?.base).toBe(0x9f00_0000n);
-    const report = memoryReport(plat.memory, plat.swiotlb);
-    expect(report.zones[0]).toEqual({ name: 'DMA', start: '0x80000000', end: '0x9fffffff' });
-    expect(report.zones[1]).toEqual({ name: 'DMA32', start: '0xa0000000', end: '0xbfffffff' });
-  });
-
+describe('the bundled example', () => {
   it('the bundled example: a 30-bit SoC bus gives a 1 GiB ZONE_DMA', () => {
     const example = parseDts(readFileSync(join(exampleDir, 'example-soc.dts'), 'utf8'), {
       fileName: 'example-soc.dts',
     });
-    const report = treeMemoryReport(example, 'arm64')!;
+    const report = treeMemoryReport(example)!;
     expect(report.ram).toEqual([
       { start: '0x0', end: '0x7fffffff' },
       { start: '0x100000000', end: '0x17fffffff' },

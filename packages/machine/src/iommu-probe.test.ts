@@ -1,6 +1,4 @@
 // kernel-observations.md cases B, C, C2 and D, reproduced from QEMU's own blobs.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { iommuDmaMapPage } from '@dmasim/dma-iommu';
 import { DMA_MAPPING_ERROR, hex, kernelRelease } from '@dmasim/dma-mapping';
 import {
@@ -9,33 +7,25 @@ import {
   sysfsGroupType,
   sysfsReservedRegions,
 } from '@dmasim/iommu-core';
-import { type DeviceTree, parseFdt } from '@dmasim/of';
+import type { DeviceTree } from '@dmasim/of';
 import { describe, expect, it } from 'vitest';
-import { corpusDir, exampleDir, hasCorpus } from './corpus.js';
-import { buildIommuPlatform, type IommuPlatformOptions } from './iommu-platform.js';
-import { parsePlatformFile } from './platform-file.js';
-
-const qemuPlatform = parsePlatformFile(
-  readFileSync(resolve(exampleDir, 'qemu-virt.platform.yaml'), 'utf8'),
-);
-const blob = (name: string): DeviceTree =>
-  parseFdt(new Uint8Array(readFileSync(resolve(corpusDir, 'dtb', name))));
+import { blob, hasCorpus, QEMU_VIRT_PLATFORM } from '../test/corpus.js';
+import { type BootOptions, bootMachine } from './machine.js';
 
 // The facts were read on 6.12; 6.10 decides the same for these boards.
 const RELEASES = ['6.10', '6.12'] as const;
 
-function groupsOf(tree: DeviceTree, options: IommuPlatformOptions = {}) {
-  const platform = buildIommuPlatform(tree, {
-    platformFile: qemuPlatform,
-    kernel: kernelRelease(),
-    ...options,
-  });
+function groupsOf(tree: DeviceTree, options: BootOptions = {}) {
+  const platform = bootMachine(
+    { kind: 'device-tree', tree },
+    { platform: QEMU_VIRT_PLATFORM, kernel: kernelRelease(), ...options },
+  );
   return {
     platform,
-    groups: sysfsGroups(platform.core).map((g) => ({
+    groups: sysfsGroups(platform.iommu).map((g) => ({
       devices: [...g.devices].sort(),
       type: sysfsGroupType(g),
-      reserved: sysfsReservedRegions(platform.core, g),
+      reserved: sysfsReservedRegions(platform.iommu, g),
     })),
   };
 }
@@ -55,7 +45,7 @@ describe.skipIf(!hasCorpus)('QEMU virt with SMMUv3 (case B)', () => {
         expect(g.type).toBe('DMA\n');
         expect(g.reserved).toBe(SMMU_MSI);
       }
-      expect(platform.log).toContainEqual({
+      expect(platform.iommu.log).toContainEqual({
         level: 'info',
         msg: 'iommu: Default domain type: Translated',
       });
@@ -91,7 +81,7 @@ describe.skipIf(!hasCorpus)('QEMU virt with SMMUv3 (case B)', () => {
         'identity\n',
       ]);
       expect(identity.groups.every((g) => g.reserved === SMMU_MSI)).toBe(true);
-      expect(identity.platform.log).toContainEqual({
+      expect(identity.platform.iommu.log).toContainEqual({
         level: 'info',
         msg: 'iommu: Default domain type: Passthrough (set via kernel command line)',
       });
@@ -115,7 +105,7 @@ describe.skipIf(!hasCorpus)('QEMU virt with SMMUv3 (case B)', () => {
     const iova = iommuDmaMapPage(nic.dmaIommu!, 0x4000_0000n, 0x1000n, 'bidirectional');
     expect(iova).not.toBe(DMA_MAPPING_ERROR);
     expect(iova < 0x4000_0000n).toBe(true);
-    expect(groupResvRegions(platform.core, nic.group!).map((r) => r.type)).toEqual(['sw-msi']);
+    expect(groupResvRegions(platform.iommu, nic.group!).map((r) => r.type)).toEqual(['sw-msi']);
   });
 });
 

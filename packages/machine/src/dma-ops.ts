@@ -10,17 +10,12 @@ import {
 } from '@dmasim/dma-direct';
 import { createDmaIommuOps, type IommuDmaDevice } from '@dmasim/dma-iommu';
 import {
-  type ArchName,
   type Device,
   DmaApiError,
   type DmaOpsTable,
   dmaDummyOps,
   GFP_KERNEL,
-  type KernelRelease,
 } from '@dmasim/dma-mapping';
-import { type DeviceTree, readMemoryBanks } from '@dmasim/of';
-import { parseCmdline } from './cmdline.js';
-import { buildMemoryPlatform } from './memory-platform.js';
 
 /**
  * __iommu_dma_alloc_pages(): the buffer is gathered from blocks of at most MAX_PAGE_ORDER pages,
@@ -61,11 +56,15 @@ function iommuPageAllocator(plat: DirectPlatform) {
   };
 }
 
-/** The dispatcher's table: dma-direct on `plat`, dma-iommu through `lookup`. */
-export function runtimeOpsTable(
-  plat: DirectPlatform,
+/**
+ * The dispatcher's table: dma-direct on `plat`, dma-iommu through `lookup`. A machine without
+ * RAM (a bootloader fills /memory in) gives dma-direct no lower bound: every mask is accepted.
+ */
+export function machineDmaOps(
+  plat: DirectPlatform | null,
   lookup: (dev: Device) => IommuDmaDevice | null,
 ): DmaOpsTable {
+  if (plat === null) return { direct: { ...dmaDummyOps, name: 'dma-direct', supported: null } };
   const pages = iommuPageAllocator(plat);
   return {
     direct: createDirectOps(plat),
@@ -78,31 +77,5 @@ export function runtimeOpsTable(
       allocPages: pages.allocPages,
       freePages: pages.freePages,
     }),
-  };
-}
-
-/**
- * The ops a driver's dma_set_mask_and_coherent() needs at probe: dma-direct's
- * dma_direct_supported() on the tree's memory. A tree without RAM (filled in by a bootloader)
- * gives no lower bound, so every mask is accepted.
- */
-export function driverMaskOps(
-  tree: DeviceTree,
-  arch: ArchName,
-  cmdline = '',
-  kernel?: KernelRelease,
-): DmaOpsTable {
-  if (readMemoryBanks(tree).length === 0) {
-    return { direct: { ...dmaDummyOps, name: 'dma-direct', supported: null } };
-  }
-  const swiotlb = parseCmdline(cmdline).swiotlb;
-  return {
-    direct: createDirectOps(
-      buildMemoryPlatform(tree, {
-        arch,
-        ...(swiotlb ? { swiotlb } : {}),
-        ...(kernel ? { kernel } : {}),
-      }),
-    ),
   };
 }

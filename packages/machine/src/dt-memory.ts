@@ -1,23 +1,14 @@
-// The machine's memory as the kernel boots it from a device tree: /memory banks
-// (early_init_dt_scan_memory), /memreserve/ and /reserved-memory (fdt_scan_reserved_mem,
-// fdt_init_reserved_mem for dynamic regions, rmem_swiotlb_setup for restricted-dma-pool), the
-// firmware DMA limit (of_dma_get_max_cpu_address), the default CMA area and the swiotlb pool.
+// The memory a device tree describes, as the early boot reads it.
 import {
   createMemblock,
-  createPlatform,
-  type DirectPlatform,
-  hex18,
-  type MemoryLayout,
   memblockAlloc,
   normalizeBanks,
   type PlatformInput,
   type RamBank,
   type RestrictedPoolRegion,
-  type SwiotlbMem,
   type SwiotlbParam,
-  ZONE_NAMES,
 } from '@dmasim/dma-direct';
-import { type ArchName, hex, type KernelRelease, parseU64 } from '@dmasim/dma-mapping';
+import type { ArchName, KernelRelease } from '@dmasim/dma-mapping';
 import {
   createOfContext,
   type DeviceTree,
@@ -27,7 +18,6 @@ import {
   readReservedMemory,
   readString,
 } from '@dmasim/of';
-import { parseCmdline } from './cmdline.js';
 
 /** Debian's arm64 CONFIG_CMA_SIZE_MBYTES (64); other arches' Debian configs set no default area. */
 export function defaultCmaBytes(arch: ArchName): bigint {
@@ -100,8 +90,13 @@ export interface MemoryPlatformInput {
   reservations: FirmwareReservation[];
 }
 
-/** The dma-direct platform description a device tree implies (no boot simulated yet). */
-export function memoryPlatformInput(
+/**
+ * The dma-direct platform description a device tree implies (no boot simulated yet): /memory
+ * (early_init_dt_scan_memory), /memreserve/ and /reserved-memory (fdt_scan_reserved_mem,
+ * fdt_init_reserved_mem for dynamic regions, rmem_swiotlb_setup for restricted-dma-pool) and
+ * the firmware DMA limit (of_dma_get_max_cpu_address).
+ */
+export function dtMemoryInput(
   tree: DeviceTree,
   options: MemoryPlatformOptions,
 ): MemoryPlatformInput {
@@ -168,129 +163,4 @@ export function memoryPlatformInput(
   if (options.kernel) input.kernel = options.kernel;
   if (options.swiotlb) input.swiotlb = options.swiotlb;
   return { input, log, reservations };
-}
-
-/** Boot the DMA side of a device-tree machine. */
-export function buildMemoryPlatform(
-  tree: DeviceTree,
-  options: MemoryPlatformOptions,
-): DirectPlatform {
-  const { input, log } = memoryPlatformInput(tree, options);
-  const plat = createPlatform(input);
-  plat.bootLog.unshift(...log);
-  return plat;
-}
-
-/**
- * `dmasim inspect --json`'s "memory" object: the memory map the kernel ends up with. Empty zones
- * have null bounds. `missing` says why there is nothing else when no RAM is described.
- */
-export interface MemoryReport {
-  missing?: string;
-  ram: Array<{ start: string; end: string }>;
-  /** memblock reservations firmware made: /memreserve/ and reserved-memory (CMA included). */
-  reserved: Array<{ name: string; start: string; end: string }>;
-  zones: Array<{ name: string; start: string | null; end: string | null }>;
-  /** dma_contiguous_default_area */
-  cma: { start: string; size: string } | null;
-  swiotlb: { start: string; size: string; nslabs: number } | null;
-}
-
-/** The one line (and --json field) that stands for the memory map when no RAM is described. */
-export const MISSING_RAM =
-  'none described: the device tree has no RAM (its bootloader fills /memory in at boot); give it with --memory START:SIZE or memory: in the --platform file';
-
-function swiotlbReport(mem: SwiotlbMem): MemoryReport['swiotlb'] {
-  const pool = mem.pool;
-  if (!pool) return null;
-  return { start: hex(pool.start), size: hex(pool.end - pool.start), nslabs: pool.nslabs };
-}
-
-export function memoryReport(
-  layout: MemoryLayout,
-  swiotlb: SwiotlbMem,
-  cma: DirectPlatform['cma'] = null,
-  reservations: readonly FirmwareReservation[] = [],
-): MemoryReport {
-  return {
-    ram: layout.banks.map((b) => ({ start: hex(b.start), end: hex(b.start + b.size - 1n) })),
-    reserved: reservations.map((r) => ({
-      name: r.name,
-      start: hex(r.start),
-      end: hex(r.start + r.size - 1n),
-    })),
-    zones: ZONE_NAMES.filter((name) => layout.zones[name].configured).map((name) => {
-      const z = layout.zones[name];
-      return {
-        name,
-        start: z.start === null ? null : hex(z.start),
-        end: z.end === null ? null : hex(z.end),
-      };
-    }),
-    cma: cma ? { start: hex(cma.base), size: hex(cma.size) } : null,
-    swiotlb: swiotlbReport(swiotlb),
-  };
-}
-
-/**
- * The memory map as text: RAM and reservations (in /proc/iomem's and memblock's terms), then the
- * boot log lines the kernel prints for zones, CMA and swiotlb.
- */
-export function formatMemoryReport(report: MemoryReport): string[] {
-  if (report.missing !== undefined) return [`RAM: ${report.missing}`];
-  const range = (r: { start: string; end: string }) =>
-    `[mem ${hex18(parseU64(r.start))}-${hex18(parseU64(r.end))}]`;
-  const lines = ['RAM:'];
-  for (const r of report.ram) lines.push(`  ${range(r)}`);
-  if (report.reserved.length > 0) lines.push('Reserved:');
-  for (const r of report.reserved) lines.push(`  ${range(r)} ${r.name}`);
-  lines.push('Zone ranges:');
-  for (const z of report.zones) {
-    const label = `  ${z.name.padEnd(8)} `;
-    lines.push(
-      z.start === null || z.end === null
-        ? `${label}empty`
-        : `${label}[mem ${hex18(parseU64(z.start))}-${hex18(parseU64(z.end))}]`,
-    );
-  }
-  if (report.cma) {
-    const start = parseU64(report.cma.start);
-    const size = parseU64(report.cma.size);
-    lines.push(`cma: ${size >> 20n} MiB at ${hex18(start)}`);
-  } else lines.push('cma: none');
-  const s = report.swiotlb;
-  if (s) {
-    const start = parseU64(s.start);
-    const size = parseU64(s.size);
-    // swiotlb_print_info(): the end printed is exclusive.
-    lines.push(
-      `software IO TLB: mapped [mem ${hex18(start)}-${hex18(start + size)}] (${size >> 20n}MB)`,
-    );
-  } else lines.push('software IO TLB: none');
-  return lines;
-}
-
-/**
- * The memory map of a device tree booted with `cmdline` (only `swiotlb=` matters here). A tree
- * that describes no RAM (a bootloader fills /memory in at boot on many boards) gets a report
- * that says so.
- */
-export function treeMemoryReport(
-  tree: DeviceTree,
-  arch: ArchName,
-  cmdline = '',
-  kernel?: KernelRelease,
-): MemoryReport {
-  if (readMemoryBanks(tree).length === 0) {
-    return { missing: MISSING_RAM, ram: [], reserved: [], zones: [], cma: null, swiotlb: null };
-  }
-  const swiotlb = parseCmdline(cmdline).swiotlb;
-  const { input, log, reservations } = memoryPlatformInput(tree, {
-    arch,
-    ...(swiotlb ? { swiotlb } : {}),
-    ...(kernel ? { kernel } : {}),
-  });
-  const plat = createPlatform(input);
-  plat.bootLog.unshift(...log);
-  return memoryReport(plat.memory, plat.swiotlb, plat.cma, reservations);
 }

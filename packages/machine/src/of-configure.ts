@@ -1,0 +1,110 @@
+// Device-tree bus and device population (of_platform_populate(), the PCI functions the host
+// bridges' scans find) and each device's of_dma_configure(), in probe order.
+import type { ArchDmaHooks, KernelLog, KernelRelease } from '@dmasim/dma-mapping';
+import { parseBdf } from '@dmasim/iommu-core';
+import {
+  type OfContext,
+  type OfDmaConfigureOptions,
+  type OfIommuDrivers,
+  ofPciDmaConfigure,
+  ofPciEndpoints,
+  ofPlatformDmaConfigure,
+  ofPlatformPopulate,
+  type PciFunctionHint,
+  walkNodes,
+} from '@dmasim/of';
+import type { PciHostSpec } from './firmware.js';
+import type { ConfiguredDevice } from './machine-device.js';
+
+export interface OfConfigureOptions {
+  kernel: KernelRelease;
+  arch: ArchDmaHooks;
+  /** IOMMU node paths whose driver has not registered (their masters defer). */
+  notReady: ReadonlySet<string>;
+  pci: readonly PciHostSpec[];
+}
+
+export interface OfConfigured {
+  /** Platform and AMBA devices in tree order, then the PCI functions. */
+  devices: ConfiguredDevice[];
+  /** The same devices in the order they were created and configured (drivers bind in it). */
+  probeOrder: ConfiguredDevice[];
+}
+
+/** Populate and configure every platform, AMBA and PCI device of the tree. */
+export function ofConfigureDevices(
+  ctx: OfContext,
+  options: OfConfigureOptions,
+  log: KernelLog,
+): OfConfigured {
+  const iommuDrivers: OfIommuDrivers = {
+    state: (node) => (options.notReady.has(node.path) ? 'not-registered' : 'ready'),
+  };
+  const configure: OfDmaConfigureOptions = {
+    kernel: options.kernel,
+    arch: options.arch,
+    iommuDrivers,
+  };
+  const populated = ofPlatformPopulate(ctx, log);
+  const order = new Map([...walkNodes(ctx.tree.root)].map((n, i) => [n, i]));
+  const parents = new Set(populated.map((p) => p.node.parent));
+  const iommuNodes = new Set<string>();
+  const platform = populated.map((pdev): ConfiguredDevice => {
+    const ret = ofPlatformDmaConfigure(ctx, pdev, configure);
+    if (pdev.device.fwspec?.hasOps) iommuNodes.add(pdev.device.fwspec.iommuNode);
+    return {
+      path: pdev.node.path,
+      device: pdev.device,
+      ret,
+      host: null,
+      pci: null,
+      infrastructure: parents.has(pdev.node),
+    };
+  });
+
+  // The bus scan: the tree's functions and the platform's, bridges numbered as the kernel does.
+  const hints = new Map<string, PciFunctionHint[]>();
+  for (const host of options.pci) {
+    const list = hints.get(host.host) ?? [];
+    for (const fn of host.devices) {
+      const { bus, devfn } = parseBdf(fn.bdf);
+      const hint: PciFunctionHint = { bus, devfn };
+      if (fn.bridge) hint.bridge = fn.bridge;
+      if (fn.pcie && fn.pcie !== 'endpoint') hint.isBridge = true;
+      const same = list.findIndex((h) => h.bus === bus && h.devfn === devfn);
+      // One function named twice (--pci and the platform file) is one function.
+      if (same < 0) list.push(hint);
+      else list[same] = { ...list[same]!, ...hint };
+    }
+    hints.set(host.host, list);
+  }
+  const pci = ofPciEndpoints(ctx, hints).map((endpoint): ConfiguredDevice => {
+    const hostSpec = options.pci.find((h) => h.host === endpoint.hostBridge.path);
+    const spec =
+      hostSpec?.devices.find((d) => {
+        const b = parseBdf(d.bdf);
+        return ((b.bus << 8) | b.devfn) === endpoint.rid;
+      }) ?? null;
+    // The platform's DMA aliases replace the default (the function's own RID).
+    if (spec?.aliases && endpoint.device.pci) endpoint.device.pci.aliases = [...spec.aliases];
+    const ret = ofPciDmaConfigure(ctx, endpoint, configure);
+    if (endpoint.device.fwspec?.hasOps) iommuNodes.add(endpoint.device.fwspec.iommuNode);
+    return {
+      path: `pci:${endpoint.device.name}`,
+      ...(endpoint.node ? { node: endpoint.node.path } : {}),
+      device: endpoint.device,
+      ret,
+      host: endpoint.hostBridge.path,
+      pci: spec,
+      bridge: endpoint.bridge,
+      port: endpoint.port,
+      infrastructure: false,
+    };
+  });
+  // An IOMMU's own platform device is infrastructure too: no workload runs on it.
+  for (const d of platform) if (iommuNodes.has(d.path)) d.infrastructure = true;
+  const byTreeOrder = [...platform].sort(
+    (a, b) => order.get(ctx.byPath.get(a.path)!)! - order.get(ctx.byPath.get(b.path)!)!,
+  );
+  return { devices: [...byTreeOrder, ...pci], probeOrder: [...platform, ...pci] };
+}
