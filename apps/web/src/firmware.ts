@@ -72,6 +72,6 @@ export function loadFirmware(files: readonly InputFile[]): BootInput {
   const platformFile = treePlatformFile(files.filter((f) => f !== primary));
   if (!platformFile) return { firmware: { kind: 'dt', source: primary.name, tree } };
   // The RAM the bootloader fills in, as `dmasim --platform` applies it.
-  const withRam = withBootloaderMemory(tree, platformFile.memory);
+  const withRam = withBootloaderMemory(tree, platformFile.memory ?? []);
   return { firmware: { kind: 'dt', source: primary.name, tree: withRam }, platformFile };
 }

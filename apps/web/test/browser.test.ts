@@ -206,7 +206,7 @@ describe.skipIf(!chromiumPath)('the page in headless Chromium', () => {
       const platformFile = parsePlatformFile(readFileSync(platform, 'utf8'), platform);
       const tree = withBootloaderMemory(
         parseFdt(new Uint8Array(readFileSync(rpi4))),
-        platformFile.memory,
+        platformFile.memory ?? [],
       );
       const view = platformView(
         { kind: 'dt', source: 'rpi4', tree },

@@ -176,7 +176,7 @@ export function bootMachine(firmware: Firmware, options: BootOptions = {}): Mach
     iommuSeen = iommuLog.length;
   };
   // The bootloader writes the RAM it found into /memory before the kernel reads the tree.
-  if (firmware.kind === 'device-tree' && platform.memory) {
+  if (firmware.kind === 'device-tree' && platform.memory?.length) {
     firmware = { ...firmware, tree: withBootloaderMemory(firmware.tree, platform.memory) };
   }
   const of = firmware.kind === 'device-tree' ? createOfContext(firmware.tree, kernel) : null;
