@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/browser.ts', 'src/cli.ts'],
+  entry: ['src/index.ts', 'src/browser.ts', 'src/cli.ts', 'src/input-worker.ts'],
   format: ['esm'],
   dts: { entry: ['src/index.ts', 'src/browser.ts'] },
   clean: true,

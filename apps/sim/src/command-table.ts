@@ -5,13 +5,21 @@ import { KERNEL_RELEASE_NAMES } from '@dmasim/dma-mapping';
 import type { CommandSpec, OptionSpec, ParsedArgs } from './args.js';
 import type { CommandOutput } from './commands/common.js';
 
-export type CommandRun = (args: ParsedArgs) => CommandOutput;
+/** What a command's many-input run ends with, from every input that did not fail. */
+export type InputsSummary = (
+  inputs: readonly { file: string; json: unknown; attachment?: string }[],
+  failed: number,
+  args: ParsedArgs,
+) => CommandOutput;
+
+/** A command's body; one with a summary always runs as a many-input command. */
+export type CommandRun = ((args: ParsedArgs) => CommandOutput) & { summarize?: InputsSummary };
 
 export interface Command {
   spec: CommandSpec;
   /** The `schema` tag of its --json output (docs/schema/<id>.schema.json). */
   schema: string;
-  /** Runs once per input when it takes several PATHs (until many-input support lands). */
+  /** Takes several PATHs (and directories): one record per input, over worker threads. */
   perInput?: boolean;
   load: () => Promise<CommandRun>;
 }
@@ -82,6 +90,17 @@ const firmware: Record<string, OptionSpec> = {
   ...treeLoad,
 };
 const file = [{ name: 'FILE' }];
+/** The many-input commands' worker threads. */
+const jobs: Record<string, OptionSpec> = {
+  jobs: {
+    type: 'string',
+    value: 'N',
+    kind: 'int',
+    min: 1,
+    max: 1024,
+    help: 'worker threads for several inputs (default: the core count)',
+  },
+};
 /** A DMA mask as a bit count. */
 const maskBits: OptionSpec = {
   type: 'string',
@@ -132,15 +151,18 @@ export const COMMANDS: Readonly<Record<string, Command | Readonly<Record<string,
     spec: {
       name: 'inspect',
       summary: "every device's DMA configuration, as the kernel decides it",
-      positionals: [{ name: 'PATH', variadic: true }],
+      positionals: [{ name: 'PATH', variadic: true, directories: true }],
       options: {
         ...boot,
         verbose: { type: 'boolean', help: 'also show debug-level kernel messages' },
+        ...jobs,
         ...json,
       },
       notes: [
         'PATH: a device tree (.dtb/.dts), an IORT binary, an ACPI platform file (.yaml/.json),',
         'or - for standard input; the kind is read from the content first, the name second.',
+        'Several PATHs, or a directory (walked recursively): one record per input (--json: JSON',
+        'Lines), a failed input reported in its own record and exit status 1.',
       ],
     },
     schema: 'dmasim.inspect/1',
@@ -355,6 +377,11 @@ export const COMMANDS: Readonly<Record<string, Command | Readonly<Record<string,
 
 export function isCommand(entry: Command | Readonly<Record<string, Command>>): entry is Command {
   return 'spec' in entry && 'load' in entry;
+}
+
+/** A command by its name as typed (`inspect`, `iommu groups`). */
+export function findCommand(name: string): Command | undefined {
+  return allCommands().find((c) => c.spec.name === name);
 }
 
 /** Every command and subcommand, in the order of the table. */

@@ -1,6 +1,5 @@
 // The dmasim command line: which command, its arguments, its output and exit status.
 // Exit status: 0 done, 1 bad input data, 2 a wrong command line, 70 a bug in dmasim.
-import { DmasimError } from '@dmasim/dma-mapping';
 import {
   type CommandSpec,
   formatHelp,
@@ -16,11 +15,12 @@ import {
   type CommandRun,
   isCommand,
 } from './command-table.js';
+import { failureReport } from './failure.js';
 import { forgetInputs } from './load.js';
+import { isManyInputsRun, runManyInputs, runManyInputsSerial } from './many-inputs.js';
 import { versionText } from './version.js';
 
-/** EX_SOFTWARE: dmasim itself failed, whatever the input. */
-export const EXIT_INTERNAL_ERROR = 70;
+export { EXIT_INTERNAL_ERROR, internalErrorReport } from './failure.js';
 
 function topUsage(): string {
   return [
@@ -42,7 +42,14 @@ function groupUsage(group: string, subs: Readonly<Record<string, Command>>): str
 }
 
 /** What to do: exit now with a status, or run a command on parsed arguments. */
-type Plan = { exit: number } | { command: Command; args: ParsedArgs; inputs: number };
+type Plan = { exit: number } | RunPlan;
+
+/** A command to run: its parsed arguments, the last `inputs` positionals its PATHs. */
+export interface RunPlan {
+  command: Command;
+  args: ParsedArgs;
+  inputs: number;
+}
 
 function usageExit(who: string, message: string, usage: string): Plan {
   process.stderr.write(`dmasim${who ? ` ${who}` : ''}: ${message}\n${usage}\n`);
@@ -108,6 +115,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     return failure(p.command.spec.name, e, undefined);
   }
+  if (isManyInputsRun(p, run)) {
+    return runManyInputs(p, run).catch((e) => failure(p.command.spec.name, e, undefined));
+  }
   return execute(p, run);
 }
 
@@ -121,49 +131,28 @@ export function mainWith(
   return execute(p, loaded.get(p.command)!);
 }
 
-function jsonText(value: unknown, lines: boolean): string {
-  return lines ? `${JSON.stringify(value)}\n` : `${JSON.stringify(value, null, 2)}\n`;
+function jsonText(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-function execute(p: Exclude<Plan, { exit: number }>, run: CommandRun): number {
+function execute(p: RunPlan, run: CommandRun): number {
   const { command, args } = p;
   const asJson = args.flags.has('--json');
   const leading = args.positionals.length - p.inputs;
   const inputs = args.positionals.slice(leading);
-  // A command given several PATHs runs once for each, in order; none is dropped.
-  if (command.perInput && inputs.length > 1) {
-    let status = 0;
-    for (const [i, file] of inputs.entries()) {
-      const one: ParsedArgs = {
-        ...args,
-        positionals: [...args.positionals.slice(0, leading), file],
-      };
-      try {
-        const out = run(one);
-        process.stdout.write(
-          asJson
-            ? jsonText({ schema: command.schema, file, ...(out.json as object) }, true)
-            : `${i > 0 ? '\n' : ''}== ${file}\n${out.text.trimEnd()}\n`,
-        );
-        status = Math.max(status, out.status ?? 0);
-      } catch (e) {
-        const code = failure(command.spec.name, e, file);
-        status = Math.max(status, code);
-        if (asJson)
-          process.stdout.write(
-            jsonText({ schema: command.schema, file, error: errorJson(e) }, true),
-          );
-      } finally {
-        forgetInputs();
-      }
+  // Several inputs: one record each, in order, on this thread (main() spreads them over workers).
+  if (isManyInputsRun(p, run)) {
+    try {
+      return runManyInputsSerial(p, run);
+    } catch (e) {
+      return failure(command.spec.name, e, undefined);
     }
-    return status;
   }
   try {
     const out = run(args);
     process.stdout.write(
       asJson
-        ? jsonText({ schema: command.schema, ...(out.json as object) }, false)
+        ? jsonText({ schema: command.schema, ...(out.json as object) })
         : `${out.text.trimEnd()}\n`,
     );
     return out.status ?? 0;
@@ -174,40 +163,9 @@ function execute(p: Exclude<Plan, { exit: number }>, run: CommandRun): number {
   }
 }
 
-function errorJson(e: unknown): { code: string; name: string; message: string } {
-  return e instanceof DmasimError
-    ? { code: e.code, name: e.name, message: e.message }
-    : { code: 'DMASIM_INTERNAL', name: 'InternalError', message: String(e) };
-}
-
-/**
- * Tell the user what went wrong and return the exit status. dmasim's own errors name the file
- * and the place in it; anything else (a JavaScript built-in) is a bug in dmasim.
- */
+/** Tell the user what went wrong and return the exit status. */
 function failure(who: string, e: unknown, file: string | undefined, spec?: CommandSpec): number {
-  const prefix = `dmasim${who ? ` ${who}` : ''}: `;
-  if (e instanceof UsageError) {
-    const usage = spec ? `\nusage: ${synopsis(spec)}` : '';
-    process.stderr.write(`${prefix}${e.message}${usage}\n`);
-    return 2;
-  }
-  if (e instanceof DmasimError) {
-    const where = file !== undefined && !e.message.includes(file) ? `${file}: ` : '';
-    process.stderr.write(`${prefix}${where}${e.name}: ${e.message}\n`);
-    return 1;
-  }
-  process.stderr.write(internalErrorReport(who, e));
-  return EXIT_INTERNAL_ERROR;
-}
-
-/** What the user sees for a bug: no stack, a request to report it (DMASIM_DEBUG=1 adds the stack). */
-export function internalErrorReport(command: string, e: unknown): string {
-  const what = e instanceof Error ? e.message : String(e);
-  const stack = process.env.DMASIM_DEBUG && e instanceof Error && e.stack ? `${e.stack}\n` : '';
-  return (
-    `dmasim${command ? ` ${command}` : ''}: internal error: ${what}\n` +
-    'This is a bug in dmasim, not in your input. Please report it to the dmasim developers with\n' +
-    'the command line and the input files (set DMASIM_DEBUG=1 to add the stack trace).\n' +
-    stack
-  );
+  const { status, text } = failureReport(who, e, file, spec);
+  process.stderr.write(text);
+  return status;
 }

@@ -101,11 +101,14 @@ export function readU32(node: DtNode, name: string): number | undefined {
   return new DataView(prop.value.buffer, prop.value.byteOffset, 4).getUint32(0);
 }
 
+// One decoder for every string property: constructing one per call dominated whole-corpus runs.
+const latin1 = new TextDecoder('latin1');
+
 /** The NUL-separated strings of a string-list property (compatible, reg-names, ...). */
 export function readStrings(node: DtNode, name: string): string[] {
   const prop = getProperty(node, name);
   if (!prop || prop.value.length === 0) return [];
-  const text = new TextDecoder('latin1').decode(prop.value);
+  const text = latin1.decode(prop.value);
   const parts = text.split('\0');
   if (parts[parts.length - 1] === '') parts.pop();
   return parts;

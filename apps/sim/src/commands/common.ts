@@ -27,6 +27,8 @@ export interface CommandOutput {
   text: string;
   /** Exit status when the command ran (default 0); lint exits 1 on an error-level finding. */
   status?: number;
+  /** Many inputs: what the input hands to the command's summary besides `json` (not printed). */
+  attachment?: string;
 }
 
 /** --memory START:SIZE...: RAM the bootloader fills in; undefined when not given. */

@@ -1,0 +1,77 @@
+// One input of a many-input command: the unit a worker thread runs. Its output comes back already
+// formatted, so a run over worker threads prints the same bytes as a serial one.
+import type { ParsedArgs } from './args.js';
+import type { Command, CommandRun } from './command-table.js';
+import { errorJson, failureReport } from './failure.js';
+import { forgetInputs } from './load.js';
+
+/** ParsedArgs as plain data (what a worker receives). */
+export interface TaskArgs {
+  positionals: string[];
+  options: [string, string[]][];
+  flags: string[];
+}
+
+export interface InputTask {
+  /** The command's name as typed (`inspect`, `iommu groups`). */
+  command: string;
+  /** Positionals before the inputs (a subcommand's name). */
+  leading: string[];
+  args: TaskArgs;
+  file: string;
+}
+
+export interface InputResult {
+  file: string;
+  /** 0, or the exit status this input alone would give. */
+  status: number;
+  /** What goes to stdout: the JSON Lines record, or the text block (`== FILE` first). */
+  stdout: string;
+  /** What goes to stderr: the error, when the input failed. */
+  stderr: string;
+  /** The command's --json value (for a summary); absent when the input failed. */
+  json?: unknown;
+  attachment?: string;
+}
+
+export function toTaskArgs(args: ParsedArgs): TaskArgs {
+  return {
+    positionals: [...args.positionals],
+    options: [...args.options.entries()],
+    flags: [...args.flags],
+  };
+}
+
+/** Run `command` on one input; an error becomes this input's record, never an exception. */
+export function runInputTask(task: InputTask, command: Command, run: CommandRun): InputResult {
+  const { file } = task;
+  const asJson = task.args.flags.includes('--json');
+  const one: ParsedArgs = {
+    positionals: [...task.leading, file],
+    options: new Map(task.args.options),
+    flags: new Set(task.args.flags),
+  };
+  const record = (value: object) =>
+    `${JSON.stringify({ schema: command.schema, file, ...value })}\n`;
+  try {
+    const out = run(one);
+    return {
+      file,
+      status: out.status ?? 0,
+      stdout: asJson ? record(out.json as object) : `== ${file}\n${out.text.trimEnd()}\n`,
+      stderr: '',
+      json: out.json,
+      ...(out.attachment !== undefined ? { attachment: out.attachment } : {}),
+    };
+  } catch (e) {
+    const failed = failureReport(command.spec.name, e, file);
+    return {
+      file,
+      status: failed.status,
+      stdout: asJson ? record({ error: errorJson(e) }) : '',
+      stderr: failed.text,
+    };
+  } finally {
+    forgetInputs();
+  }
+}
