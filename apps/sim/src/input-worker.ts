@@ -8,6 +8,9 @@ const loaded = new Map<string, Promise<CommandRun>>();
 parentPort?.on('message', async (msg: { index: number; task: InputTask }) => {
   const command = findCommand(msg.task.command)!;
   let run = loaded.get(msg.task.command);
-  if (!run) loaded.set(msg.task.command, (run = command.load()));
+  if (!run) {
+    run = command.load();
+    loaded.set(msg.task.command, run);
+  }
   parentPort!.postMessage({ index: msg.index, result: runInputTask(msg.task, command, await run) });
 });
