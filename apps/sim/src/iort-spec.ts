@@ -6,8 +6,8 @@ import {
   type IortTableInput,
 } from '@dmasim/acpi-iort';
 import { hex } from '@dmasim/dma-mapping';
-import { parse as parseYaml } from 'yaml';
 import { PlatformFileError } from './platform-file.js';
+import { parseYamlText } from './yaml-text.js';
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -20,7 +20,7 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
 export function parseYamlExact(text: string, fileName: string): unknown {
   let doc: unknown;
   try {
-    doc = parseYaml(text, { intAsBigInt: true });
+    doc = parseYamlText(text, { intAsBigInt: true });
   } catch (e) {
     // The library's message ends in a code frame: its first line says where.
     throw new PlatformFileError((e as Error).message.split('\n')[0]!.replace(/:$/, ''), fileName);

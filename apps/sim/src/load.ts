@@ -1,20 +1,68 @@
 // Reading platform descriptions from disk (the only place besides cli.ts that touches Node APIs).
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 import { classifyPlatformBytes, LoadError, type PlatformSource } from './platform-source.js';
 
 export { LoadError, type PlatformSource };
 
-/** `-` is standard input; any other name a file (or /dev/stdin, or a process substitution). */
+/**
+ * The most any one input file may hold: 64 MiB. Real blobs, tables and sources are far
+ * smaller; the limit keeps a device file (/dev/zero) or a runaway pipe from being read whole.
+ */
+export const MAX_INPUT_FILE_BYTES = 64 << 20;
+
+/** A file that would pass MAX_INPUT_FILE_BYTES: its reading stops there. */
+export class InputSizeError extends LoadError {
+  static override readonly code: string = 'DMASIM_INPUT_TOO_LARGE';
+  override name = 'InputSizeError';
+}
+
+function cannotRead(path: string, e: unknown): LoadError {
+  const err = e as NodeJS.ErrnoException;
+  const why = err.code === 'EISDIR' ? 'is a directory' : (err.message ?? String(e));
+  return new LoadError(`cannot read ${path}: ${why}`);
+}
+
+/**
+ * `-` is standard input; any other name a file (or /dev/stdin, or a process substitution). Read
+ * in chunks up to MAX_INPUT_FILE_BYTES, since a device or a pipe reports no size beforehand.
+ */
 function readWhole(path: string): Uint8Array {
+  let fd: number;
   try {
-    return new Uint8Array(readFileSync(path === '-' ? '/dev/stdin' : path));
+    fd = path === '-' ? 0 : openSync(path, 'r');
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'EISDIR' ? 'is a directory' : (err.message ?? String(e));
-    throw new LoadError(`cannot read ${path}: ${why}`);
+    throw cannotRead(path, e);
+  }
+  try {
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = new Uint8Array(Math.min(1 << 20, MAX_INPUT_FILE_BYTES + 1 - total));
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
+      total += n;
+      if (total > MAX_INPUT_FILE_BYTES) {
+        throw new InputSizeError(
+          `${path}: larger than the ${MAX_INPUT_FILE_BYTES}-byte limit on an input file`,
+        );
+      }
+    }
+    const bytes = new Uint8Array(total);
+    let at = 0;
+    for (const c of chunks) {
+      bytes.set(c, at);
+      at += c.length;
+    }
+    return bytes;
+  } catch (e) {
+    if (e instanceof LoadError) throw e;
+    throw cannotRead(path, e);
+  } finally {
+    if (fd !== 0) closeSync(fd);
   }
 }
 
@@ -77,7 +125,8 @@ export function dtsFileReader(includeDirs: readonly string[]) {
     for (const dir of [dirname(from), ...includeDirs]) {
       try {
         return readInputBytes(resolve(dir, file));
-      } catch {
+      } catch (e) {
+        if (e instanceof InputSizeError) throw e;
         // try the next directory
       }
     }

@@ -18,7 +18,7 @@ import {
   dmaBitMask,
   parseU64,
 } from '@dmasim/dma-mapping';
-import { parse as parseYaml } from 'yaml';
+import { parseYamlText } from './yaml-text.js';
 
 export interface WorkloadRunOptions {
   /** Packets (nic-rx), commands (nvme), buffers (gpu-alloc), operations (a file's generator). */
@@ -213,6 +213,18 @@ function pickPhys(rand: () => number, p: BufferPlacement, size: bigint): bigint 
   return p.base + BigInt(Math.floor(rand() * Math.max(1, pages))) * 4096n;
 }
 
+/**
+ * Most operations one run may generate (generate.count and --count): 10^8, minutes of work.
+ * A workload is a generator, so the count costs time, not memory.
+ */
+export const MAX_WORKLOAD_COUNT = 100_000_000;
+/**
+ * Most buffers a generated workload keeps alive at once: 2^20. Each live buffer holds its
+ * mapping (an IOVA, page-table entries or swiotlb slots) in the model, about a few hundred
+ * bytes, so this keeps a run's live state well under 1 GiB.
+ */
+export const MAX_IN_FLIGHT = 1 << 20;
+
 /** The generator: buffers of the mix, `inFlight` alive, the oldest released first. */
 function* generate(
   rand: () => number,
@@ -222,7 +234,9 @@ function* generate(
   placement: BufferPlacement,
 ): Generator<WorkloadStep> {
   const total = mix.reduce((a, m) => a + m.weight, 0);
+  // A queue with a moving head: shift() would make each release cost the queue's length.
   const live: Array<{ id: number; op: MixEntry['op'] }> = [];
+  let head = 0;
   const release = (b: { id: number; op: MixEntry['op'] }): WorkloadStep =>
     b.op === 'map'
       ? { op: 'unmap', id: b.id }
@@ -230,7 +244,14 @@ function* generate(
         ? { op: 'unmap-sg', id: b.id }
         : { op: 'free', id: b.id };
   for (let id = 0; id < count; id++) {
-    if (live.length >= inFlight) yield release(live.shift()!);
+    if (live.length - head >= inFlight) {
+      yield release(live[head]!);
+      live[head++] = undefined as never;
+      if (head > 4096 && head * 2 > live.length) {
+        live.splice(0, head);
+        head = 0;
+      }
+    }
     // Weighted pick: walk the mix until the cumulative weight passes the draw.
     const draw = rand() * total;
     let acc = 0;
@@ -252,14 +273,14 @@ function* generate(
     } else yield { op: 'alloc', id, size };
     live.push({ id, op: m.op });
   }
-  for (const b of live) yield release(b);
+  for (let i = head; i < live.length; i++) yield release(live[i]!);
 }
 
 /** Parse a workload file (YAML, of which JSON is a subset). */
 export function parseWorkloadFile(text: string, fileName: string): WorkloadSpec {
   let doc: unknown;
   try {
-    doc = parseYaml(text, { intAsBigInt: false });
+    doc = parseYamlText(text);
   } catch (e) {
     // The library's message ends in a code frame: its first line says where.
     throw new WorkloadFileError((e as Error).message.split('\n')[0]!.replace(/:$/, ''), fileName);
@@ -295,8 +316,10 @@ export function parseWorkloadFile(text: string, fileName: string): WorkloadSpec 
   if (!Array.isArray(g.mix) || g.mix.length === 0)
     throw new WorkloadFileError('generate needs a non-empty mix', at('generate.mix'));
   const mix = g.mix.map((m, i) => parseMix(m, at(`generate.mix[${i}]`)));
-  const count = g.count === undefined ? 1000 : intField(g.count, at('generate.count'), 0);
-  const inFlight = g.inFlight === undefined ? 64 : intField(g.inFlight, at('generate.inFlight'), 1);
+  const count =
+    g.count === undefined ? 1000 : intField(g.count, at('generate.count'), 0, MAX_WORKLOAD_COUNT);
+  const inFlight =
+    g.inFlight === undefined ? 64 : intField(g.inFlight, at('generate.inFlight'), 1, MAX_IN_FLIGHT);
   let placement: BufferPlacement | null = null;
   if (g.placement !== undefined) {
     const p = g.placement;

@@ -68,6 +68,7 @@ export {
 export {
   type IortNodeInput,
   type IortTableInput,
+  MAX_IORT_WRITE_LENGTH,
   type NumInput,
   type U64Input,
   writeIort,

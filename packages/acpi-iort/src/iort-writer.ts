@@ -88,6 +88,36 @@ function toU64(v: U64Input | null | undefined, what: string, at: number): bigint
   return n;
 }
 
+/*
+ * The input is loose JSON/YAML: a field of the wrong kind (a number where a list goes, a
+ * mapping where text goes) is an IortError at the field's table offset, never a TypeError.
+ */
+function list<T>(v: readonly T[] | null | undefined, what: string, at: number): readonly T[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw new IortError(`${what} must be a list`, at);
+  return v;
+}
+
+function text(v: string | null | undefined, dflt: string, what: string, at: number): string {
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== 'string') throw new IortError(`${what} must be text`, at);
+  return v;
+}
+
+/** A sub-record (an ID mapping, an interrupt, ...): absent is empty; anything else must be a mapping. */
+function record<T extends object>(v: T | null | undefined, what: string, at: number): Partial<T> {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v))
+    throw new IortError(`${what} must be a mapping`, at);
+  return v;
+}
+
+/**
+ * The largest table the writer builds: 16 MiB. ACPI allows a u32 length, but real IORTs are a
+ * few KiB, and the writer holds the table and a byte map of it in memory.
+ */
+export const MAX_IORT_WRITE_LENGTH = 16 << 20;
+
 const align4 = (n: number) => (n + 3) & ~3;
 
 interface Layout {
@@ -105,10 +135,10 @@ function layoutNode(n: IortNodeInput, at: number): Layout {
   let end: number;
   switch (n.type) {
     case 'its-group':
-      end = 20 + 4 * (n.identifiers?.length ?? 0);
+      end = 20 + 4 * list(n.identifiers, 'identifiers', at).length;
       break;
     case 'named-component':
-      end = 29 + (n.deviceName ?? '').length + 1;
+      end = 29 + text(n.deviceName, '', 'device_name', at + 29).length + 1;
       break;
     case 'root-complex':
       end = 36;
@@ -119,10 +149,10 @@ function layoutNode(n: IortNodeInput, at: number): Layout {
         sub.global = off(n.globalInterruptOffset, end, 'global_interrupt_offset');
         end = Math.max(end, sub.global + 16);
       } else sub.global = off(n.globalInterruptOffset, 0, 'global_interrupt_offset');
-      const ctx = n.contextInterrupts?.length ?? 0;
+      const ctx = list(n.contextInterrupts, 'context interrupts', at).length;
       sub.context = off(n.contextInterruptOffset, end, 'context_interrupt_offset');
       if (ctx > 0) end = Math.max(end, sub.context + ctx * 8);
-      const pmu = n.pmuInterrupts?.length ?? 0;
+      const pmu = list(n.pmuInterrupts, 'PMU interrupts', at).length;
       sub.pmu = off(n.pmuInterruptOffset, end, 'pmu_interrupt_offset');
       if (pmu > 0) end = Math.max(end, sub.pmu + pmu * 8);
       break;
@@ -142,13 +172,13 @@ function layoutNode(n: IortNodeInput, at: number): Layout {
     default:
       end = IORT_NODE_HEADER_SIZE;
   }
-  const maps = n.mappings?.length ?? 0;
+  const maps = list(n.mappings, 'mappings', at).length;
   const mappingOffset = off(n.mappingOffset, maps > 0 ? align4(end) : 0, 'mapping_offset');
   if (maps > 0) {
     end = Math.max(end, mappingOffset + maps * IORT_ID_MAPPING_SIZE);
   }
   if (n.type === 'rmr') {
-    const descs = n.descriptors?.length ?? 0;
+    const descs = list(n.descriptors, 'rmr descriptors', at).length;
     sub.rmr = off(n.rmrOffset, descs > 0 ? align4(end) : 0, 'rmr_offset');
     if (descs > 0) end = Math.max(end, sub.rmr + descs * IORT_RMR_DESC_SIZE);
   }
@@ -225,11 +255,12 @@ function writeNode(o: Out, n: IortNodeInput, at: number, lay: Layout, resolve: R
     'node revision',
   );
   o.u32(at + 4, num(n.identifier, 32, 'identifier', 4), 'identifier');
-  const maps = n.mappings ?? [];
+  const maps = list(n.mappings, 'mappings', at);
   o.u32(at + 8, maps.length, 'mapping_count');
   o.u32(at + 12, lay.mappingOffset, 'mapping_offset');
-  maps.forEach((m, i) => {
+  maps.forEach((entry, i) => {
     const mo = at + lay.mappingOffset + i * IORT_ID_MAPPING_SIZE;
+    const m = record(entry, 'an ID mapping', mo);
     const f = (v: NumInput | null | undefined, what: string, d: number) =>
       toNumber(v, 0, 32, what, mo + d);
     o.u32(mo, f(m.inputBase, 'input_base', 0), 'input_base');
@@ -245,13 +276,14 @@ function writeNode(o: Out, n: IortNodeInput, at: number, lay: Layout, resolve: R
       | undefined,
     field: number,
   ) => {
+    p = record(p, 'memory properties', at + field);
     o.u32(at + field, num(p?.cacheCoherency, 32, 'cache_coherency', field), 'cache_coherency');
     o.u8(at + field + 4, num(p?.hints, 8, 'hints', field + 4), 'hints');
     o.u8(at + field + 7, num(p?.memoryFlags, 8, 'memory_flags', field + 7), 'memory_flags');
   };
   switch (n.type) {
     case 'its-group': {
-      const ids = n.identifiers ?? [];
+      const ids = list(n.identifiers, 'identifiers', at);
       o.u32(at + 16, ids.length, 'its_count');
       ids.forEach((id, i) => {
         o.u32(at + 20 + 4 * i, num(id, 32, 'ITS identifier', 20 + 4 * i), 'ITS identifier');
@@ -266,7 +298,7 @@ function writeNode(o: Out, n: IortNodeInput, at: number, lay: Layout, resolve: R
         num(n.memoryAddressLimit, 8, 'memory_address_limit', 28),
         'memory_address_limit',
       );
-      o.cstring(at + 29, n.deviceName ?? '', 'device_name');
+      o.cstring(at + 29, text(n.deviceName, '', 'device_name', at + 29), 'device_name');
       break;
     case 'root-complex':
       memProps(n.memoryProperties, 16);
@@ -290,16 +322,16 @@ function writeNode(o: Out, n: IortNodeInput, at: number, lay: Layout, resolve: R
       o.u64(at + 24, u64(n.span, 'span', 24), 'span');
       o.u32(at + 32, num(n.model, 32, 'model', 32), 'model');
       o.u32(at + 36, num(n.flags, 32, 'flags', 36), 'flags');
-      const ctx = n.contextInterrupts ?? [];
-      const pmu = n.pmuInterrupts ?? [];
+      const ctx = list(n.contextInterrupts, 'context interrupts', at);
+      const pmu = list(n.pmuInterrupts, 'PMU interrupts', at);
       o.u32(at + 40, lay.sub.global!, 'global_interrupt_offset');
       o.u32(at + 44, ctx.length, 'context_interrupt_count');
       o.u32(at + 48, lay.sub.context!, 'context_interrupt_offset');
       o.u32(at + 52, pmu.length, 'pmu_interrupt_count');
       o.u32(at + 56, lay.sub.pmu!, 'pmu_interrupt_offset');
       if (n.globalInterrupts !== null && lay.sub.global !== 0) {
-        const g = n.globalInterrupts ?? {};
         const gi = lay.sub.global!;
+        const g = record(n.globalInterrupts, 'global interrupts', at + gi);
         o.u32(at + gi, num(g.nsgIrpt, 32, 'nsg_irpt', gi), 'nsg_irpt');
         o.u32(at + gi + 4, num(g.nsgIrptFlags, 32, 'nsg_irpt_flags', gi + 4), 'nsg_irpt_flags');
         o.u32(at + gi + 8, num(g.nsgCfgIrpt, 32, 'nsg_cfg_irpt', gi + 8), 'nsg_cfg_irpt');
@@ -310,8 +342,9 @@ function writeNode(o: Out, n: IortNodeInput, at: number, lay: Layout, resolve: R
         );
       }
       const irqs = (list: typeof ctx, base: number, what: string) =>
-        list.forEach((irq, i) => {
+        list.forEach((entry, i) => {
           const r = base + 8 * i;
+          const irq = record(entry, what, at + r);
           o.u32(at + r, num(irq?.gsiv, 32, `${what} gsiv`, r), `${what} gsiv`);
           o.u32(at + r + 4, num(irq?.flags, 32, `${what} flags`, r + 4), `${what} flags`);
         });
@@ -340,12 +373,13 @@ function writeNode(o: Out, n: IortNodeInput, at: number, lay: Layout, resolve: R
       }
       break;
     case 'rmr': {
-      const descs = n.descriptors ?? [];
+      const descs = list(n.descriptors, 'rmr descriptors', at);
       o.u32(at + 16, num(n.rmrFlags, 32, 'rmr flags', 16), 'rmr flags');
       o.u32(at + 20, descs.length, 'rmr_count');
       o.u32(at + 24, lay.sub.rmr!, 'rmr_offset');
       descs.forEach((d, i) => {
         const r = lay.sub.rmr! + i * IORT_RMR_DESC_SIZE;
+        d = record(d, 'an rmr descriptor', at + r);
         o.u64(at + r, u64(d?.baseAddress, 'rmr base_address', r), 'rmr base_address');
         o.u64(at + r + 8, u64(d?.length, 'rmr length', r + 8), 'rmr length');
       });
@@ -360,7 +394,16 @@ function writeNode(o: Out, n: IortNodeInput, at: number, lay: Layout, resolve: R
  * always recomputed; `extraBytes` are laid over the bytes no field covers.
  */
 export function writeIort(input: IortTableInput): Uint8Array {
-  const nodes = input.nodes ?? [];
+  input = record(input, 'the table', 0);
+  const nodes = list(input.nodes, 'nodes', IORT_HEADER_SIZE).map((n, i) => {
+    const node = record(n, `node ${i}`, IORT_HEADER_SIZE);
+    if (typeof node.type !== 'string')
+      throw new IortError(`node ${i} has no type`, IORT_HEADER_SIZE);
+    if (node.name !== undefined && node.name !== null && typeof node.name !== 'string') {
+      throw new IortError(`node ${i} name must be text`, IORT_HEADER_SIZE);
+    }
+    return node as IortNodeInput;
+  });
   const nodeOffset = toNumber(
     input.nodeOffset,
     toNumber(nodes[0]?.offset, IORT_HEADER_SIZE, 32, 'offset', 40),
@@ -389,6 +432,12 @@ export function writeIort(input: IortTableInput): Uint8Array {
   });
   const end = Math.max(nodes.length > 0 ? at : 0, IORT_HEADER_SIZE);
   const length = toNumber(input.length, end, 32, 'length', 4);
+  if (length > MAX_IORT_WRITE_LENGTH) {
+    throw new IortError(
+      `table length 0x${length.toString(16)} is more than the writer's ${MAX_IORT_WRITE_LENGTH}-byte limit`,
+      4,
+    );
+  }
   if (length < end)
     throw new IortError(
       `table length 0x${length.toString(16)} cannot hold its nodes (0x${end.toString(16)})`,
@@ -417,14 +466,14 @@ export function writeIort(input: IortTableInput): Uint8Array {
 
   const bytes = new Uint8Array(length);
   const o = new Out(bytes);
-  o.chars(0, 4, input.signature ?? 'IORT', 'signature');
+  o.chars(0, 4, text(input.signature, 'IORT', 'signature', 0), 'signature');
   o.u32(4, length, 'length');
   o.u8(8, toNumber(input.revision, 5, 8, 'revision', 8), 'revision');
   o.u8(9, 0, 'checksum');
-  o.chars(10, 6, input.oemId ?? 'DMASIM', 'oem_id');
-  o.chars(16, 8, input.oemTableId ?? 'DMASIM  ', 'oem_table_id');
+  o.chars(10, 6, text(input.oemId, 'DMASIM', 'oem_id', 10), 'oem_id');
+  o.chars(16, 8, text(input.oemTableId, 'DMASIM  ', 'oem_table_id', 16), 'oem_table_id');
   o.u32(24, toNumber(input.oemRevision, 1, 32, 'oem_revision', 24), 'oem_revision');
-  o.chars(28, 4, input.aslCompilerId ?? 'DMAS', 'asl_compiler_id');
+  o.chars(28, 4, text(input.aslCompilerId, 'DMAS', 'asl_compiler_id', 28), 'asl_compiler_id');
   o.u32(
     32,
     toNumber(input.aslCompilerRevision, 1, 32, 'asl_compiler_revision', 32),
@@ -435,9 +484,10 @@ export function writeIort(input: IortTableInput): Uint8Array {
   nodes.forEach((n, i) => {
     writeNode(o, n, offsets[i]!, layouts[i]!, resolve);
   });
-  for (const extra of input.extraBytes ?? []) {
-    const off = toNumber(extra?.offset, 0, 32, 'extra bytes offset', 0);
-    const hex = extra?.hex ?? '';
+  for (const entry of list(input.extraBytes, 'extra bytes', 0)) {
+    const extra = record(entry, 'extra bytes', 0);
+    const off = toNumber(extra.offset, 0, 32, 'extra bytes offset', 0);
+    const hex = text(extra.hex, '', 'extra bytes hex', off);
     if (!/^([0-9a-f]{2})*$/i.test(hex))
       throw new IortError(`extra bytes "${hex}" are not hex pairs`, off);
     for (let i = 0; i < hex.length / 2; i++) {

@@ -91,8 +91,10 @@ export {
   IO_TLB_SEGSIZE,
   IO_TLB_SHIFT,
   IO_TLB_SIZE,
+  MAX_MODELLED_SLABS,
   type SwiotlbMem,
   type SwiotlbPool,
+  SwiotlbSizeError,
   swiotlbMaxMappingSize,
 } from './swiotlb-pool.js';
 export {

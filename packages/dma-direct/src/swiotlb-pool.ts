@@ -2,6 +2,8 @@
 // swiotlb_search_pool_area(), swiotlb_find_slots() (non-dynamic) and swiotlb_release_slots().
 // Slot state lives in typed arrays indexed by slot number.
 
+import { DmasimError } from '@dmasim/dma-mapping';
+
 export const IO_TLB_SHIFT = 11;
 export const IO_TLB_SIZE = 1 << IO_TLB_SHIFT;
 export const IO_TLB_SEGSIZE = 128;
@@ -46,8 +48,41 @@ export function nrSlots(bytes: number): number {
   return Math.ceil(bytes / IO_TLB_SIZE);
 }
 
+/**
+ * The most slots the model keeps for one pool: 2^23, a 16 GiB bounce buffer. Each slot costs
+ * the model 16 bytes of typed arrays, so this caps one pool near 128 MiB; the kernel itself
+ * takes any default pool memblock can place, and refuses restricted pools far smaller than this
+ * (rmem_swiotlb_device_init()'s kcalloc()).
+ */
+export const MAX_MODELLED_SLABS = 1 << 23;
+
+/** A pool larger than the model holds: refused before anything is allocated. */
+export class SwiotlbSizeError extends DmasimError {
+  static override readonly code: string = 'SWIOTLB_TOO_LARGE';
+  override name = 'SwiotlbSizeError';
+  constructor(
+    readonly pool: string,
+    readonly nslabs: number,
+  ) {
+    super(
+      `${pool}: ${nslabs} slots (${Math.floor((nslabs * IO_TLB_SIZE) / 2 ** 20)} MiB) is more than the ${MAX_MODELLED_SLABS} slots a modelled swiotlb pool may have`,
+    );
+  }
+}
+
 /** swiotlb_init_io_tlb_pool() */
-export function createSwiotlbPool(start: bigint, nslabs: number, nareas: number): SwiotlbPool {
+export function createSwiotlbPool(
+  start: bigint,
+  nslabs: number,
+  nareas: number,
+  name = 'swiotlb',
+): SwiotlbPool {
+  if (!Number.isSafeInteger(nslabs) || nslabs < 0 || nslabs > MAX_MODELLED_SLABS) {
+    throw new SwiotlbSizeError(name, nslabs);
+  }
+  if (!Number.isSafeInteger(nareas) || nareas < 1 || nareas > Math.max(1, nslabs)) {
+    throw new SwiotlbSizeError(`${name} (${nareas} areas)`, nslabs);
+  }
   const pool: SwiotlbPool = {
     start,
     end: start + (BigInt(nslabs) << BigInt(IO_TLB_SHIFT)),

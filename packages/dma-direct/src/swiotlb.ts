@@ -17,6 +17,7 @@ import {
   dmaGetSegBoundary,
   hex64,
   type KernelRelease,
+  kcallocFits,
   kernelRelease,
 } from '@dmasim/dma-mapping';
 import type { Memblock } from './memblock.js';
@@ -44,6 +45,8 @@ const IO_TLB_MIN_SLABS = (1 << 20) >> IO_TLB_SHIFT;
 const INVALID_PHYS_ADDR = 0xffff_ffff_ffff_ffffn;
 const SLOT_BYTES = BigInt(IO_TLB_SIZE);
 const PR = 'software IO TLB: ';
+/** sizeof(struct io_tlb_slot) on a 64-bit kernel: orig_addr, alloc_size, list, pad_slots. */
+const IO_TLB_SLOT_BYTES = 24;
 
 /** The `swiotlb=` command-line parameter: [<slabs>][,<areas>][,force|noforce]. */
 export interface SwiotlbParam {
@@ -68,8 +71,14 @@ function alignUp(x: number, a: number): number {
   return Math.ceil(x / a) * a;
 }
 
+/** Bytes to whole MiB, for sizes past 2^31 that a 32-bit shift would wrap. */
+function mib(bytes: number): number {
+  return Math.floor(bytes / 2 ** 20);
+}
+
 function isPow2(x: number): boolean {
-  return x > 0 && (x & (x - 1)) === 0;
+  // Not x & (x - 1): slab counts pass 2^32, where JavaScript's bitwise operators wrap.
+  return x > 0 && 2 ** Math.round(Math.log2(x)) === x;
 }
 
 function roundupPow2(x: number): number {
@@ -143,15 +152,13 @@ export function bootDefaultSwiotlb(input: SwiotlbBootInput): SwiotlbBoot {
     defaultNareas = nareas;
     log.push(`${PR}area num ${nareas}.`);
     if (roundUpDefaultNslabs()) {
-      log.push(
-        `${PR}SWIOTLB bounce buffer size roundup to ${(defaultNslabs * IO_TLB_SIZE) >> 20}MB`,
-      );
+      log.push(`${PR}SWIOTLB bounce buffer size roundup to ${mib(defaultNslabs * IO_TLB_SIZE)}MB`);
     }
   };
   const adjustSize = (bytes: number) => {
     if (defaultNslabs !== defaultSlabs) return;
     let size = alignUp(bytes, IO_TLB_SIZE);
-    defaultNslabs = alignUp(size >> IO_TLB_SHIFT, IO_TLB_SEGSIZE);
+    defaultNslabs = alignUp(Math.floor(size / IO_TLB_SIZE), IO_TLB_SEGSIZE);
     if (roundUpDefaultNslabs()) size = defaultNslabs * IO_TLB_SIZE;
     log.push(`${PR}SWIOTLB bounce buffer size adjusted to ${Math.floor(size / 2 ** 20)}MB`);
   };
@@ -204,7 +211,8 @@ export function bootDefaultSwiotlb(input: SwiotlbBootInput): SwiotlbBoot {
     log.push(`${PR}swiotlb_memblock_alloc: Failed to allocate ${bytes} bytes tlb structure`);
     if (nslabs <= IO_TLB_MIN_SLABS)
       return { mem: createSwiotlbMem('swiotlb', null, false, false), log };
-    nslabs = alignUp(nslabs >> 1, IO_TLB_SEGSIZE);
+    // nslabs is an unsigned long: halve it without JavaScript's 32-bit shift.
+    nslabs = alignUp(Math.floor(nslabs / 2), IO_TLB_SEGSIZE);
     nareas = limitNareas(nareas, nslabs);
   }
   if (defaultNslabs !== nslabs) {
@@ -212,7 +220,7 @@ export function bootDefaultSwiotlb(input: SwiotlbBootInput): SwiotlbBoot {
   }
   const pool = createSwiotlbPool(start, nslabs, nareas);
   log.push(
-    `${PR}mapped [mem ${hex64(pool.start)}-${hex64(pool.end)}] (${(nslabs * IO_TLB_SIZE) >> 20}MB)`,
+    `${PR}mapped [mem ${hex64(pool.start)}-${hex64(pool.end)}] (${mib(nslabs * IO_TLB_SIZE)}MB)`,
   );
   return { mem: createSwiotlbMem('swiotlb', pool, forceBounce, false), log };
 }
@@ -242,8 +250,11 @@ export function createRestrictedPool(
   log.push(
     `${PR}Reserved memory: created restricted DMA pool at ${hex64(region.base)}, size ${region.size / (1n << 20n)} MiB`,
   );
-  const nslabs = Number(region.size >> BigInt(IO_TLB_SHIFT));
-  return createSwiotlbMem(region.name, createSwiotlbPool(region.base, nslabs, 1), true, true);
+  const nslabs = region.size >> BigInt(IO_TLB_SHIFT);
+  // rmem_swiotlb_device_init(): kcalloc() of the slot array fails (-ENOMEM) past 4 MiB.
+  if (!kcallocFits(nslabs, IO_TLB_SLOT_BYTES)) return null;
+  const pool = createSwiotlbPool(region.base, Number(nslabs), 1, region.name);
+  return createSwiotlbMem(region.name, pool, true, true);
 }
 
 /** What the swiotlb mapping functions need from the platform. */

@@ -35,6 +35,7 @@ export {
   kernelChange,
   kernelRelease,
 } from './kernel-release.js';
+export { KMALLOC_MAX_SIZE, kcallocFits } from './kmalloc.js';
 export {
   FW_BUG,
   type KernelLog,

@@ -2,7 +2,7 @@
 // name rules, duplicate names and labels, explicit phandles, the phandle and path reference
 // fixups (which assign phandles), and /omit-if-no-ref/. dtc's warnings are not modelled.
 
-import { type DtsError, errorAt, type Pos } from './dts-lexer.js';
+import { type DtsError, errorAt, latin1, type Pos } from './dts-lexer.js';
 import {
   deleteNode,
   fullPath,
@@ -12,6 +12,7 @@ import {
   type LiveProp,
   liveNodes,
   liveProps,
+  type Marker,
 } from './dts-livetree.js';
 
 const NODE_CHARS = /^[a-zA-Z0-9,._+\-@]*$/;
@@ -42,22 +43,27 @@ function writeCell(bytes: number[], offset: number, value: number): void {
 
 function checkNames(root: LiveNode): void {
   for (const node of liveNodes(root)) {
-    // duplicate_node_names compares every live child with all later siblings, deleted or not.
+    // duplicate_node_names: a live child whose name a later sibling (deleted or not) repeats.
+    // One pass from the end, remembering the names seen after each child: O(n), not O(n^2).
     const children = node.children;
-    for (let i = 0; i < children.length; i++) {
+    if (children.length < 2) continue;
+    const later = new Map<string, LiveNode>();
+    let duplicate: LiveNode | undefined;
+    for (let i = children.length - 1; i >= 0; i--) {
       const child = children[i]!;
-      if (child.deleted) continue;
-      for (let j = i + 1; j < children.length; j++) {
-        const other = children[j]!;
-        if (other.name === child.name) {
-          throw checkError(
-            other.pos,
-            'duplicate_node_names',
-            fullPath(other),
-            'Duplicate node name',
-          );
-        }
-      }
+      const other = later.get(child.name);
+      // The first live child (in order) with a later namesake decides the error, and dtc names
+      // the namesake right after it.
+      if (other && !child.deleted) duplicate = other;
+      later.set(child.name, child);
+    }
+    if (duplicate) {
+      throw checkError(
+        duplicate.pos,
+        'duplicate_node_names',
+        fullPath(duplicate),
+        'Duplicate node name',
+      );
     }
   }
   for (const node of liveNodes(root)) {
@@ -138,7 +144,7 @@ function checkNameProperties(root: LiveNode): void {
     const matches =
       bytes.length === base.length + 1 && [...base].every((c, i) => bytes[i] === c.charCodeAt(0));
     if (!matches) {
-      const shown = String.fromCharCode(...bytes.slice(0, Math.max(0, bytes.indexOf(0))));
+      const shown = latin1(bytes.slice(0, Math.max(0, bytes.indexOf(0))));
       throw checkError(
         node.pos,
         'name_properties',
@@ -298,9 +304,8 @@ function fixupPhandleReferences(
 function fixupPathReferences(root: LiveNode): void {
   for (const node of liveNodes(root)) {
     for (const prop of liveProps(node)) {
-      const markers = prop.data.markers;
-      for (let i = 0; i < markers.length; i++) {
-        const m = markers[i]!;
+      const paths = new Map<Marker, string>();
+      for (const m of prop.data.markers) {
         if (m.kind !== 'path') continue;
         const target = getNodeByRef(root, m.ref);
         if (!target) {
@@ -311,15 +316,34 @@ function fixupPathReferences(root: LiveNode): void {
             `Reference to non-existent node or label "${m.ref}"`,
           );
         }
-        const path = fullPath(target);
-        const inserted = [...path].map((c) => c.charCodeAt(0) & 0xff);
-        inserted.push(0);
-        prop.data.bytes.splice(m.offset, 0, ...inserted);
-        for (let j = i + 1; j < markers.length; j++) markers[j]!.offset += inserted.length;
         target.referenced = true;
+        paths.set(m, fullPath(target));
       }
+      if (paths.size > 0) spliceReferencePaths(prop, paths);
     }
   }
+}
+
+/** Inserts each path (NUL-terminated) at its marker's offset in one pass over the value. */
+function spliceReferencePaths(prop: LiveProp, paths: Map<Marker, string>): void {
+  const old = prop.data.bytes;
+  const bytes: number[] = [];
+  let copied = 0;
+  let shift = 0;
+  for (const m of prop.data.markers) {
+    const path = paths.get(m);
+    if (path === undefined) {
+      m.offset += shift;
+      continue;
+    }
+    while (copied < m.offset) bytes.push(old[copied++]!);
+    for (let i = 0; i < path.length; i++) bytes.push(path.charCodeAt(i) & 0xff);
+    bytes.push(0);
+    m.offset += shift;
+    shift += path.length + 1;
+  }
+  while (copied < old.length) bytes.push(old[copied++]!);
+  prop.data.bytes = bytes;
 }
 
 function omitUnusedNodes(root: LiveNode): void {

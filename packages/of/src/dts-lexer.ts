@@ -15,6 +15,22 @@ export class DtsError extends DmasimError {
   }
 }
 
+/**
+ * The input is bigger than the compiler takes: MAX_DTS_INPUT_BYTES over the source, its
+ * /include/ files and its /incbin/ data together.
+ */
+export class DtsSizeError extends DtsError {
+  static override readonly code: string = 'DTS_TOO_LARGE';
+  override name = 'DtsSizeError';
+}
+
+/**
+ * How much source and /incbin/ data one compile reads: 8 MiB. dtc has no such limit, but the
+ * largest preprocessed board source in Linux is well under 1 MiB, and the compiler holds each
+ * value byte as a number (8 bytes), so this keeps a hostile input's cost near 200 MiB.
+ */
+export const MAX_DTS_INPUT_BYTES = 8 << 20;
+
 export interface DtsReadOptions {
   fileName?: string;
   /** Returns a file's contents, or undefined when it does not exist; `from` is the including file. */
@@ -103,13 +119,40 @@ const NAME_RE = /\\?[a-zA-Z0-9,._+*#?@-]+/y;
 const PATH_REF_RE = /&\{([a-zA-Z0-9,._+*#?@\-/]*)\}/y;
 const LABEL_REF_RE = /&([a-zA-Z_][a-zA-Z0-9_]*)/y;
 const BYTE_RE = /[0-9a-fA-F]{2}/y;
-const LINEMARKER_RE = /#(?:line)?[ \t]+([0-9]+)[ \t]+"((?:[^\\"\n]|\\.)*)"[^\n]*/y;
+const LINEMARKER_HEAD_RE = /#(?:line)?[ \t]+([0-9]+)[ \t]+"/y;
 const DIRECTIVE_RE =
   /#[ \t]*(include|define|undef|ifdef|ifndef|if|elif|else|endif|error|warning|pragma)(?=[\s<"]|$)/y;
 const TWO_CHAR_OPS = new Set(['<<', '>>', '<=', '>=', '==', '!=', '&&', '||']);
 const MAX_INCLUDE_DEPTH = 100;
 
 const utf8 = new TextEncoder();
+
+/**
+ * The end of a quoted body starting at `from` (just past the opening quote): the index of the
+ * closing quote, or -1. A backslash escapes the next character; `stopAtNewline` ends the
+ * search at a newline, escaped or not (linemarkers, /include/). A scan, not a regular expression: V8's backtracking
+ * matcher overflows its stack on bodies of a few hundred thousand characters.
+ */
+function quotedEnd(text: string, from: number, quote: string, stopAtNewline: boolean): number {
+  for (let i = from; i < text.length; i++) {
+    const c = text[i];
+    if (c === quote) return i;
+    if (c === '\\') {
+      if (stopAtNewline && text[i + 1] === '\n') return -1;
+      i++;
+    } else if (stopAtNewline && c === '\n') return -1;
+  }
+  return -1;
+}
+
+/** Bytes as a latin1 string, in chunks: String.fromCharCode(...bytes) costs stack per byte. */
+export function latin1(bytes: ArrayLike<number>): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 8192) {
+    out += String.fromCharCode(...Array.prototype.slice.call(bytes, i, i + 8192));
+  }
+  return out;
+}
 
 /** dtc's get_escape_char() for one escape after a backslash; returns the byte and next index. */
 function escapeAt(text: string, i: number): [number, number] {
@@ -185,12 +228,32 @@ export class DtsLexer {
     end: number;
   } | null = null;
 
+  /** Source characters and /incbin/ bytes read so far, against MAX_DTS_INPUT_BYTES. */
+  private inputBytes = 0;
+
   constructor(
     text: string,
     file: string,
     private readonly options: DtsReadOptions,
   ) {
-    this.stack.push({ source: { text, file, markers: [] }, offset: 0 });
+    const source: Source = { text, file, markers: [] };
+    this.charge(text.length, file, { source, offset: 0 });
+    this.stack.push({ source, offset: 0 });
+  }
+
+  /** Counts `size` more input bytes, refusing the input before it is held past the limit. */
+  private charge(size: number, what: string, pos: Pos): void {
+    this.inputBytes += size;
+    if (this.inputBytes > MAX_DTS_INPUT_BYTES) {
+      const { file, line, column } =
+        pos.offset === 0 ? { file: pos.source.file, line: 1, column: 1 } : resolvePos(pos);
+      throw new DtsSizeError(
+        `${what}: input exceeds the ${MAX_DTS_INPUT_BYTES}-byte limit on source, /include/ and /incbin/ data`,
+        file,
+        line,
+        column,
+      );
+    }
   }
 
   private get top() {
@@ -232,14 +295,16 @@ export class DtsLexer {
           const nl = text.indexOf('\n', i);
           i = nl < 0 ? text.length : nl + 1;
         } else if (ch === 35 && (i === 0 || text.charCodeAt(i - 1) === 10)) {
-          LINEMARKER_RE.lastIndex = i;
-          const marker = LINEMARKER_RE.exec(text);
-          if (marker) {
-            const nl = text.indexOf('\n', i);
+          LINEMARKER_HEAD_RE.lastIndex = i;
+          const marker = LINEMARKER_HEAD_RE.exec(text);
+          const close = marker ? quotedEnd(text, i + marker[0].length, '"', true) : -1;
+          if (marker && close >= 0) {
+            const nl = text.indexOf('\n', close);
             const at = nl < 0 ? text.length : nl + 1;
             const last = source.markers[source.markers.length - 1];
             if (!last || last.at < at) {
-              const file = String.fromCharCode(...decodeEscapes(marker[2]!, { source, offset: i }));
+              const body = text.slice(i + marker[0].length, close);
+              const file = latin1(decodeEscapes(body, { source, offset: i }));
               source.markers.push({ at, file, line: Number(marker[1]) });
             }
             i = at;
@@ -255,12 +320,13 @@ export class DtsLexer {
           }
           break;
         } else if (ch === 47 && text.startsWith('/include/', i)) {
-          const m = /\/include\/\s*"((?:[^\\"]|\\.)*)"/y;
-          m.lastIndex = i;
-          const inc = m.exec(text);
-          if (!inc) break;
-          frame.offset = i + inc[0].length;
-          this.pushInclude(inc[1]!, { source, offset: i });
+          const head = /\/include\/\s*"/y;
+          head.lastIndex = i;
+          const inc = head.exec(text);
+          const close = inc ? quotedEnd(text, i + inc[0].length, '"', true) : -1;
+          if (!inc || close < 0) break;
+          frame.offset = close + 1;
+          this.pushInclude(text.slice(i + inc[0].length, close), { source, offset: i });
           i = -1;
           break;
         } else {
@@ -292,6 +358,7 @@ export class DtsLexer {
     for (const candidate of candidates) {
       const content = read(candidate, from);
       if (content === undefined) continue;
+      this.charge(content.length, candidate, pos);
       const text = typeof content === 'string' ? content : new TextDecoder().decode(content);
       this.stack.push({ source: { text, file: candidate, markers: [] }, offset: 0 });
       return;
@@ -313,8 +380,10 @@ export class DtsLexer {
         ];
     for (const candidate of candidates) {
       const content = read(candidate, from);
-      if (content !== undefined)
-        return typeof content === 'string' ? utf8.encode(content) : content;
+      if (content === undefined) continue;
+      const bytes = typeof content === 'string' ? utf8.encode(content) : content;
+      this.charge(bytes.length, candidate, pos);
+      return bytes;
     }
     throw errorAt(pos, `Couldn't open "${name}": not found`);
   }
@@ -340,19 +409,21 @@ export class DtsLexer {
         if (text.startsWith(kw, offset)) return make('keyword', kw, offset + kw.length);
     }
     if (ch === '"') {
-      const m = sticky(/"((?:[^\\"]|\\[\s\S])*)"/y);
-      if (!m) throw errorAt(pos, 'unterminated string');
-      return make('string', m[0], offset + m[0].length, 0n, decodeEscapes(m[1]!, pos));
+      const close = quotedEnd(text, offset + 1, '"', false);
+      if (close < 0) throw errorAt(pos, 'unterminated string');
+      const bytes = decodeEscapes(text.slice(offset + 1, close), pos);
+      return make('string', text.slice(offset, close + 1), close + 1, 0n, bytes);
     }
     if (ch === "'") {
-      const m = sticky(/'((?:[^']|\\')*)'/y);
-      if (m) {
-        const bytes = decodeEscapes(m[1]!, pos);
+      // As the former /'((?:[^']|\\')*)'/ matched: the body ends at the first quote.
+      const close = text.indexOf("'", offset + 1);
+      if (close >= 0) {
+        const bytes = decodeEscapes(text.slice(offset + 1, close), pos);
         if (bytes.length === 0) throw errorAt(pos, 'Empty character literal');
         if (bytes.length > 1) {
           throw errorAt(pos, `Character literal has ${bytes.length} characters instead of 1`);
         }
-        return make('char', m[0], offset + m[0].length, BigInt(bytes[0]!));
+        return make('char', text.slice(offset, close + 1), close + 1, BigInt(bytes[0]!));
       }
     }
     if (ch === '&') {

@@ -58,7 +58,14 @@ export function newNode(name: string, pos: Pos): LiveNode {
   };
 }
 
+/**
+ * Bumped by every change that can move a label or a node in or out of the live tree, so that
+ * lookups can index the tree once per state instead of walking it once per reference.
+ */
+let treeVersion = 0;
+
 export function addLabel(labels: LiveLabel[], name: string): void {
+  treeVersion++;
   const existing = labels.find((l) => l.name === name);
   if (existing) existing.deleted = false;
   else labels.push({ name, deleted: false });
@@ -72,12 +79,14 @@ export function getProperty(node: LiveNode, name: string): LiveProp | undefined 
 }
 
 export function deleteNode(node: LiveNode): void {
+  treeVersion++;
   const pending = [node];
   for (let n = pending.pop(); n; n = pending.pop()) {
     n.deleted = true;
     for (const prop of n.props) deleteProperty(prop);
     for (const l of n.labels) l.deleted = true;
-    pending.push(...n.children.filter((c) => !c.deleted));
+    // One push per child: spreading a child list into push() costs stack per child.
+    for (const c of n.children) if (!c.deleted) pending.push(c);
   }
 }
 
@@ -86,9 +95,36 @@ function deleteProperty(prop: LiveProp): void {
   for (const l of prop.labels) l.deleted = true;
 }
 
+/** Children by name, in order; built on first lookup and kept current by addChild(). */
+const childIndexes = new WeakMap<LiveNode, Map<string, LiveNode[]>>();
+
+function childIndex(node: LiveNode): Map<string, LiveNode[]> {
+  let index = childIndexes.get(node);
+  if (!index) {
+    index = new Map();
+    for (const c of node.children) indexChild(index, c);
+    childIndexes.set(node, index);
+  }
+  return index;
+}
+
+function indexChild(index: Map<string, LiveNode[]>, child: LiveNode): void {
+  const same = index.get(child.name);
+  if (same) same.push(child);
+  else index.set(child.name, [child]);
+}
+
+/** The children named `name`, deleted or not, in order. */
+export function childrenNamed(node: LiveNode, name: string): readonly LiveNode[] {
+  return childIndex(node).get(name) ?? [];
+}
+
 export function addChild(parent: LiveNode, child: LiveNode): void {
+  treeVersion++;
   child.parent = parent;
   parent.children.push(child);
+  const index = childIndexes.get(parent);
+  if (index) indexChild(index, child);
 }
 
 /** merge_nodes(): the later definition's properties overwrite in place or append; children merge by name. */
@@ -97,6 +133,7 @@ export function mergeNodes(oldNode: LiveNode, newNode: LiveNode): void {
   for (let next = 0; next < work.length; next++) {
     const pair = work[next]!;
     const [into, from] = pair;
+    treeVersion++;
     into.deleted = false;
     for (const l of from.labels) addLabel(into.labels, l.name);
     for (const prop of from.props) {
@@ -119,11 +156,11 @@ export function mergeNodes(oldNode: LiveNode, newNode: LiveNode): void {
     // the order of successive merges into one node, which is all the result depends on.
     for (const child of from.children) {
       if (child.deleted) {
-        const victim = into.children.find((c) => c.name === child.name);
+        const victim = childrenNamed(into, child.name)[0];
         if (victim) deleteNode(victim);
         continue;
       }
-      const same = into.children.find((c) => c.name === child.name);
+      const same = childrenNamed(into, child.name)[0];
       if (same) work.push([same, child]);
       else addChild(into, child);
     }
@@ -136,21 +173,28 @@ export function fullPath(node: LiveNode): string {
   return `/${parts.reverse().join('/')}`;
 }
 
+/** Live labels → the first live node carrying each, in pre-order; rebuilt when the tree changes. */
+const labelIndexes = new WeakMap<LiveNode, { version: number; labels: Map<string, LiveNode> }>();
+
+/** get_node_by_label(): the first live node in pre-order with that live label. */
 export function getNodeByLabel(root: LiveNode, label: string): LiveNode | undefined {
-  const pending = [root];
-  for (let n = pending.pop(); n; n = pending.pop()) {
-    if (n.labels.some((l) => !l.deleted && l.name === label)) return n;
-    const children = liveChildren(n);
-    for (let i = children.length - 1; i >= 0; i--) pending.push(children[i]!);
+  let cached = labelIndexes.get(root);
+  if (cached?.version !== treeVersion) {
+    const labels = new Map<string, LiveNode>();
+    for (const n of liveNodes(root)) {
+      for (const l of n.labels) if (!l.deleted && !labels.has(l.name)) labels.set(l.name, n);
+    }
+    cached = { version: treeVersion, labels };
+    labelIndexes.set(root, cached);
   }
-  return undefined;
+  return cached.labels.get(label);
 }
 
 export function getNodeByPath(from: LiveNode, path: string): LiveNode | undefined {
   let node: LiveNode | undefined = from;
   for (const part of path.split('/')) {
     if (part === '') continue;
-    node = node.children.find((c) => !c.deleted && c.name === part);
+    node = childrenNamed(node, part).find((c) => !c.deleted);
     if (!node) return undefined;
   }
   return node;
@@ -171,8 +215,10 @@ export function* liveNodes(root: LiveNode): Generator<LiveNode> {
   const pending = [root];
   for (let n = pending.pop(); n; n = pending.pop()) {
     yield n;
-    const children = liveChildren(n);
-    for (let i = children.length - 1; i >= 0; i--) pending.push(children[i]!);
+    const children = n.children;
+    for (let i = children.length - 1; i >= 0; i--) {
+      if (!children[i]!.deleted) pending.push(children[i]!);
+    }
   }
 }
 

@@ -3,7 +3,16 @@
 // values with dtc's integer expressions.
 
 import { runDtsChecks } from './dts-checks.js';
-import { DtsLexer, type DtsReadOptions, errorAt, type Pos, type Token } from './dts-lexer.js';
+import {
+  DtsLexer,
+  type DtsReadOptions,
+  DtsSizeError,
+  errorAt,
+  latin1,
+  type Pos,
+  resolvePos,
+  type Token,
+} from './dts-lexer.js';
 import {
   addChild,
   addLabel,
@@ -19,7 +28,7 @@ import {
   toDeviceTree,
 } from './dts-livetree.js';
 import { generatePluginFixups } from './dts-plugin.js';
-import type { DeviceTree, MemReserveEntry } from './tree.js';
+import { type DeviceTree, MAX_DT_NODES, type MemReserveEntry } from './tree.js';
 
 const U64 = (1n << 64n) - 1n;
 /** Deeper nesting (of nodes or parentheses) is refused instead of exhausting the JS stack. */
@@ -31,6 +40,8 @@ class Parser {
   readonly lex: DtsLexer;
   plugin = false;
   private orphanFragments = 0;
+  /** Nodes defined so far, against MAX_DT_NODES. */
+  private nodes = 0;
 
   constructor(text: string, file: string, options: DtsReadOptions) {
     this.lex = new DtsLexer(text, file, options);
@@ -193,8 +204,17 @@ class Parser {
   }
 
   /** nodedef: '{' proplist subnodes '}' ';' */
+  /** Counts one more node definition, refusing the source past MAX_DT_NODES. */
+  private countNode(pos: Pos): void {
+    if (++this.nodes > MAX_DT_NODES) {
+      const { file, line, column } = resolvePos(pos);
+      throw new DtsSizeError(`more than MAX_DT_NODES (${MAX_DT_NODES}) nodes`, file, line, column);
+    }
+  }
+
   nodedef(name: string, pos: Pos, depth: number): LiveNode {
     if (depth > MAX_NESTING) throw errorAt(pos, `nodes nested deeper than ${MAX_NESTING} levels`);
+    this.countNode(pos);
     this.expectOp('{', 'name');
     const node = newNode(name, pos);
     let seenSubnode = false;
@@ -229,6 +249,7 @@ class Parser {
         const childName = this.lex.next('name');
         if (childName.kind !== 'name') this.fail(childName, 'a node name');
         this.expectOp(';', 'name');
+        this.countNode(token.pos);
         const child = newNode(childName.text, token.pos);
         child.deleted = true;
         for (const l of labels) addLabel(child.labels, l);
@@ -277,7 +298,8 @@ class Parser {
       labels();
       const token = this.lex.next('value');
       if (token.kind === 'string') {
-        data.bytes.push(...token.bytes, 0);
+        for (const b of token.bytes) data.bytes.push(b);
+        data.bytes.push(0);
       } else if (token.kind === 'ref') {
         data.markers.push({ offset: data.bytes.length, kind: 'path', ref: token.text });
       } else if (this.isOp(token, '<')) {
@@ -314,7 +336,7 @@ class Parser {
     this.expectOp('(');
     const file = this.lex.next('value');
     if (file.kind !== 'string') this.fail(file, 'a file name string');
-    let contents = this.lex.readBinary(String.fromCharCode(...file.bytes), file.pos);
+    let contents = this.lex.readBinary(latin1(file.bytes), file.pos);
     const sep = this.lex.next('value');
     if (this.isOp(sep, ',')) {
       const offset = this.integerPrim(0);

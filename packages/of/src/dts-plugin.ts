@@ -4,11 +4,11 @@
 
 import {
   addChild,
+  childrenNamed,
   fullPath,
   getNodeByRef,
   getProperty,
   type LiveNode,
-  liveChildren,
   liveNodes,
   liveProps,
   newNode,
@@ -16,7 +16,7 @@ import {
 
 /** build_root_node(): the existing live child of that name, or a new one at the end. */
 function childNamed(parent: LiveNode, name: string): LiveNode {
-  const existing = liveChildren(parent).find((c) => c.name === name);
+  const existing = childrenNamed(parent, name).find((c) => !c.deleted);
   if (existing) return existing;
   const node = newNode(name, parent.pos);
   addChild(parent, node);
@@ -29,7 +29,7 @@ function appendToProperty(node: LiveNode, name: string, bytes: number[]): void {
     prop = { name, data: { bytes: [], markers: [] }, labels: [], deleted: false, pos: node.pos };
     node.props.push(prop);
   }
-  prop.data.bytes.push(...bytes);
+  for (const b of bytes) prop.data.bytes.push(b);
 }
 
 interface Reference {

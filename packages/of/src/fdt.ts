@@ -2,7 +2,13 @@
 // and the walk of unflatten_device_tree(), done iteratively over one pass of the structure block.
 import { DmasimError } from '@dmasim/dma-mapping';
 
-import { createNode, type DeviceTree, type DtNode, type MemReserveEntry } from './tree.js';
+import {
+  createNode,
+  type DeviceTree,
+  type DtNode,
+  MAX_DT_NODES,
+  type MemReserveEntry,
+} from './tree.js';
 
 export const FDT_MAGIC = 0xd00dfeed;
 export const FDT_BEGIN_NODE = 0x1;
@@ -195,6 +201,7 @@ function readStructure(
   }
   const stack: DtNode[] = [];
   let root: DtNode | null = null;
+  let nodeCount = 0;
   let p = h.offDtStruct;
   for (;;) {
     if (p + 4 > end) {
@@ -213,6 +220,9 @@ function readStructure(
             'node name is not NUL-terminated inside the structure block',
             nameStart,
           );
+        }
+        if (++nodeCount > MAX_DT_NODES) {
+          throw new FdtError(`more than MAX_DT_NODES (${MAX_DT_NODES}) nodes`, p);
         }
         if (stack.length >= FDT_MAX_DEPTH) {
           throw new FdtError(`nodes nested deeper than FDT_MAX_DEPTH (${FDT_MAX_DEPTH})`, p);

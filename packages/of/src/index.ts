@@ -18,7 +18,7 @@ export {
 } from './bus.js';
 export { ofDmaIsCoherent } from './coherent.js';
 export { type DmaRangeResult, findDmaRangesNode, ofDmaGetRange } from './dma-range.js';
-export { DtsError, type DtsReadOptions } from './dts-lexer.js';
+export { DtsError, type DtsReadOptions, DtsSizeError, MAX_DTS_INPUT_BYTES } from './dts-lexer.js';
 export { parseDts } from './dts-parser.js';
 export { OfCellCountError, OfCycleError } from './errors.js';
 export { FdtError, parseFdt } from './fdt.js';
@@ -84,11 +84,14 @@ export {
   DtError,
   type DtNode,
   type DtProperty,
+  DtReferenceCycleError,
   type FdtLayout,
   findNodeByPath,
   getProperty,
   isAvailable,
   isCompatible,
+  MAX_ALIAS_HOPS,
+  MAX_DT_NODES,
   type MemReserveEntry,
   readCells,
   readString,

@@ -131,32 +131,71 @@ export function isAvailable(node: DtNode): boolean {
 
 /** Depth-first pre-order walk, the order of the blob's structure block. */
 export function* walkNodes(node: DtNode): Generator<DtNode> {
-  yield node;
-  for (const child of node.children) yield* walkNodes(child);
+  // An explicit stack: a tree's depth is input, and generator recursion costs stack per level.
+  const pending = [node];
+  for (let n = pending.pop(); n; n = pending.pop()) {
+    yield n;
+    for (let i = n.children.length - 1; i >= 0; i--) pending.push(n.children[i]!);
+  }
 }
 
-/** of_find_node_by_path() for absolute paths and alias-prefixed paths ("serial0", "serial0/x"). */
+/**
+ * A reference walk came back to where it had been (an alias naming itself through other
+ * aliases, ...): the kernel would recurse until its stack overflows. `chain` is the walk.
+ */
+export class DtReferenceCycleError extends DtError {
+  static override readonly code: string = 'DT_REFERENCE_CYCLE';
+  override name = 'DtReferenceCycleError';
+  constructor(
+    nodePath: string,
+    property: string,
+    readonly chain: readonly string[],
+  ) {
+    super(`reference cycle: ${chain.join(' -> ')}`, nodePath, property);
+  }
+}
+
+/**
+ * The most nodes a device tree may have: 100,000, ten times the largest real one (a few
+ * thousand). The kernel has no such limit; the model's per-node state (the tree, the OF context,
+ * a report line per device) does, and this keeps a hostile tree's cost to a few hundred MiB.
+ */
+export const MAX_DT_NODES = 100_000;
+
+/** Aliases may name aliases; more hops than this are refused as a cycle would be. */
+export const MAX_ALIAS_HOPS = 64;
+
+/**
+ * of_find_node_by_path() for absolute paths and alias-prefixed paths ("serial0", "serial0/x").
+ * An alias whose value is itself alias-relative is followed iteratively; a cycle, or a chain
+ * longer than MAX_ALIAS_HOPS, is a DtReferenceCycleError naming the chain.
+ */
 export function findNodeByPath(tree: DeviceTree, path: string): DtNode | undefined {
-  let start = tree.root;
-  let rest = path;
-  if (!path.startsWith('/')) {
-    const slash = path.indexOf('/');
-    const alias = slash < 0 ? path : path.slice(0, slash);
-    const aliases = tree.root.children.find((c) => c.name === 'aliases');
+  const aliases = tree.root.children.find((c) => c.name === 'aliases');
+  // Resolve the alias prefixes first: each hop swaps "alias/rest" for "target/rest".
+  const suffixes: string[] = [];
+  const chain: string[] = [];
+  let current = path;
+  while (!current.startsWith('/')) {
+    const slash = current.indexOf('/');
+    const alias = slash < 0 ? current : current.slice(0, slash);
+    if (chain.includes(alias) || chain.length >= MAX_ALIAS_HOPS) {
+      throw new DtReferenceCycleError('/aliases', alias, [...chain, alias]);
+    }
+    chain.push(alias);
     const target = aliases ? readString(aliases, alias) : undefined;
     if (!target) return undefined;
-    const aliased = findNodeByPath(tree, target);
-    if (!aliased) return undefined;
-    start = aliased;
-    rest = slash < 0 ? '' : path.slice(slash);
+    suffixes.push(slash < 0 ? '' : current.slice(slash));
+    current = target;
   }
-  let node: DtNode | undefined = start;
+  let node: DtNode | undefined = tree.root;
+  const rest = [current, ...suffixes.reverse()].join('');
   for (const part of rest.split('/').filter((p) => p.length > 0)) {
     // A component without a unit address matches a unique child by base name, as the kernel does.
-    const current: DtNode = node;
+    const parent: DtNode = node;
     node =
-      current.children.find((c) => c.name === part) ??
-      (part.includes('@') ? undefined : current.children.find((c) => nodeBaseName(c) === part));
+      parent.children.find((c) => c.name === part) ??
+      (part.includes('@') ? undefined : parent.children.find((c) => nodeBaseName(c) === part));
     if (!node) return undefined;
   }
   return node;

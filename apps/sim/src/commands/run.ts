@@ -9,6 +9,7 @@ import { readInputText } from '../load.js';
 import { buildRunReport, formatRunReport, type RunReport } from '../run-report.js';
 import {
   BUILTIN_WORKLOADS,
+  MAX_WORKLOAD_COUNT,
   parseWorkloadFile,
   type WorkloadRunOptions,
   type WorkloadSpec,
@@ -102,7 +103,7 @@ export function runCommand(args: ParsedArgs): CommandOutput {
   const spec = workloadSpec(workloadName);
   const { machine } = bootFromArgs(args, file);
   const seed = intOption(args, '--seed', 0, 2 ** 32 - 1);
-  const count = intOption(args, '--count', 0, 100_000_000);
+  const count = intOption(args, '--count', 0, MAX_WORKLOAD_COUNT);
   const maskBits = intOption(args, '--mask', 0, 64);
   const options: WorkloadRunOptions = {
     ...(seed !== undefined ? { seed } : {}),

@@ -1,0 +1,104 @@
+// Hostile inputs at the CLI (issue 13): unbounded files, huge pools and counts, blown-up YAML.
+// Each ends in a typed error naming the input, or in the kernel's own result.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { exampleDir } from './corpus.js';
+import { InputSizeError, MAX_INPUT_FILE_BYTES, readInputBytes } from './load.js';
+import { parsePlatformFile } from './platform-file.js';
+import { cli } from './test-cli.js';
+import { MAX_IN_FLIGHT, MAX_WORKLOAD_COUNT, parseWorkloadFile } from './workload-file.js';
+import { parseYamlText } from './yaml-text.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dmasim-hostile-'));
+const file = (name: string, text: string) => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+const haveDevZero = existsSync('/dev/zero');
+
+describe.skipIf(!haveDevZero)('unbounded reads stop at the input limit', () => {
+  it('readInputBytes("/dev/zero") is an InputSizeError', () => {
+    expect(() => readInputBytes('/dev/zero')).toThrow(
+      new InputSizeError(
+        `/dev/zero: larger than the ${MAX_INPUT_FILE_BYTES}-byte limit on an input file`,
+      ),
+    );
+  });
+  it('`dmasim inspect /dev/zero`', () => {
+    const r = cli(['inspect', '/dev/zero']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `dmasim inspect: InputSizeError: /dev/zero: larger than the ${MAX_INPUT_FILE_BYTES}-byte limit on an input file\n`,
+    );
+  });
+  it('a DTS that includes /dev/zero, and one that /incbin/s it', () => {
+    for (const text of ['/include/ "/dev/zero"\n/ { };', '/ { a = /incbin/("/dev/zero"); };']) {
+      const r = cli(['inspect', file('zero.dts', `/dts-v1/;\n${text}\n`)]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        /^dmasim inspect: \S*zero\.dts: InputSizeError: \/dev\/zero: larger than the 67108864-byte/,
+      );
+    }
+  });
+});
+
+describe('a 1 TiB restricted-dma-pool', () => {
+  // The bundled example with its 4 MiB wifi pool grown to 1 TiB (a 290-byte change of size).
+  const example = readFileSync(join(exampleDir, 'example-soc.dts'), 'utf8');
+  const huge = example.replace(
+    'reg = <0x0 0x3e000000 0x0 0x400000>;',
+    'reg = <0x0 0x3e000000 0x100 0x0>;',
+  );
+  it('is refused as rmem_swiotlb_device_init() refuses it: the device warns, nothing is allocated', () => {
+    expect(huge).not.toBe(example);
+    const r = cli(['inspect', file('tib.dts', huge)]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      '/soc/wifi@7e300000: warn: failed to initialise "restricted-dma-pool" memory node',
+    );
+  });
+});
+
+describe('workload counts', () => {
+  const workload = (generate: string) =>
+    `generate:\n${generate}\n  mix:\n    - op: map\n      sizes: [4096]\n`;
+  it('generate.count past the limit is a WorkloadFileError', () => {
+    expect(() => parseWorkloadFile(workload('  count: 4294967296'), 'w.yaml')).toThrow(
+      `w.yaml: generate.count: expected a whole number from 0 to ${MAX_WORKLOAD_COUNT}`,
+    );
+  });
+  it('generate.inFlight past the limit is a WorkloadFileError', () => {
+    expect(() => parseWorkloadFile(workload('  inFlight: 100000000'), 'w.yaml')).toThrow(
+      `w.yaml: generate.inFlight: expected a whole number from 1 to ${MAX_IN_FLIGHT}`,
+    );
+  });
+  it('--count past the limit is a usage error', () => {
+    const r = cli([
+      'run',
+      join(exampleDir, 'example-soc.dts'),
+      '--workload',
+      'nvme',
+      '--count',
+      '4294967296',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--count must be a whole number from 0 to ${MAX_WORKLOAD_COUNT}`);
+  });
+});
+
+describe('YAML with many keys', () => {
+  const keys = Array.from({ length: 20_000 }, (_, i) => `k${i}: ${i}`).join('\n');
+  it('20,000 distinct keys parse without the quadratic duplicate check', () => {
+    const doc = parseYamlText(`${keys}\n`) as Record<string, number>;
+    expect(Object.keys(doc).length).toBe(20_000);
+    expect(doc.k19999).toBe(19_999);
+  });
+  it('a repeated key among them is still a typed error, with its offset', () => {
+    expect(() => parsePlatformFile(`${keys}\nk5: 1\n`, 'p.yaml')).toThrow(
+      /^p\.yaml: Map keys must be unique: "k5" at offset \d+$/,
+    );
+  });
+});

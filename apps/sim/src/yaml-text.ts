@@ -1,0 +1,40 @@
+// YAML (of which JSON is a subset) for every input file: parsed with the library's own
+// duplicate-key check off, because that check compares each key with every earlier one and a
+// mapping of 100,000 keys takes it minutes; duplicates are found here with a set instead.
+import { DmasimError } from '@dmasim/dma-mapping';
+import { isMap, isScalar, parseDocument, visit } from 'yaml';
+
+/** Why a text is not the YAML we take; the caller wraps it in its own file error. */
+export class YamlTextError extends DmasimError {
+  static override readonly code: string = 'DMASIM_YAML';
+  override name = 'YamlTextError';
+}
+
+/** The document's value; a syntax error or a repeated key in a mapping is a YamlTextError. */
+export function parseYamlText(text: string, options: { intAsBigInt?: boolean } = {}): unknown {
+  try {
+    const doc = parseDocument(text, { uniqueKeys: false, intAsBigInt: options.intAsBigInt });
+    if (doc.errors.length > 0) throw new YamlTextError(doc.errors[0]!.message);
+    visit(doc, {
+      Map(_key, map) {
+        if (!isMap(map)) return;
+        const seen = new Set<unknown>();
+        for (const pair of map.items) {
+          if (!isScalar(pair.key) || pair.key.value === '<<') continue;
+          if (seen.has(pair.key.value)) {
+            const at = pair.key.range?.[0];
+            throw new YamlTextError(
+              `Map keys must be unique: ${JSON.stringify(String(pair.key.value))}${at === undefined ? '' : ` at offset ${at}`}`,
+            );
+          }
+          seen.add(pair.key.value);
+        }
+      },
+    });
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    if (e instanceof YamlTextError) throw e;
+    // The library's own errors (alias expansion, nesting too deep for its recursion).
+    throw new YamlTextError(e instanceof Error ? e.message : String(e));
+  }
+}
