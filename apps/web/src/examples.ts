@@ -31,9 +31,16 @@ const files: ExampleFile[] = [
   })),
 ].sort((a, b) => a.name.localeCompare(b.name));
 
+/** A YAML file is bootable alone when it is an IORT spec or an ACPI platform file (as `dmasim lint DIR` decides). */
+const acpiDocument = new Set(
+  Object.entries(text)
+    .filter(([path, content]) => /\.ya?ml$/.test(path) && /^\s*"?(iort|nodes)"?\s*:/m.test(content))
+    .map(([path]) => nameOf(path)),
+);
+
 /** The examples a user can open: device trees, IORT tables and ACPI platform files. */
 export const EXAMPLES = files.filter(
-  (f) => /\.(dts|bin)$/.test(f.name) || /acpi|iort/.test(f.name),
+  (f) => /\.(dts|bin)$/.test(f.name) || acpiDocument.has(f.name),
 );
 
 /** Every bundled file by name: what an ACPI platform file may name beside it. */

@@ -46,8 +46,10 @@ export interface BootInput {
   platformFile?: PlatformFile;
 }
 
-export function loadFirmware(files: readonly InputFile[]): BootInput {
-  const primary = pickPrimary(files);
+export function loadFirmware(
+  files: readonly InputFile[],
+  primary: InputFile = pickPrimary(files),
+): BootInput {
   const source = classifyPlatformBytes(primary.name, primary.bytes);
   if (isAcpiSource(source)) {
     const readBeside = (rel: string): PlatformSource => {

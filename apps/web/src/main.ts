@@ -38,6 +38,8 @@ document.head.append(style);
 
 let state: PageState = readState(location.search, { kernel: DEFAULT_KERNEL });
 let files: InputFile[] = [];
+/** The file to boot when it is not the one pickPrimary() would choose (an example's companions). */
+let primary: InputFile | undefined;
 let current: { view: PlatformView; findings: Finding[] } | null = null;
 
 function option(value: string, label = value): HTMLOptionElement {
@@ -85,7 +87,7 @@ function render(): void {
 function boot(): void {
   if (files.length === 0) return;
   try {
-    const { firmware: fw, platformFile } = loadFirmware(files);
+    const { firmware: fw, platformFile } = loadFirmware(files, primary);
     const kernel = kernelRelease(isKernel(state.kernel) ? state.kernel : DEFAULT_KERNEL);
     const view = platformView(fw, {
       kernel,
@@ -106,6 +108,7 @@ async function openFiles(list: readonly File[]): Promise<void> {
   files = await Promise.all(
     list.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })),
   );
+  primary = undefined;
   state = { ...state, example: null, device: null };
   exampleSelect.value = '';
   pushState();
@@ -115,13 +118,17 @@ async function openFiles(list: readonly File[]): Promise<void> {
 async function openExample(name: string): Promise<void> {
   const example = EXAMPLE_FILES.get(name);
   if (!example) return setStatus(`no bundled example ${name}`, true);
-  // An ACPI platform file names its IORT beside it: bring the bundled tables along.
-  const companions = [...EXAMPLE_FILES.values()].filter(
-    (f) => f.name !== name && f.name.endsWith('.bin'),
-  );
+  // An ACPI platform file names its IORT (binary or spec) beside it: bring the other bundled
+  // top-level files along, and boot the example itself.
+  const companions = name.endsWith('.dts')
+    ? []
+    : [...EXAMPLE_FILES.values()].filter(
+        (f) => f.name !== name && !f.name.includes('/') && /\.(bin|ya?ml)$/.test(f.name),
+      );
   files = await Promise.all(
     [example, ...companions].map(async (f) => ({ name: f.name, bytes: await f.load() })),
   );
+  primary = files[0];
   state = { ...state, example: name };
   exampleSelect.value = name;
   pushState();

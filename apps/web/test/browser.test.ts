@@ -147,6 +147,27 @@ describe.skipIf(!chromiumPath)('the page in headless Chromium', () => {
     await page.close();
   });
 
+  it('opens every bundled example from the menu', async () => {
+    const { page, problems } = await open();
+    const names = await page
+      .locator('#example option')
+      .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
+    expect(names).toContain('bad/chain-broken.dts');
+    for (const name of names) {
+      await page.locator('#example').selectOption(name);
+      await page
+        .locator('#status')
+        .filter({ hasText: name.split('/').at(-1)! })
+        .waitFor();
+      await expect(page.locator('#status.error').count(), name).resolves.toBe(0);
+      await expect(page.locator('table.devices tbody tr').count(), name).resolves.toBeGreaterThan(
+        0,
+      );
+    }
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('keeps kernel, arch and device in the URL, and reopens a bundled example from it', async () => {
     const { page, problems } = await open();
     await page.locator('#example').selectOption('example-soc.dts');
