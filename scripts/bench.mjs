@@ -1,8 +1,8 @@
 // `pnpm bench`: throughput of the simulator's hot paths on this machine, one core.
 // Prints a Markdown report; `pnpm bench --write` also stores it in BENCHMARKS.md.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
@@ -122,6 +122,51 @@ function directoryInspect() {
 }
 
 sections.push(directoryInspect());
+
+/**
+ * Start-up: one `dmasim inspect` of a small blob against `node -e 0`, run alternately in one
+ * loop so both see the same machine load; medians of wall time. Goal: at most 1.6 times.
+ */
+async function cliStartup(runs = 21) {
+  const { parseDts, writeFdt } = await load('packages/of');
+  const dts = readFileSync(join(root, 'apps/sim/examples/example-soc.dts'), 'utf8');
+  const blob = join(mkdtempSync(join(tmpdir(), 'dmasim-bench-')), 'example-soc.dtb');
+  writeFileSync(blob, writeFdt(parseDts(dts)));
+  const cli = join(root, 'apps/sim/dist/cli.js');
+  const commands = {
+    'node -e 0': ['-e', '0'],
+    'dmasim inspect example-soc.dtb': [cli, 'inspect', blob],
+  };
+  const times = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
+  const time = (args) => {
+    const start = performance.now();
+    const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}`);
+    return performance.now() - start;
+  };
+  for (const args of Object.values(commands)) time(args); // warm the file cache
+  for (let i = 0; i < runs; i++) {
+    for (const [name, args] of Object.entries(commands)) times[name].push(time(args));
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const base = median(times['node -e 0']);
+  const rows = Object.entries(times).map(
+    ([name, xs]) =>
+      `| \`${name}\` | ${median(xs).toFixed(1)} | ${(median(xs) / base).toFixed(2)}× |`,
+  );
+  return [
+    '## CLI start-up',
+    '',
+    `A single-file \`inspect\` of a small blob (${readFileSync(blob).length} bytes) against \`node -e 0\`,`,
+    `alternating, ${runs} runs each, median wall time. Goal: at most 1.6×.`,
+    '',
+    '| command | ms | against node -e 0 |',
+    '|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+sections.push(await cliStartup());
 
 for (const extra of ['packages/dma-direct/dist/bench.js', 'packages/dma-iommu/dist/bench.js']) {
   const path = join(root, extra);

@@ -27,7 +27,9 @@ export function failureReport(
     return { status: 2, text: `${prefix}${e.message}${usage}\n` };
   }
   if (e instanceof DmasimError) {
-    const where = file !== undefined && !e.message.includes(file) ? `${file}: ` : '';
+    // An error about another file (a platform or workload file) names it already.
+    const namesFile = e.message.includes(file ?? '') || 'where' in e || 'file' in e;
+    const where = file !== undefined && !namesFile ? `${file}: ` : '';
     return { status: 1, text: `${prefix}${where}${e.name}: ${e.message}\n` };
   }
   return { status: EXIT_INTERNAL_ERROR, text: internalErrorReport(who, e) };

@@ -1,0 +1,79 @@
+// The input formats: committed JSON Schemas match their definitions, and a file that breaks them
+// is an error naming the file and the key.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { exampleDir } from '../corpus.js';
+import { cli } from '../test-cli.js';
+import { parseWorkloadFile } from '../workload-file.js';
+import { INPUT_SCHEMAS } from './input.js';
+import { schemaDir, schemaDocument, schemaFileName } from './json-schema.js';
+
+const write = process.env.DMASIM_WRITE_SCHEMAS === '1';
+
+describe('docs/schema: the input formats', () => {
+  it.each(Object.entries(INPUT_SCHEMAS))(
+    '%s is committed as defined',
+    (name, { schema, title }) => {
+      const path = join(schemaDir, schemaFileName(name));
+      const text = schemaDocument(name, schema, title);
+      if (write) writeFileSync(path, text);
+      expect(existsSync(path), `${path}: run the tests with DMASIM_WRITE_SCHEMAS=1`).toBe(true);
+      expect(readFileSync(path, 'utf8')).toBe(text);
+    },
+  );
+
+  it('an editor validating against the committed workload schema agrees with dmasim', () => {
+    const doc = JSON.parse(readFileSync(join(schemaDir, schemaFileName('workload')), 'utf8'));
+    const validate = new Ajv2020({ strict: true }).compile(doc);
+    const good = parseYaml(
+      'device: /soc/dma\nmask: 32\ngenerate: { count: 10, mix: [{ op: map-sg, segments: [1, 4], sizes: [4K, 0x2000] }] }\n',
+    );
+    expect(validate(good), JSON.stringify(validate.errors)).toBe(true);
+    expect(() => parseWorkloadFile(JSON.stringify(good), 'w.json')).not.toThrow();
+    const typo = { ...good, devcie: '/soc' };
+    expect(validate(typo)).toBe(false);
+    expect(() => parseWorkloadFile(JSON.stringify(typo), 'w.json')).toThrow(/unknown key "devcie"/);
+  });
+});
+
+describe('a workload file that breaks its schema', () => {
+  const bad = (text: string) => () => parseWorkloadFile(text, 'w.yaml');
+
+  it('a misspelt key is an error naming the key and the file', () => {
+    expect(bad('devcie: /soc/dma\nsteps: []\n')).toThrow(
+      'w.yaml: unknown key "devcie" (known: name, device, mask, seed, steps, generate)',
+    );
+    expect(
+      bad('steps: [{ op: map, id: 0, phys: 0x1000, size: 4096, direction: to-device }]'),
+    ).toThrow(/^w\.yaml: steps\[0\]: unknown key "direction"/);
+    expect(bad('generate: { count: 5, mix: [{ op: map, wieght: 2 }] }')).toThrow(
+      /^w\.yaml: generate\.mix\[0\]: unknown key "wieght"/,
+    );
+  });
+
+  it('a wrong type is an error naming the key', () => {
+    expect(bad('mask: lots\nsteps: []\n')).toThrow(
+      'w.yaml: mask: expected bits for dma_set_mask_and_coherent()',
+    );
+    expect(bad('steps: [{ op: map, id: 0, phys: [1], size: 1 }]')).toThrow(
+      /^w\.yaml: steps\[0\]\.phys: expected an address or size/,
+    );
+    expect(bad('steps: [{ op: zap, id: 0 }]')).toThrow(
+      'w.yaml: steps[0].op: expected map, unmap, map-sg, unmap-sg, alloc or free',
+    );
+  });
+
+  it('through the CLI: exit 1, one line, the file and the key', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'dmasim-input-')), 'typo.yaml');
+    writeFileSync(file, 'bogus: 3\nsteps: []\n');
+    const r = cli(['run', resolve(exampleDir, 'example-soc.dts'), '--workload', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `dmasim run: WorkloadFileError: ${file}: unknown key "bogus" (known: name, device, mask, seed, steps, generate)\n`,
+    );
+  });
+});
