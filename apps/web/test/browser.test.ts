@@ -142,6 +142,9 @@ describe.skipIf(!chromiumPath)('the page in headless Chromium', () => {
       }
     }
     await page.locator('table.devices tr[data-device="/soc/dma-controller@7e007000"]').click();
+    // The README's picture: the controls, the findings, the table and the selected device.
+    await page.setViewportSize({ width: 1280, height: 1450 });
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(outDir, 'page-example-soc.png'), fullPage: false });
     expect(problems).toEqual([]);
     await page.close();
