@@ -40,7 +40,6 @@ export { createMemblock, freeRanges, type Memblock, memblockAlloc } from './memb
 export {
   computeMemoryLayout,
   formatZoneRanges,
-  hasZoneDma,
   type MemoryLayout,
   MemoryLayoutError,
   type MemoryLayoutInput,
@@ -50,7 +49,6 @@ export {
   ZONE_NAMES,
   type ZoneName,
   type ZoneSpan,
-  zoneOf,
 } from './memory-zones.js';
 export {
   allocZonePages,

@@ -21,7 +21,6 @@ export { createDmaIommuOps, type DmaIommuOpsContext } from './dma-ops.js';
 export {
   type FlushQueue,
   type FlushQueueStats,
-  flushQueueDepth,
   IOVA_DEFAULT_FQ_SIZE,
   IOVA_DEFAULT_FQ_TIMEOUT_MS,
   IOVA_SINGLE_FQ_SIZE,
@@ -55,9 +54,6 @@ export {
   freeCpuCachedIovas,
   freeGlobalCachedIovas,
   freeIovaFast,
-  IOVA_DEPOT_DELAY_MS,
-  IOVA_MAG_SIZE,
-  IOVA_RANGE_CACHE_MAX_SIZE,
   type IovaRcacheStats,
   type IovaRcaches,
   initIovaRcaches,
