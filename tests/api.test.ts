@@ -11,7 +11,7 @@ import { publishablePackages } from './packed.js';
 function exportedNames(dir: string): string[] {
   const dts = readFileSync(join(dir, 'dist', 'index.d.ts'), 'utf8');
   const names = new Set<string>();
-  for (const m of dts.matchAll(/^export \{([^}]*)\};?$/gm)) {
+  for (const m of dts.matchAll(/^export (?:type )?\{([^}]*)\}(?: from '[^']+')?;?$/gm)) {
     for (const item of m[1]!.split(',')) {
       const name = item
         .trim()

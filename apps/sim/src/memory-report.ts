@@ -1,8 +1,8 @@
 // The memory part of `dmasim inspect`: the memory map a booted machine ends up with (RAM,
 // firmware reservations, zones, CMA, the swiotlb pool), as JSON and as the boot log lines the
 // kernel prints for it.
-import { type DirectPlatform, hex18, type SwiotlbMem, ZONE_NAMES } from '@dmasim/dma-direct';
-import { hex, parseU64 } from '@dmasim/dma-mapping';
+import { type DirectPlatform, type SwiotlbMem, ZONE_NAMES } from '@dmasim/dma-direct';
+import { hex, hex64, parseU64 } from '@dmasim/dma-mapping';
 import type { FirmwareReservation } from '@dmasim/machine';
 
 /**
@@ -72,7 +72,7 @@ export function memoryReport(
 export function formatMemoryReport(report: MemoryReport): string[] {
   if (report.missing !== undefined) return [`RAM: ${report.missing}`];
   const range = (r: { start: string; end: string }) =>
-    `[mem ${hex18(parseU64(r.start))}-${hex18(parseU64(r.end))}]`;
+    `[mem ${hex64(parseU64(r.start))}-${hex64(parseU64(r.end))}]`;
   const lines = ['RAM:'];
   for (const r of report.ram) lines.push(`  ${range(r)}`);
   if (report.reserved.length > 0) lines.push('Reserved:');
@@ -83,13 +83,13 @@ export function formatMemoryReport(report: MemoryReport): string[] {
     lines.push(
       z.start === null || z.end === null
         ? `${label}empty`
-        : `${label}[mem ${hex18(parseU64(z.start))}-${hex18(parseU64(z.end))}]`,
+        : `${label}[mem ${hex64(parseU64(z.start))}-${hex64(parseU64(z.end))}]`,
     );
   }
   if (report.cma) {
     const start = parseU64(report.cma.start);
     const size = parseU64(report.cma.size);
-    lines.push(`cma: ${size >> 20n} MiB at ${hex18(start)}`);
+    lines.push(`cma: ${size >> 20n} MiB at ${hex64(start)}`);
   } else lines.push('cma: none');
   const s = report.swiotlb;
   if (s) {
@@ -97,7 +97,7 @@ export function formatMemoryReport(report: MemoryReport): string[] {
     const size = parseU64(s.size);
     // swiotlb_print_info(): the end printed is exclusive.
     lines.push(
-      `software IO TLB: mapped [mem ${hex18(start)}-${hex18(start + size)}] (${size >> 20n}MB)`,
+      `software IO TLB: mapped [mem ${hex64(start)}-${hex64(start + size)}] (${size >> 20n}MB)`,
     );
   } else lines.push('software IO TLB: none');
   return lines;

@@ -1,5 +1,3 @@
-// Until apps/sim prints with hex64 from @dmasim/dma-mapping.
-export { hex64 as hex18 } from '@dmasim/dma-mapping';
 export {
   createDirectOps,
   dmaAddressingLimited,

@@ -38,7 +38,6 @@ export {
   iommuFlushIotlbAll,
   iommuIotlbSync,
   type NewDomain,
-  newIotlbStats,
   type PageTableSpec,
 } from './domain.js';
 export { EEXIST } from './errno-extra.js';
@@ -73,7 +72,6 @@ export {
 } from './intel-vtd.js';
 export type { IntervalMapping, IntervalMappings } from './interval-mappings.js';
 export {
-  type LevelLeaves,
   type RadixFormat,
   RadixFormatError,
   type RadixPageTable,
@@ -87,11 +85,9 @@ export {
   iommuInstanceFromIortNode,
 } from './iommu-factory.js';
 export {
-  apertureForBits,
   deviceResvRegions,
   type IommuDriverKind,
   type IommuInstance,
-  lpaePgsizes,
   SZ_1G,
   SZ_2M,
   SZ_4K,
@@ -148,7 +144,6 @@ export {
 export {
   type SmmuGranule,
   type SmmuV3Options,
-  smmuGranuleBitmap,
   smmuV3Instance,
 } from './smmu-v3.js';
 export {

@@ -67,7 +67,6 @@ export {
   ofPciEndpoints,
   ofPlatformDmaConfigure,
   ofPlatformPopulate,
-  pciDeviceName,
   pciDomainOf,
   pciHostBridges,
 } from './platform.js';

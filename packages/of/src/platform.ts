@@ -3,6 +3,7 @@
 // under host bridges; and the bus dma_configure() calls (platform/AMBA: own node, force_dma;
 // PCI: the host bridge's node, force_dma).
 import { createDevice, type Device, dmaBitMask, type KernelLog, logErr } from '@dmasim/dma-mapping';
+import { pciDeviceName } from '@dmasim/iommu-core';
 import { ofTranslateAddress } from './address.js';
 import { isPciBusNode, propertyCells } from './bus.js';
 import { OF_BAD_ADDR } from './of-bad-addr.js';
@@ -185,12 +186,6 @@ export function pciDomainOf(ctx: OfContext, host: DtNode): number {
   return readU32(host, 'linux,pci-domain') ?? Math.max(0, pciHostBridges(ctx).indexOf(host));
 }
 
-/** pci_name(): "SSSS:BB:DD.F". */
-export function pciDeviceName(segment: number, rid: number): string {
-  const p = (v: number, w: number) => v.toString(16).padStart(w, '0');
-  return `${p(segment, 4)}:${p(rid >> 8, 2)}:${p((rid >> 3) & 0x1f, 2)}.${rid & 7}`;
-}
-
 function pciDevice(
   ctx: OfContext,
   host: DtNode,
@@ -200,7 +195,7 @@ function pciDevice(
 ): OfPciEndpoint {
   const segment = pciDomainOf(ctx, host);
   const device = createDevice({
-    name: pciDeviceName(segment, rid),
+    name: pciDeviceName({ segment, bus: rid >> 8, devfn: rid & 0xff }),
     bus: 'pci',
     fwNode: node ? node.path : null,
     pci: { segment, bus: rid >> 8, devfn: rid & 0xff, aliases: aliases ?? [rid] },
