@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { withBootloaderMemory } from './bootloader-memory.js';
 import { readMemoryBanks, readReservedMemory } from './memory.js';
 import { dt } from './test-tree.js';
+import { createNode } from './tree.js';
 
 const banks = (t: Parameters<typeof readMemoryBanks>[0]) =>
   readMemoryBanks(t).map((b) => [b.node, b.start, b.size]);
@@ -67,5 +68,25 @@ describe('withBootloaderMemory (fdt_fixup_memory_banks)', () => {
       /\/memory: RAM 0xc0000000\+0x80000000 does not fit #address-cells = <1>/,
     );
     expect(() => withBootloaderMemory(tree, [{ start: 0n, size: 0n }])).toThrow(/has no size/);
+  });
+});
+
+describe('withBootloaderMemory on a deep tree', () => {
+  it('copies 20000 nested nodes without overflowing the stack, keeping order and parents', () => {
+    const tree = dt({ '#address-cells': [1], '#size-cells': [1], a: {}, b: {} });
+    let node = tree.root.children[0]!;
+    for (let i = 0; i < 20000; i++) {
+      const child = createNode(`n${i}`, node);
+      node.children.push(child);
+      node = child;
+    }
+    const booted = withBootloaderMemory(tree, [{ start: 0n, size: 0x1000_0000n }]);
+    expect(booted.root.children.map((c) => c.name)).toEqual(['a', 'b', 'memory@0']);
+    let depth = 0;
+    for (let n = booted.root.children[0]!; n.children.length > 0; n = n.children[0]!) {
+      expect(n.children[0]!.parent).toBe(n);
+      depth++;
+    }
+    expect(depth).toBe(20000);
   });
 });

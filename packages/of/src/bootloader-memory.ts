@@ -11,16 +11,26 @@ export interface RamRange {
   size: bigint;
 }
 
-function cloneNode(node: DtNode, parent: DtNode | null): DtNode {
-  const copy: DtNode = {
+// A copy of the tree, iteratively: hostile sources can nest deeper than the call stack.
+function cloneTree(root: DtNode): DtNode {
+  const copy = (node: DtNode, parent: DtNode | null): DtNode => ({
     name: node.name,
     path: node.path,
     parent,
     children: [],
     properties: node.properties.map((p) => ({ ...p })),
-  };
-  copy.children = node.children.map((c) => cloneNode(c, copy));
-  return copy;
+  });
+  const top = copy(root, null);
+  const stack: Array<[DtNode, DtNode]> = [[root, top]];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [from, to] = item;
+    for (const child of from.children) {
+      const c = copy(child, to);
+      to.children.push(c);
+      stack.push([child, c]);
+    }
+  }
+  return top;
 }
 
 function encodeCells(values: ReadonlyArray<[bigint, number]>): Uint8Array {
@@ -72,7 +82,7 @@ export function withBootloaderMemory(tree: DeviceTree, ram: readonly RamRange[])
     );
   }
   const reg = memoryReg(ram, addressCells, sizeCells);
-  const root = cloneNode(tree.root, null);
+  const root = cloneTree(tree.root);
   const isMemory = (n: DtNode) => readString(n, 'device_type') === 'memory';
   let memory = root.children.find(isMemory);
   if (!memory) {
