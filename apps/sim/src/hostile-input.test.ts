@@ -102,3 +102,14 @@ describe('YAML with many keys', () => {
     );
   });
 });
+
+describe('found by pnpm fuzz', () => {
+  it('a /memreserve/ running past 2^64 is capped as memblock_reserve() caps it', () => {
+    // Minimised from a mutated nvidia__tegra210-p2571.dtb (fuzz seed 3): the memory report built
+    // the range's end without memblock_cap_size() and failed on a value over 64 bits.
+    const dts = `/dts-v1/;\n/memreserve/ 0xffffffff00000000 0x200000000;\n/ { #address-cells = <2>; #size-cells = <2>; memory@0 { device_type = "memory"; reg = <0 0 0 0x40000000>; }; };\n`;
+    const r = cli(['inspect', file('memreserve.dts', dts)]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('  [mem 0xffffffff00000000-0xfffffffffffffffe] /memreserve/');
+  });
+});

@@ -2,7 +2,7 @@
 // firmware reservations, zones, CMA, the swiotlb pool), as JSON and as the boot log lines the
 // kernel prints for it.
 import { type DirectPlatform, type SwiotlbMem, ZONE_NAMES } from '@dmasim/dma-direct';
-import { hex, hex64, parseU64 } from '@dmasim/dma-mapping';
+import { hex, hex64, minU64, parseU64, U64_MAX } from '@dmasim/dma-mapping';
 import type { FirmwareReservation } from '@dmasim/machine';
 
 /**
@@ -40,17 +40,25 @@ function swiotlbReport(mem: SwiotlbMem): MemoryReport['swiotlb'] {
   return { start: hex(pool.start), size: hex(pool.end - pool.start), nslabs: pool.nslabs };
 }
 
+/**
+ * The last byte of [start, start + size): memblock_add() and memblock_reserve() first cap the
+ * size at PHYS_ADDR_MAX - base (memblock_cap_size()), so a range never wraps past 2^64.
+ */
+function lastByte(start: bigint, size: bigint): string {
+  return hex(start + minU64(size, U64_MAX - start) - 1n);
+}
+
 export function memoryReport(
   plat: DirectPlatform,
   reservations: readonly FirmwareReservation[] = [],
 ): MemoryReport {
   const layout = plat.memory;
   return {
-    ram: layout.banks.map((b) => ({ start: hex(b.start), end: hex(b.start + b.size - 1n) })),
+    ram: layout.banks.map((b) => ({ start: hex(b.start), end: lastByte(b.start, b.size) })),
     reserved: reservations.map((r) => ({
       name: r.name,
       start: hex(r.start),
-      end: hex(r.start + r.size - 1n),
+      end: lastByte(r.start, r.size),
     })),
     zones: ZONE_NAMES.filter((name) => layout.zones[name].configured).map((name) => {
       const z = layout.zones[name];
