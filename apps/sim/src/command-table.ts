@@ -81,6 +81,15 @@ const boot: Record<string, OptionSpec> = {
   },
   ...treeLoad,
 };
+/** A required release name (`diff --from/--to`). */
+const release = (value: string, help: string): OptionSpec => ({
+  type: 'string',
+  value,
+  required: true,
+  choices: KERNEL_RELEASE_NAMES,
+  help: `${help}: ${KERNEL_RELEASE_NAMES.join(', ')}`,
+});
+const { kernel: _kernel, ...bootWithoutKernel } = boot;
 /** What lint and report read: the firmware and how to boot it. */
 const firmware: Record<string, OptionSpec> = {
   ...kernel,
@@ -168,6 +177,33 @@ export const COMMANDS: Readonly<Record<string, Command | Readonly<Record<string,
     schema: 'dmasim.inspect/1',
     perInput: true,
     load: async () => (await import('./commands/inspect.js')).inspectCommand,
+  },
+  diff: {
+    spec: {
+      name: 'diff',
+      summary:
+        'every device under two kernel releases: each fact that changes, and the messages and registry entries behind it',
+      positionals: [{ name: 'PATH', variadic: true, directories: true }],
+      options: {
+        from: release('K1', 'the release before'),
+        to: release('K2', 'the release after'),
+        ...bootWithoutKernel,
+        html: {
+          type: 'string',
+          value: 'OUT.html',
+          help: 'also draw each changed device before and after in one HTML file',
+        },
+        ...jobs,
+        ...json,
+      },
+      notes: [
+        'PATH: as for inspect (files and directories); one record per input, then a summary',
+        '(inputs, devices, devices changed, by field and by registry entry).',
+      ],
+    },
+    schema: 'dmasim.diff/1',
+    perInput: true,
+    load: async () => (await import('./commands/diff.js')).diffCommand,
   },
   lint: {
     spec: {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -76,6 +76,64 @@ describe('many inputs', () => {
     const r = cli(['inspect', dir]);
     expect(r.code).toBe(0);
     expect(r.stdout.startsWith(`== ${join(dir, 'a.dts')}\n`)).toBe(true);
+  });
+});
+
+describe('dmasim diff', () => {
+  const mask = join(exampleDir, 'bad', 'size-as-mask.dts');
+
+  it('a dma-ranges size written as a mask: bus limit 0xffffffff → 0xfffffffe, 6.7 warns', () => {
+    const html = join(tmp, 'diff.html');
+    const r = cli(['diff', mask, '--from', '6.7', '--to', '6.10', '--json', '--html', html]);
+    expect(r.code, r.stderr).toBe(0);
+    const [record, summary] = lines(r.stdout);
+    expect(record).toMatchObject({
+      schema: 'dmasim.diff/1',
+      file: mask,
+      before: '6.7',
+      after: '6.10',
+    });
+    expect(record.changed).toEqual([
+      {
+        path: '/soc/dma@1000',
+        bus: 'platform',
+        fields: [
+          {
+            field: 'busDmaLimit',
+            before: '0xffffffff',
+            after: '0xfffffffe',
+            changes: ['of-dma-ranges-mask-workaround-retired', 'of-dma-range-map-limits'],
+          },
+        ],
+        messages: { before: ['warn: Invalid size 0xffffffff for dma-range(s)'], after: [] },
+      },
+    ]);
+    expect(summary.summary).toMatchObject({
+      from: '6.7',
+      to: '6.10',
+      inputs: 1,
+      devices: 2,
+      devicesChanged: 1,
+      byField: { busDmaLimit: 1 },
+    });
+    // The changed device drawn before and after.
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('data-device="/soc/dma@1000"');
+    expect(page).toContain('busDmaLimit: 0xffffffff → 0xfffffffe');
+  });
+
+  it('the text names the field, both values, the registry entries and the 6.7 message', () => {
+    const r = cli(['diff', mask, '--from', '6.7', '--to', '6.10']);
+    expect(r.stdout).toContain(
+      '    busDmaLimit: 0xffffffff → 0xfffffffe  [of-dma-ranges-mask-workaround-retired, of-dma-range-map-limits]\n    6.7 only: warn: Invalid size 0xffffffff for dma-range(s)\n',
+    );
+    expect(r.stdout).toContain('summary 6.7 → 6.10: 1 inputs (0 failed), 2 devices, 1 changed');
+  });
+
+  it('needs --from and --to', () => {
+    const r = cli(['diff', mask, '--from', '6.7']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--to is required');
   });
 });
 

@@ -69,7 +69,7 @@ function mmioRanges(ctx: OfContext): NamedRange[] {
  * RAM, reservations, zones, CMA and pools as booted; a device tree without RAM (a bootloader
  * fills /memory in) shows only the MMIO; an ACPI machine without a memory map shows nothing.
  */
-function machineMemory(machine: Machine): ViewMemory | null {
+export function machineMemory(machine: Machine): ViewMemory | null {
   const mmio = machine.of ? mmioRanges(machine.of) : [];
   const report = inspectReport(machine).memory;
   if (!report) return null;

@@ -1,4 +1,3 @@
-import { type IommuDmaDevice, iovaFloor } from '@dmasim/dma-iommu';
 import {
   type ArchName,
   type BusDmaRegion,
@@ -6,11 +5,9 @@ import {
   type DeviceBus,
   getDmaMask,
   hex,
-  minNotZero,
-  minU64,
 } from '@dmasim/dma-mapping';
 import { sysfsGroupType } from '@dmasim/iommu-core';
-import type { Machine, MachineDevice } from '@dmasim/machine';
+import { iovaWindow, type Machine, type MachineDevice } from '@dmasim/machine';
 import type { ViewDevice } from '@dmasim/report';
 import { type MemoryReport, MISSING_RAM_REPORT, memoryReport } from './memory-report.js';
 
@@ -62,21 +59,11 @@ export function deviceReport(
   return report;
 }
 
-/** The IOVA window dma-iommu allocates in for a device: [iova floor, min(masks, limit, aperture)]. */
-function iovaWindow(ddev: IommuDmaDevice): { base: string; limit: string } | null {
-  const base = iovaFloor(ddev);
-  if (base === null) return null;
-  const dev: Device = ddev.dev;
-  const mask = getDmaMask(dev) ?? dev.coherentDmaMask;
-  let limit = minNotZero(mask, dev.busDmaLimit);
-  if (ddev.domain.geometry.forceAperture) limit = minU64(limit, ddev.domain.geometry.apertureEnd);
-  return { base: hex(base), limit: hex(limit) };
-}
-
 /** Group, default domain type and IOVA window into the device's `iommu` entry. */
 function withIommuState(report: DeviceReport, d: MachineDevice): DeviceReport {
   if (!report.iommu || !d.group) return report;
-  const iova = d.dmaIommu ? iovaWindow(d.dmaIommu) : null;
+  const window = d.dmaIommu ? iovaWindow(d.dmaIommu) : null;
+  const iova = window ? { base: hex(window.base), limit: hex(window.limit) } : null;
   return {
     ...report,
     iommu: {

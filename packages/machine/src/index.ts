@@ -21,3 +21,19 @@ export {
   treeArch,
 } from './machine.js';
 export type { MachineDevice } from './machine-device.js';
+export {
+  DEVICE_FIELDS,
+  type DeviceDiff,
+  type DeviceFacts,
+  type DeviceField,
+  type DiffSummary,
+  deviceFacts,
+  diffMachines,
+  type FieldChange,
+  iovaWindow,
+  MACHINE_FIELDS,
+  type MachineDiff,
+  type MachineField,
+  machineFacts,
+  summarizeDiffs,
+} from './machine-diff.js';

@@ -74,6 +74,7 @@ const CASES: Array<[string, string[]]> = [
   ['lint', ['lint', soc, example('example-acpi.platform.yaml')]],
   ['report', ['report', soc, '-o', join(out, 'report.html')]],
   ['kernels', ['kernels']],
+  ['diff', ['diff', example('bad/size-as-mask.dts'), soc, '--from', '6.7', '--to', '6.10']],
 ];
 if (hasCorpus) {
   CASES.push(
@@ -102,10 +103,18 @@ describe('every --json output validates against its committed schema', () => {
   it.each(CASES)('%s: dmasim %s', (name, argv) => {
     const r = cli([...argv, '--json']);
     expect(r.stderr).toBe('');
-    const json = JSON.parse(r.stdout);
-    expect(json.schema).toBe(`dmasim.${name}/1`);
+    // One document, or JSON Lines (a many-input command's records).
+    const docs = r.stdout.startsWith('{\n')
+      ? [JSON.parse(r.stdout)]
+      : r.stdout
+          .trimEnd()
+          .split('\n')
+          .map((l) => JSON.parse(l));
     const validate = committed(name);
-    expect(validate(json), ajv.errorsText(validate.errors)).toBe(true);
+    for (const json of docs) {
+      expect(json.schema).toBe(`dmasim.${name}/1`);
+      expect(validate(json), ajv.errorsText(validate.errors)).toBe(true);
+    }
   });
 
   it('several inputs: one JSON Lines record each, a failed one with its error', () => {

@@ -123,6 +123,50 @@ const KernelChange = T.Object(
   strict,
 );
 
+const FieldChange = T.Object(
+  {
+    field: T.String(),
+    before: T.String(),
+    after: T.String(),
+    changes: T.Array(T.String(), { description: 'registry entries that bear on the change' }),
+  },
+  strict,
+);
+const OnlyIn = T.Object(
+  { before: T.Array(T.String()), after: T.Array(T.String()) },
+  { ...strict, description: 'log lines ("level: message") printed under one release only' },
+);
+const DeviceDiff = T.Object(
+  { path: T.String(), bus: T.String(), fields: T.Array(FieldChange), messages: OnlyIn },
+  strict,
+);
+const Counts = T.Record(T.String(), T.Integer({ minimum: 0 }));
+const Diff = {
+  before: T.String({ description: 'the --from release' }),
+  after: T.String({ description: 'the --to release' }),
+  devices: T.Integer({ minimum: 0 }),
+  changed: T.Array(DeviceDiff),
+  messagesOnly: T.Array(DeviceDiff),
+  machine: T.Array(FieldChange),
+  bootMessages: OnlyIn,
+};
+const DiffSummary = T.Object(
+  {
+    from: T.String(),
+    to: T.String(),
+    inputs: T.Integer({ minimum: 0 }),
+    failed: T.Integer({ minimum: 0 }),
+    devices: T.Integer({ minimum: 0 }),
+    devicesChanged: T.Integer({ minimum: 0 }),
+    devicesMessagesOnly: T.Integer({ minimum: 0 }),
+    byField: Counts,
+    byMachineField: Counts,
+    byChange: Counts,
+  },
+  strict,
+);
+const ErrorRecord = T.Object({ code: T.String(), name: T.String(), message: T.String() }, strict);
+
 /** Every command's --json output, by its schema name (docs/schema/<name>.schema.json). */
 export const OUTPUT_SCHEMAS: Record<string, TSchema> = {
   inspect: output('inspect', Inspect, "dmasim inspect: every device's DMA configuration"),
@@ -139,6 +183,14 @@ export const OUTPUT_SCHEMAS: Record<string, TSchema> = {
       ),
     ],
     { description: 'dmasim inspect PATH PATH... --json: one JSON Lines record per input' },
+  ),
+  diff: T.Union(
+    [
+      output('diff', { file: T.String(), ...Diff }, 'one input under both releases'),
+      output('diff', { file: T.String(), error: ErrorRecord }, 'one input that failed'),
+      output('diff', { summary: DiffSummary }, 'the last record: totals over the inputs'),
+    ],
+    { description: 'dmasim diff PATH... --json: one JSON Lines record per input, then a summary' },
   ),
   'of-dma-range': output(
     'of-dma-range',
