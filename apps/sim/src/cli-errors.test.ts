@@ -54,13 +54,15 @@ function validArgv(c: Command, file = example): string[] {
     if (!o.required) continue;
     argv.push(
       `--${name}`,
-      name === 'output'
-        ? join(dir, 'out.bin')
-        : name === 'size'
-          ? '4096'
-          : name === 'workload'
-            ? 'nvme'
-            : '/soc/dma-controller@7e007000',
+      o.choices
+        ? o.choices[0]!
+        : name === 'output'
+          ? join(dir, 'out.bin')
+          : name === 'size'
+            ? '4096'
+            : name === 'workload'
+              ? 'nvme'
+              : '/soc/dma-controller@7e007000',
     );
   }
   // The benchmark runs for as long as it is told: keep it short.

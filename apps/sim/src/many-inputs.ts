@@ -61,7 +61,8 @@ class Printer {
 
   finish(): number {
     const summarize = this.run.summarize;
-    if (!summarize) return this.status;
+    // Nothing to total when every input failed: their errors say it all.
+    if (!summarize || this.done.length === 0) return this.status;
     const out = summarize(this.done, this.failed, this.p.args);
     const asJson = this.p.args.flags.has('--json');
     process.stdout.write(
