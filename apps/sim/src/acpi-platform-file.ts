@@ -4,6 +4,7 @@
 // with their functions (same keys as the DT platform file).
 import type { AcpiDeviceSpec, IortTableInput } from '@dmasim/acpi-iort';
 import type { GicIts, PlatformDescription } from '@dmasim/machine';
+import { checkInput } from './input-check.js';
 import { iortSpecFromDocument, isRecord, parseYamlExact } from './iort-spec.js';
 import {
   checkFields,
@@ -14,6 +15,7 @@ import {
   parsePciHosts,
   u64Field,
 } from './platform-file.js';
+import { ACPI_PLATFORM_FILE } from './schema/input.js';
 
 export interface AcpiPlatformFile {
   /**
@@ -97,6 +99,7 @@ export function parseAcpiPlatformFile(text: string, fileName = 'platform'): Acpi
   const doc = parseYamlExact(text, fileName);
   if (!isRecord(doc)) throw new PlatformFileError('the top level must be a mapping', fileName);
   if ('nodes' in doc) return { iort: { spec: iortSpecFromDocument(doc, fileName) }, platform: {} };
+  checkInput(ACPI_PLATFORM_FILE, doc, fileName, (m, where) => new PlatformFileError(m, where));
   checkFields(doc, TOP_FIELDS, fileName);
   let iort: AcpiPlatformFile['iort'] = null;
   if (doc.iort !== undefined && doc.iortSpec !== undefined) {

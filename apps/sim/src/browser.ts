@@ -1,4 +1,9 @@
 // dmasim/browser: what the web page needs from the CLI's composition, without Node APIs.
+import * as yaml from 'yaml';
+import { useYamlLibrary } from './yaml-text.js';
+
+useYamlLibrary(yaml);
+
 export { acpiFromSource, isAcpiSource, type LoadedAcpi } from './acpi-source.js';
 export { type PlatformFile, parsePlatformFile } from './platform-file.js';
 export { classifyPlatformBytes, LoadError, type PlatformSource } from './platform-source.js';

@@ -18,6 +18,7 @@ import {
 import { failureReport } from './failure.js';
 import { forgetInputs } from './load.js';
 import { isManyInputsRun, runManyInputs, runManyInputsSerial } from './many-inputs.js';
+import { outputStyleFor, setOutputStyle } from './terminal.js';
 import { versionText } from './version.js';
 
 export { EXIT_INTERNAL_ERROR, internalErrorReport } from './failure.js';
@@ -148,6 +149,10 @@ function execute(p: RunPlan, run: CommandRun): number {
       return failure(command.spec.name, e, undefined);
     }
   }
+  // Text for a terminal may be coloured and fitted to its width; JSON and pipes get plain text.
+  setOutputStyle(
+    asJson ? { color: false, width: null } : outputStyleFor(process.stdout, process.env),
+  );
   try {
     const out = run(args);
     process.stdout.write(

@@ -8,7 +8,9 @@ import type {
   PciHostSpec,
   PlatformDescription,
 } from '@dmasim/machine';
+import { checkInput } from './input-check.js';
 import { isRecord, parseYamlExact } from './iort-spec.js';
+import { PLATFORM_FILE } from './schema/input.js';
 
 /** A device tree's platform file, as @dmasim/machine takes it. */
 export type PlatformFile = PlatformDescription;
@@ -207,6 +209,7 @@ export function parsePlatformFile(text: string, fileName = 'platform'): Platform
   const doc = parseYamlExact(text, fileName);
   if (doc === null || doc === undefined) return {};
   if (!isRecord(doc)) throw new PlatformFileError('the top level must be a mapping', fileName);
+  checkInput(PLATFORM_FILE, doc, fileName, (m, where) => new PlatformFileError(m, where));
   checkFields(doc, ['cmdline', 'memory', 'pci'], fileName);
   const out: PlatformDescription = { pci: parsePciHosts(doc.pci, `${fileName}: pci`, false) };
   const cmdline = parseCmdlineField(doc.cmdline, `${fileName}: cmdline`);

@@ -1,16 +1,42 @@
 // The human-readable form of an inspect report.
 import type { LogLevel } from '@dmasim/dma-mapping';
 import type { DeviceReport, InspectReport } from './report.js';
+import { type OutputStyle, outputStyle, paint } from './terminal.js';
 
-function pad(rows: string[][]): string {
+/** Space-separated words in lines of at most `width` characters (a longer word stays whole). */
+function wrapWords(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(' ')) {
+    const last = lines.at(-1);
+    if (last !== undefined && last.length + 1 + word.length <= width)
+      lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
+
+/**
+ * Columns padded to their widest cell. With a terminal width, the last column (the range map)
+ * wraps within what is left of the line, so a row's other cells stay on one line.
+ */
+function pad(rows: string[][], style: OutputStyle): string {
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
+  const indent = widths.slice(0, -1).reduce((sum, w) => sum + w + 2, 0);
+  const room =
+    style.width === null ? Number.POSITIVE_INFINITY : Math.max(24, style.width - indent - 1);
   return rows
-    .map((r) =>
-      r
-        .map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]!)))
-        .join('  ')
-        .trimEnd(),
-    )
+    .map((r, i) => {
+      const head = r
+        .slice(0, -1)
+        .map((cell, col) => cell.padEnd(widths[col]!))
+        .join('  ');
+      const [first = '', ...more] = wrapWords(r.at(-1)!, room);
+      const line = `${head}  ${first}`.trimEnd();
+      return [
+        i === 0 ? paint(style, 'bold', line) : line,
+        ...more.map((m) => ' '.repeat(indent) + m),
+      ].join('\n');
+    })
     .join('\n');
 }
 
@@ -28,7 +54,11 @@ function iommuText(d: DeviceReport): string {
 }
 
 /** One row per device, then the messages at or above `minLevel` under a heading per device. */
-export function formatInspectTable(report: InspectReport, minLevel: LogLevel = 'info'): string {
+export function formatInspectTable(
+  report: InspectReport,
+  minLevel: LogLevel = 'info',
+  style: OutputStyle = outputStyle(),
+): string {
   const rank: Record<LogLevel, number> = { err: 0, warn: 1, info: 2, debug: 3 };
   const rows = [
     [
@@ -56,11 +86,19 @@ export function formatInspectTable(report: InspectReport, minLevel: LogLevel = '
       rangeMapText(d),
     ]);
   }
-  const lines = [`arch: ${report.arch}`, pad(rows)];
+  const lines = [`arch: ${report.arch}`, pad(rows, style)];
   const messages: string[] = [];
   for (const d of report.devices) {
     const shown = d.log.filter((e) => rank[e.level] <= rank[minLevel]);
-    for (const e of shown) messages.push(`${d.path}: ${e.level}: ${e.msg}`);
+    for (const e of shown) {
+      const level =
+        e.level === 'err'
+          ? paint(style, 'red', e.level)
+          : e.level === 'warn'
+            ? paint(style, 'yellow', e.level)
+            : e.level;
+      messages.push(`${d.path}: ${level}: ${e.msg}`);
+    }
   }
   if (messages.length > 0) lines.push('', 'kernel messages:', ...messages);
   return `${lines.join('\n')}\n`;

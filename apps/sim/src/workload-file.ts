@@ -18,7 +18,7 @@ import {
   dmaBitMask,
   parseU64,
 } from '@dmasim/dma-mapping';
-import { firstInputProblem } from './input-check.js';
+import { checkInput } from './input-check.js';
 import { WORKLOAD_FILE } from './schema/input.js';
 import { parseYamlText } from './yaml-text.js';
 
@@ -289,8 +289,7 @@ export function parseWorkloadFile(text: string, fileName: string): WorkloadSpec 
   }
   if (!isRecord(doc)) throw new WorkloadFileError('the top level must be a mapping', fileName);
   const at = (k: string) => `${fileName}: ${k}`;
-  const problem = firstInputProblem(WORKLOAD_FILE, doc);
-  if (problem) throw new WorkloadFileError(problem[1], problem[0] ? at(problem[0]) : fileName);
+  checkInput(WORKLOAD_FILE, doc, fileName, (m, where) => new WorkloadFileError(m, where));
   if (doc.device !== undefined && typeof doc.device !== 'string')
     throw new WorkloadFileError('device must be a path', at('device'));
   const mask =

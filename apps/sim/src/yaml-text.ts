@@ -2,7 +2,29 @@
 // duplicate-key check off, because that check compares each key with every earlier one and a
 // mapping of 100,000 keys takes it minutes; duplicates are found here with a set instead.
 import { DmasimError } from '@dmasim/dma-mapping';
-import { isMap, isScalar, parseDocument, visit } from 'yaml';
+import type * as Yaml from 'yaml';
+
+let yaml: typeof Yaml | undefined;
+
+/** The browser entry hands the library in (a bundler sees the import there). */
+export function useYamlLibrary(library: typeof Yaml): void {
+  yaml = library;
+}
+
+/**
+ * Under Node the library is required on first use, so a command that reads no YAML (inspect of
+ * a blob) never loads it: it is the largest module dmasim starts with.
+ */
+function yamlLibrary(): typeof Yaml {
+  if (yaml === undefined) {
+    const node = (
+      globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
+    ).process?.getBuiltinModule?.('node:module') as typeof import('node:module') | undefined;
+    if (!node) throw new YamlTextError('no YAML library: call useYamlLibrary() first');
+    yaml = node.createRequire(import.meta.url)('yaml') as typeof Yaml;
+  }
+  return yaml;
+}
 
 /** Why a text is not the YAML we take; the caller wraps it in its own file error. */
 export class YamlTextError extends DmasimError {
@@ -13,6 +35,7 @@ export class YamlTextError extends DmasimError {
 /** The document's value; a syntax error or a repeated key in a mapping is a YamlTextError. */
 export function parseYamlText(text: string, options: { intAsBigInt?: boolean } = {}): unknown {
   try {
+    const { isMap, isScalar, parseDocument, visit } = yamlLibrary();
     const doc = parseDocument(text, { uniqueKeys: false, intAsBigInt: options.intAsBigInt });
     if (doc.errors.length > 0) throw new YamlTextError(doc.errors[0]!.message);
     visit(doc, {

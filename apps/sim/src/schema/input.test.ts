@@ -1,12 +1,14 @@
 // The input formats: committed JSON Schemas match their definitions, and a file that breaks them
 // is an error naming the file and the key.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { parseAcpiPlatformFile } from '../acpi-platform-file.js';
 import { exampleDir } from '../corpus.js';
+import { parsePlatformFile } from '../platform-file.js';
 import { cli } from '../test-cli.js';
 import { parseWorkloadFile } from '../workload-file.js';
 import { INPUT_SCHEMAS } from './input.js';
@@ -75,5 +77,59 @@ describe('a workload file that breaks its schema', () => {
     expect(r.stderr).toBe(
       `dmasim run: WorkloadFileError: ${file}: unknown key "bogus" (known: name, device, mask, seed, steps, generate)\n`,
     );
+  });
+});
+
+describe('a platform file that breaks its schema', () => {
+  const dt = (text: string) => () => parsePlatformFile(text, 'p.yaml');
+  const acpi = (text: string) => () => parseAcpiPlatformFile(text, 'a.yaml');
+
+  it('a misspelt key is an error naming the key and the file', () => {
+    expect(dt('memroy: ["0:1G"]\n')).toThrow(
+      'p.yaml: unknown key "memroy" (known: cmdline, memory, pci)',
+    );
+    expect(dt('pci: [{ host: /pcie@0, devices: [{ bdf: "00:01.0", driverMsk: 32 }] }]\n')).toThrow(
+      /^p\.yaml: pci\[0\]\.devices\[0\]: unknown key "driverMsk"/,
+    );
+    expect(acpi('iort: t.bin\ndevices: [{ path: "\\\\_SB_.DEV0", ccca: 1 }]\n')).toThrow(
+      /^a\.yaml: devices\[0\]: unknown key "ccca"/,
+    );
+  });
+
+  it('a wrong type is an error naming the key', () => {
+    expect(dt('cmdline: 3\n')).toThrow(/^p\.yaml: cmdline: expected the kernel command line/);
+    expect(acpi('devices: [{ path: "\\\\_SB_.DEV0", cca: 2 }]\n')).toThrow(
+      'a.yaml: devices[0].cca: expected _CCA: 0 or 1',
+    );
+  });
+
+  it('through the CLI: exit 1, one line naming the platform file and the key', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'dmasim-input-')), 'typo.platform.yaml');
+    writeFileSync(file, 'platfrom: x\n');
+    const r = cli(['inspect', resolve(exampleDir, 'example-soc.dts'), '--platform', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `dmasim inspect: PlatformFileError: ${file}: unknown key "platfrom" (known: cmdline, memory, pci)\n`,
+    );
+  });
+
+  it('every bundled platform file validates against the committed schema an editor uses', () => {
+    const ajv = new Ajv2020({ strict: true });
+    const validator = (name: string) =>
+      ajv.compile(JSON.parse(readFileSync(join(schemaDir, schemaFileName(name)), 'utf8')));
+    const validate = { platform: validator('platform'), acpi: validator('acpi-platform') };
+    const files = readdirSync(exampleDir).filter((f) => f.endsWith('.platform.yaml'));
+    expect(files.length).toBeGreaterThan(3);
+    for (const f of files) {
+      const text = readFileSync(join(exampleDir, f), 'utf8');
+      const doc = parseYaml(text);
+      const isAcpi = /^(iort|iortSpec|devices):/m.test(text);
+      const v = isAcpi ? validate.acpi : validate.platform;
+      expect(v(doc), `${f}: ${JSON.stringify(v.errors)}`).toBe(true);
+      expect(() =>
+        isAcpi ? parseAcpiPlatformFile(text, f) : parsePlatformFile(text, f),
+      ).not.toThrow();
+      expect(validate.platform({ ...doc, bogus: 1 })).toBe(false);
+    }
   });
 });

@@ -5,16 +5,13 @@ import { Type as T, type TSchema } from '@sinclair/typebox';
 
 const strict = { additionalProperties: false } as const;
 
+/** What dma-mapping's parseU64 reads: decimal or 0x hex, `_` separators, a K/M/G/T suffix. */
+const U64_PATTERN = '^\\s*(0[xX][0-9a-fA-F_]+|[0-9_]+)[kKmMgGtT]?\\s*$';
+
 /** An address or size: an integer, or text such as "0x8000_0000" or "4K". */
-const U64 = T.Union(
-  [
-    T.Integer({ minimum: 0 }),
-    T.String({ pattern: '^\\s*(0[xX][0-9a-fA-F_]+|[0-9_]+)[kKmMgGtT]?\\s*$' }),
-  ],
-  {
-    description: 'an address or size: a number, or text like "0x1000" or "4K"',
-  },
-);
+const U64 = T.Union([T.Integer({ minimum: 0 }), T.String({ pattern: U64_PATTERN })], {
+  description: 'an address or size: a number, or text like "0x1000" or "4K"',
+});
 const Direction = T.Union(
   [
     T.Literal('bidirectional'),
@@ -104,7 +101,131 @@ export const WORKLOAD_FILE = T.Object(
   },
 );
 
+const RamBank = T.Union(
+  [
+    T.String({ pattern: '^[^:]+:[^:]+$', description: '"START:SIZE", e.g. "0x0:4G"' }),
+    T.Object({ start: U64, size: U64 }, strict),
+  ],
+  { description: 'a RAM bank: "START:SIZE" or { start, size }' },
+);
+const PciFunction = T.Object(
+  {
+    bdf: T.String({
+      pattern: '^[0-9a-fA-F]{1,2}:[0-9a-fA-F]{1,2}\\.[0-7]$',
+      description: 'bus:device.function, e.g. "00:01.0"',
+    }),
+    driver: T.Optional(T.Boolean({ description: 'a driver binds (and sets its mask)' })),
+    driverMask: T.Optional(
+      T.Integer({ minimum: 0, maximum: 64, description: "the driver's DMA mask in bits" }),
+    ),
+    msi: T.Optional(T.Boolean()),
+    bridge: T.Optional(
+      T.Object(
+        {
+          secondary: T.Integer({ minimum: 0, maximum: 255 }),
+          subordinate: T.Integer({ minimum: 0, maximum: 255 }),
+        },
+        strict,
+      ),
+    ),
+    acs: T.Optional(T.Boolean()),
+    pcie: T.Optional(
+      T.Union(
+        ['root-port', 'endpoint', 'downstream', 'upstream', 'bridge'].map((k) => T.Literal(k)),
+        { description: 'root-port, endpoint, downstream, upstream or bridge' },
+      ),
+    ),
+    aliases: T.Optional(
+      T.Array(T.Integer({ minimum: 0, maximum: 0xffff }), {
+        minItems: 1,
+        description: 'DMA alias requester IDs',
+      }),
+    ),
+  },
+  strict,
+);
+const pciHost = (acpi: boolean) =>
+  T.Object(
+    {
+      host: T.String({
+        minLength: 1,
+        description: acpi
+          ? 'the host bridge\'s ACPI path, e.g. "\\\\_SB_.PCI0"'
+          : "the host bridge's DT node path",
+      }),
+      ...(acpi
+        ? {
+            segment: T.Optional(T.Integer({ minimum: 0, maximum: 0xffff })),
+            preserveConfig: T.Optional(
+              T.Boolean({ description: '_DSM function 5: gates IORT RMRs for PCI' }),
+            ),
+          }
+        : {}),
+      devices: T.Optional(T.Array(PciFunction)),
+    },
+    strict,
+  );
+const Cmdline = T.String({
+  description: 'the kernel command line, e.g. "iommu.strict=0 swiotlb=1024"',
+});
+
+export const PLATFORM_FILE = T.Object(
+  {
+    cmdline: T.Optional(Cmdline),
+    memory: T.Optional(T.Array(RamBank, { description: 'RAM the bootloader fills into /memory' })),
+    pci: T.Optional(T.Array(pciHost(false))),
+  },
+  { ...strict, description: 'a dmasim platform file for a device tree (--platform FILE)' },
+);
+
+const AcpiPath = T.String({
+  pattern: '^\\\\',
+  description: 'a full ACPI path such as "\\\\_SB_.DEV0"',
+});
+export const ACPI_PLATFORM_FILE = T.Object(
+  {
+    iort: T.Optional(
+      T.String({
+        minLength: 1,
+        description: 'the IORT: a binary or a spec, relative to this file',
+      }),
+    ),
+    iortSpec: T.Optional(
+      T.Object({}, { description: 'the IORT spec inline (see iort-spec.schema.json)' }),
+    ),
+    memory: T.Optional(T.Array(RamBank, { description: 'RAM as the UEFI memory map gives it' })),
+    cmdline: T.Optional(Cmdline),
+    devices: T.Optional(
+      T.Array(
+        T.Object(
+          {
+            path: AcpiPath,
+            parent: T.Optional(AcpiPath),
+            cca: T.Optional(T.Union([T.Literal(0), T.Literal(1)], { description: '_CCA: 0 or 1' })),
+            dma: T.Optional(
+              T.Array(T.Object({ start: U64, end: U64, offset: T.Optional(U64) }, strict), {
+                description: '_DMA windows',
+              }),
+            ),
+            crs: T.Optional(T.Boolean()),
+            initialMask: T.Optional(U64),
+          },
+          strict,
+        ),
+        { description: "the DSDT's facts about devices" },
+      ),
+    ),
+    its: T.Optional(
+      T.Array(T.Object({ id: T.Integer({ minimum: 0, maximum: 0xffffffff }), base: U64 }, strict)),
+    ),
+    pci: T.Optional(T.Array(pciHost(true))),
+  },
+  { ...strict, description: 'a dmasim ACPI platform file (an IORT with the DSDT and PCI facts)' },
+);
+
 /** Every input format, by its docs/schema/ name. */
 export const INPUT_SCHEMAS: Record<string, { schema: TSchema; title: string }> = {
   workload: { schema: WORKLOAD_FILE, title: 'dmasim workload file' },
+  platform: { schema: PLATFORM_FILE, title: 'dmasim platform file (device trees)' },
+  'acpi-platform': { schema: ACPI_PLATFORM_FILE, title: 'dmasim ACPI platform file' },
 };

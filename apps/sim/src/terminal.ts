@@ -1,0 +1,37 @@
+// How text output looks where it goes: colour only on a terminal and never with NO_COLOR
+// (no-color.org), and the terminal's width for tables.
+
+export interface OutputStyle {
+  color: boolean;
+  /** Columns to fit tables into; null when stdout is no terminal (a file or a pipe). */
+  width: number | null;
+}
+
+const PLAIN: OutputStyle = { color: false, width: null };
+let current: OutputStyle = PLAIN;
+
+/** The style for a stream and an environment. */
+export function outputStyleFor(
+  stream: { isTTY?: boolean; columns?: number },
+  env: Record<string, string | undefined>,
+): OutputStyle {
+  if (stream.isTTY !== true) return PLAIN;
+  const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
+  return { color: !noColor && env.TERM !== 'dumb', width: stream.columns ?? null };
+}
+
+/** Set once by the command line before a command runs; the formatters read it. */
+export function setOutputStyle(style: OutputStyle): void {
+  current = style;
+}
+
+export function outputStyle(): OutputStyle {
+  return current;
+}
+
+const SGR = { bold: 1, red: 31, yellow: 33, dim: 2 } as const;
+
+/** `text` in a colour, when the style has colour. */
+export function paint(style: OutputStyle, sgr: keyof typeof SGR, text: string): string {
+  return style.color ? `\x1b[${SGR[sgr]}m${text}\x1b[0m` : text;
+}
