@@ -99,7 +99,6 @@ export function parseAcpiPlatformFile(text: string, fileName = 'platform'): Acpi
   const doc = parseYamlExact(text, fileName);
   if (!isRecord(doc)) throw new PlatformFileError('the top level must be a mapping', fileName);
   if ('nodes' in doc) return { iort: { spec: iortSpecFromDocument(doc, fileName) }, platform: {} };
-  checkInput(ACPI_PLATFORM_FILE, doc, fileName, (m, where) => new PlatformFileError(m, where));
   checkFields(doc, TOP_FIELDS, fileName);
   let iort: AcpiPlatformFile['iort'] = null;
   if (doc.iort !== undefined && doc.iortSpec !== undefined) {
@@ -138,5 +137,7 @@ export function parseAcpiPlatformFile(text: string, fileName = 'platform'): Acpi
   if (memory) platform.memory = memory;
   const out: AcpiPlatformFile = { iort, devices, platform };
   if (doc.its !== undefined) out.its = parseIts(doc.its, `${fileName}: its`);
+  // After the reader's own, more specific checks: what they let through must match the schema.
+  checkInput(ACPI_PLATFORM_FILE, doc, fileName, (m, where) => new PlatformFileError(m, where));
   return out;
 }

@@ -209,12 +209,14 @@ export function parsePlatformFile(text: string, fileName = 'platform'): Platform
   const doc = parseYamlExact(text, fileName);
   if (doc === null || doc === undefined) return {};
   if (!isRecord(doc)) throw new PlatformFileError('the top level must be a mapping', fileName);
-  checkInput(PLATFORM_FILE, doc, fileName, (m, where) => new PlatformFileError(m, where));
   checkFields(doc, ['cmdline', 'memory', 'pci'], fileName);
   const out: PlatformDescription = { pci: parsePciHosts(doc.pci, `${fileName}: pci`, false) };
   const cmdline = parseCmdlineField(doc.cmdline, `${fileName}: cmdline`);
   if (cmdline !== undefined) out.cmdline = cmdline;
   const memory = parseMemory(doc.memory, `${fileName}: memory`);
   if (memory) out.memory = memory;
+  // The reader's own checks come first (their messages are the most specific); what they let
+  // through must still be what the schema for editors says.
+  checkInput(PLATFORM_FILE, doc, fileName, (m, where) => new PlatformFileError(m, where));
   return out;
 }
