@@ -1,8 +1,9 @@
 // What `dmasim run` reports: the DMA layer's counters over one workload, in JSON and as text
 // carrying the same numbers.
-import { type DmaStats, IO_TLB_SIZE, type WorkloadReport } from '@dmasim/dma-direct';
+import { type DmaStats, IO_TLB_SIZE } from '@dmasim/dma-direct';
 import type { DmaIommuDomainStats } from '@dmasim/dma-iommu';
 import { errName, hex } from '@dmasim/dma-mapping';
+import type { WorkloadReport } from './workload.js';
 
 export interface RunIommuReport {
   /** The domain's type and the IOMMU it sits on. */

@@ -1,13 +1,6 @@
-// Workloads for `dmasim run`: the built-in driver-like ones of dma-direct (nic-rx, nvme,
+// Workloads for `dmasim run`: the built-in driver-like ones of workload.ts (nic-rx, nvme,
 // gpu-alloc) and workload files (YAML or JSON) holding a fixed step list or a seeded generator.
-import {
-  type BufferPlacement,
-  gpuAllocWorkload,
-  nicRxWorkload,
-  nvmeWorkload,
-  type Workload,
-  type WorkloadStep,
-} from '@dmasim/dma-direct';
+
 import {
   type Device,
   DMA_BIDIRECTIONAL,
@@ -21,6 +14,14 @@ import {
 import { checkInput } from './input-check.js';
 import { WORKLOAD_FILE } from './schema/input.js';
 import { parseYamlText } from './yaml-text.js';
+import {
+  type BufferPlacement,
+  gpuAllocWorkload,
+  nicRxWorkload,
+  nvmeWorkload,
+  type Workload,
+  type WorkloadStep,
+} from './workload.js';
 
 export interface WorkloadRunOptions {
   /** Packets (nic-rx), commands (nvme), buffers (gpu-alloc), operations (a file's generator). */

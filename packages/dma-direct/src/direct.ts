@@ -25,6 +25,7 @@ import {
   type ScatterlistEntry,
   SIZE_MAX,
   U64_MAX,
+  warnOnce,
 } from '@dmasim/dma-mapping';
 import { hasZoneDma, PAGE_SIZE, type ZoneName, zoneOf } from './memory-zones.js';
 import {
@@ -34,7 +35,7 @@ import {
   freeZonePages,
   getOrder,
 } from './page-alloc.js';
-import { type DirectPlatform, swiotlbMemOf, warnOnce } from './platform.js';
+import { type DirectPlatform, swiotlbMemOf } from './platform.js';
 import { dmaToPhysIndexed, physToDmaIndexed } from './range-index.js';
 import {
   swiotlbAlloc,
@@ -128,7 +129,7 @@ export function swiotlbMap(
   const dma = physToDma(dev, tlb);
   if (!dmaCapable(dev, dma, size, true)) {
     swiotlbTblUnmapSingle(plat, dev, mem, tlb, size, dir, attrs | DMA_ATTR_SKIP_CPU_SYNC);
-    warnOnce(plat, dev, 'swiotlb_map', overflowMessage('swiotlb', dev, dma, size));
+    warnOnce(dev, 'swiotlb_map', overflowMessage('swiotlb', dev, dma, size));
     return DMA_MAPPING_ERROR;
   }
   if (!dev.dmaCoherent && !(attrs & DMA_ATTR_SKIP_CPU_SYNC)) plat.stats.cacheMaintenanceForDevice++;
@@ -155,7 +156,7 @@ export function dmaDirectMapPage(
     if (mem.pool !== null) {
       ret = swiotlbMap(plat, dev, phys, size, dir, attrs);
     } else {
-      warnOnce(plat, dev, 'dma_direct_map_page', overflowMessage('DMA', dev, dma, size));
+      warnOnce(dev, 'dma_direct_map_page', overflowMessage('DMA', dev, dma, size));
       ret = DMA_MAPPING_ERROR;
     }
   } else {
@@ -343,12 +344,7 @@ export function dmaDirectAlloc(
   if (!dev.dmaCoherent && !(attrs & DMA_ATTR_NO_KERNEL_MAPPING && !forAlloc)) {
     const c = plat.config;
     if (!c.archHasSetUncached && !c.dmaDirectRemap) {
-      warnOnce(
-        plat,
-        dev,
-        'dma_direct_alloc',
-        'coherent DMA allocations not supported on this platform.',
-      );
+      warnOnce(dev, 'dma_direct_alloc', 'coherent DMA allocations not supported on this platform.');
       plat.stats.allocFailures++;
       return null;
     }

@@ -93,14 +93,3 @@ export {
   SwiotlbSizeError,
   swiotlbMaxMappingSize,
 } from './swiotlb-pool.js';
-export {
-  type BufferPlacement,
-  gpuAllocWorkload,
-  nicRxWorkload,
-  nvmeWorkload,
-  runWorkload,
-  type Workload,
-  WorkloadError,
-  type WorkloadReport,
-  type WorkloadStep,
-} from './workload.js';

@@ -80,8 +80,6 @@ export interface DirectPlatform {
   cpu: number;
   /** Boot messages (pr_info) in order. */
   bootLog: string[];
-  /** dev_WARN_ONCE() bookkeeping: call sites that already warned, per device. */
-  warned: WeakMap<Device, Set<string>>;
 }
 
 export interface PlatformInput {
@@ -179,7 +177,6 @@ export function createPlatform(input: PlatformInput): DirectPlatform {
     stats: createStats(),
     cpu: 0,
     bootLog,
-    warned: new WeakMap(),
   };
 }
 
@@ -201,18 +198,6 @@ export function swiotlbMemOf(plat: DirectPlatform, dev: Device): SwiotlbMem {
   const mem = plat.restrictedPools.get(dev.restrictedPool);
   if (!mem) throw new RestrictedPoolError(dev.name, dev.restrictedPool);
   return mem;
-}
-
-/** dev_WARN_ONCE() at one call site for one device: true the first time. */
-export function warnOnce(plat: DirectPlatform, dev: Device, site: string, msg: string): void {
-  let sites = plat.warned.get(dev);
-  if (!sites) {
-    sites = new Set();
-    plat.warned.set(dev, sites);
-  }
-  if (sites.has(site)) return;
-  sites.add(site);
-  dev.log.push({ level: 'warn', msg });
 }
 
 /** One-line summary of a pool, for reports. */

@@ -19,6 +19,7 @@ import {
   type KernelRelease,
   kcallocFits,
   kernelRelease,
+  warnOnce,
 } from '@dmasim/dma-mapping';
 import type { Memblock } from './memblock.js';
 import { memblockAlloc } from './memblock.js';
@@ -264,11 +265,6 @@ export interface SwiotlbContext {
   cpu: number;
 }
 
-/** dev_WARN_ONCE(): logged once per device for messages starting with `site`. */
-export function devWarnOnce(dev: Device, site: string, msg: string): void {
-  if (!dev.log.some((e) => e.msg.startsWith(site))) dev.log.push({ level: 'warn', msg });
-}
-
 function minAlignMaskOf(dev: Device): number {
   const m = dev.dmaParms?.minAlignMask;
   return m ? Number(dmaGetMinAlignMask(dev) & 0xffff_ffffn) : 0;
@@ -329,7 +325,7 @@ function swiotlbBounce(
   const allocSize = (pool.allocSize[index] as number) - tlbOffset;
   let n = size;
   if (n > allocSize) {
-    devWarnOnce(
+    warnOnce(
       dev,
       'Buffer overflow detected.',
       `Buffer overflow detected. Allocation size: ${allocSize}. Mapping size: ${n}.`,
@@ -365,7 +361,7 @@ export function swiotlbTblMapSingle(
   }
   if (allocAlignMask > PAGE_SIZE - 1) {
     const msg = 'Alloc alignment may prevent fulfilling requests with max mapping_size';
-    devWarnOnce(dev, msg, msg);
+    warnOnce(dev, msg, msg);
   }
   const minAlign = minAlignMaskOf(dev);
   const mapping = Number(mappingSize);
@@ -509,7 +505,7 @@ export function swiotlbAlloc(
   noteUsed(ctx, nrSlots(bytes));
   const tlbAddr = pool.start + BigInt(index * IO_TLB_SIZE);
   if (tlbAddr % BigInt(PAGE_SIZE) !== 0n) {
-    devWarnOnce(
+    warnOnce(
       dev,
       'Cannot allocate pages',
       `Cannot allocate pages from non page-aligned swiotlb addr 0x${hex64(tlbAddr).slice(2)}.`,

@@ -125,8 +125,6 @@ export interface IommuDmaDevice {
   swiotlb: SwiotlbHook | null;
   /** The CPU the calls run on (per-CPU caches and queues). */
   cpu: number;
-  /** dev_warn_once state. */
-  warnedOnce: Set<string>;
 }
 
 export interface NewIommuDmaDevice {
@@ -162,7 +160,6 @@ export function createIommuDmaDevice(init: NewIommuDmaDevice): IommuDmaDevice {
     maxSegSize: init.maxSegSize ?? 0x10000,
     swiotlb: init.swiotlb ?? null,
     cpu: init.cpu ?? 0,
-    warnedOnce: new Set(),
   };
 }
 
@@ -201,11 +198,4 @@ export function initialisedCookie(ddev: IommuDmaDevice): InitialisedCookie {
     throw new DmaIommuError(ddev.dev.name, 'domain has no initialised DMA cookie');
   }
   return cookie as InitialisedCookie;
-}
-
-/** dev_warn_once(): log only the first time per device and message. */
-export function warnOnce(ddev: IommuDmaDevice, msg: string): void {
-  if (ddev.warnedOnce.has(msg)) return;
-  ddev.warnedOnce.add(msg);
-  ddev.dev.log.push({ level: 'warn', msg });
 }

@@ -64,7 +64,6 @@ export {
   pciWindowReservations,
 } from './iova-reserve.js';
 export {
-  dmaGetMask,
   dmaInfoToProt,
   iommuDmaAlloc,
   iommuDmaFree,

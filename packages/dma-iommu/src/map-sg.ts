@@ -1,6 +1,6 @@
 // iommu_dma_map_sg() / iommu_dma_unmap_sg(): one contiguous IOVA range for a whole scatterlist,
 // laid out so that merged DMA segments respect the device's segment boundary and maximum size.
-import { DMA_MAPPING_ERROR, EINVAL, EIO, ENOMEM } from '@dmasim/dma-mapping';
+import { DMA_MAPPING_ERROR, dmaGetMask, EINVAL, EIO, ENOMEM } from '@dmasim/dma-mapping';
 import { iommuMap, iommuUnmap } from '@dmasim/iommu-core';
 import {
   DMA_ATTR_SKIP_CPU_SYNC,
@@ -11,13 +11,7 @@ import {
 } from './cookie.js';
 import { iommuDmaAllocIova, iommuDmaFreeIova } from './dma-iova.js';
 import { iovaAlignedSpan } from './iova-allocator.js';
-import {
-  dmaGetMask,
-  dmaInfoToProt,
-  iommuDmaMapPage,
-  iommuDmaUnmapPage,
-  iommuDmaUnmapRaw,
-} from './map.js';
+import { dmaInfoToProt, iommuDmaMapPage, iommuDmaUnmapPage, iommuDmaUnmapRaw } from './map.js';
 
 /** One struct scatterlist entry: the CPU side and, once mapped, the DMA side. */
 export interface ScatterEntry {
@@ -192,7 +186,7 @@ export function iommuDmaMapSg(
   }
   if (!iovaLen) return finaliseSg(ddev, sgl, layout, 0n);
 
-  const iova = iommuDmaAllocIova(ddev, iovaLen, dmaGetMask(ddev));
+  const iova = iommuDmaAllocIova(ddev, iovaLen, dmaGetMask(ddev.dev));
   if (!iova) {
     invalidateSg(sgl);
     return -ENOMEM;

@@ -1,6 +1,6 @@
 // Single mappings of drivers/iommu/dma-iommu.c: iommu_dma_map_page / unmap_page, map_resource,
 // the coherent allocation path, and the __iommu_dma_map / __iommu_dma_unmap they share.
-import { DMA_MAPPING_ERROR, dmaBitMask, getDmaMask, logWarn } from '@dmasim/dma-mapping';
+import { DMA_MAPPING_ERROR, dmaGetMask, logWarn, warnOnce } from '@dmasim/dma-mapping';
 import {
   IOMMU_CACHE,
   IOMMU_MMIO,
@@ -20,7 +20,6 @@ import {
   DmaIommuError,
   type IommuDmaDevice,
   initialisedCookie,
-  warnOnce,
 } from './cookie.js';
 import { allocIovaPfn, freeIovaPfn } from './dma-iova.js';
 import { iovaAlignedSpan, iovaPages, iovaPfn, pfnToAddr } from './iova-allocator.js';
@@ -39,12 +38,6 @@ export function dmaInfoToProt(dir: DmaDirection, coherent: boolean, attrs: numbe
     default:
       return 0;
   }
-}
-
-/** dma_get_mask(): *dma_mask, or 32 bits when the pointer or the mask is missing. */
-export function dmaGetMask(ddev: IommuDmaDevice): bigint {
-  const mask = getDmaMask(ddev.dev);
-  return mask ? mask : dmaBitMask(32);
 }
 
 function checkSize(ddev: IommuDmaDevice, size: bigint): void {
@@ -130,7 +123,7 @@ export function iommuDmaMapPage(
   if (devUseSwiotlb(ddev) && ((phys | size) & granuleMask) !== 0n) {
     const swiotlb = ddev.swiotlb;
     if (!swiotlb?.active) {
-      warnOnce(ddev, 'DMA bounce buffers are inactive, unable to map unaligned transaction.');
+      warnOnce(ddev.dev, 'DMA bounce buffers are inactive, unable to map unaligned transaction.');
       return DMA_MAPPING_ERROR;
     }
     phys = swiotlb.mapSingle(phys, size, granuleMask, dir);
@@ -138,7 +131,7 @@ export function iommuDmaMapPage(
     cookie.stats.bounces++;
   }
   if (!coherent && !(attrs & DMA_ATTR_SKIP_CPU_SYNC)) cookie.stats.cacheSyncs++;
-  const iova = iommuDmaMapRaw(ddev, phys, size, prot, dmaGetMask(ddev));
+  const iova = iommuDmaMapRaw(ddev, phys, size, prot, dmaGetMask(ddev.dev));
   if (iova === DMA_MAPPING_ERROR && ddev.swiotlb?.isBuffer(phys)) {
     ddev.swiotlb.unmapSingle(phys, size, dir);
   }
@@ -177,7 +170,7 @@ export function iommuDmaMapResource(
     phys,
     size,
     dmaInfoToProt(dir, false, attrs) | IOMMU_MMIO,
-    dmaGetMask(ddev),
+    dmaGetMask(ddev.dev),
   );
 }
 

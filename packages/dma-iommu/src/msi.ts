@@ -1,10 +1,10 @@
 // iommu_dma_get_msi_page() / iommu_dma_prepare_msi(): an MSI doorbell is mapped into a DMA
 // domain once, at the first IOVA the allocator hands out for the device, unless a hardware MSI
 // region already maps it 1:1.
+import { dmaGetMask } from '@dmasim/dma-mapping';
 import { IOMMU_MMIO, IOMMU_NOEXEC, IOMMU_WRITE, iommuMap } from '@dmasim/iommu-core';
 import { getCookie, type IommuDmaDevice, initialisedCookie, type MsiPage } from './cookie.js';
 import { iommuDmaAllocIova, iommuDmaFreeIova } from './dma-iova.js';
-import { dmaGetMask } from './map.js';
 
 /** iommu_dma_get_msi_page(): the domain's page for the doorbell at msiAddr, or null on failure. */
 export function iommuDmaGetMsiPage(ddev: IommuDmaDevice, msiAddr: bigint): MsiPage | null {
@@ -14,7 +14,7 @@ export function iommuDmaGetMsiPage(ddev: IommuDmaDevice, msiAddr: bigint): MsiPa
   const phys = msiAddr & ~(size - 1n);
   const known = cookie.msiPages.find((p) => p.phys === phys);
   if (known) return known;
-  const iova = iommuDmaAllocIova(ddev, size, dmaGetMask(ddev));
+  const iova = iommuDmaAllocIova(ddev, size, dmaGetMask(ddev.dev));
   if (!iova) return null;
   const prot = IOMMU_WRITE | IOMMU_NOEXEC | IOMMU_MMIO;
   if (iommuMap(ddev.domain, iova, phys, size, prot, ddev.dev.log)) {

@@ -123,3 +123,4 @@ export {
   U64_MAX,
   u64,
 } from './u64.js';
+export { warnOnce } from './warn-once.js';

@@ -6,6 +6,7 @@ import { type Device, type DeviceDmaParms, getDmaMask, setDmaMask } from './devi
 import { DmasimError } from './dmasim-error.js';
 import { EINVAL, EIO, ENOMEM } from './errno.js';
 import { dmaBitMask, U64_MAX, u64 } from './u64.js';
+import { warnOnce } from './warn-once.js';
 
 /** enum dma_data_direction, with the kernel's values. */
 export const DMA_BIDIRECTIONAL = 0;
@@ -131,10 +132,6 @@ export const dmaDummyOps: DmaMapOps = {
   getRequiredMask: null,
   maxMappingSize: null,
 };
-
-function warnOnce(dev: Device, msg: string): void {
-  if (!dev.log.some((e) => e.msg === msg)) dev.log.push({ level: 'warn', msg });
-}
 
 /** use_dma_iommu() */
 export function useDmaIommu(dev: Device): boolean {
@@ -411,9 +408,10 @@ export function dmaSetMaskAndCoherent(table: DmaOpsTable, dev: Device, mask: big
   return rc;
 }
 
-/** dma_get_mask(): *dev->dma_mask, or 32 bits when the pointer is NULL. */
+/** dma_get_mask(): *dev->dma_mask, or 32 bits when the pointer is NULL or the mask is 0. */
 export function dmaGetMask(dev: Device): bigint {
-  return getDmaMask(dev) ?? dmaBitMask(32);
+  const mask = getDmaMask(dev);
+  return mask ? mask : dmaBitMask(32);
 }
 
 /** dma_get_required_mask() */

@@ -1,12 +1,12 @@
 // `dmasim run FILE --workload W`: drive the DMA API on one device of a platform and report
 // what the kernel's DMA layer did.
 import { existsSync } from 'node:fs';
-import { runWorkload } from '@dmasim/dma-direct';
 import { dmaIommuDomainStats } from '@dmasim/dma-iommu';
 import { findDevice, type Machine } from '@dmasim/machine';
 import { option, type ParsedArgs, UsageError } from '../args.js';
 import { readInputText } from '../load.js';
 import { buildRunReport, formatRunReport, type RunReport } from '../run-report.js';
+import { runWorkload } from '../workload.js';
 import {
   BUILTIN_WORKLOADS,
   MAX_WORKLOAD_COUNT,

@@ -1,7 +1,9 @@
 // Driver-like DMA traffic against a platform: a description (device, mask, steps or a seeded
 // generator) and a runner that returns the counters and the kernel messages it produced.
-// Not kernel code: the harness the CLI and the benchmarks drive the DMA API with.
+// Not kernel code: the harness `dmasim run` drives the DMA API with, so it lives with the CLI
+// (the packages model the kernel; a workload is a driver's behaviour, chosen by the user).
 
+import type { DirectPlatform, DmaStats } from '@dmasim/dma-direct';
 import {
   type CoherentAllocation,
   type Device,
@@ -23,8 +25,6 @@ import {
   type LogEntry,
   type ScatterlistEntry,
 } from '@dmasim/dma-mapping';
-import type { DirectPlatform } from './platform.js';
-import type { DmaStats } from './stats.js';
 
 /** One step of a workload. Buffers are named by `id`; unmap/free refer to a live id. */
 export type WorkloadStep =
