@@ -22,7 +22,7 @@ export function groupIovaViews(machine: Machine): GroupIovaView[] {
     return {
       id: g.id,
       devices: [...g.devices],
-      vfio: iommufdIovaRanges(machine.iommu, g).map((r) => range({ start: r.start, end: r.last })),
+      vfio: iommufdIovaRanges(machine.iommu, g).map(range),
       dmaApi: dmaApi ? dmaApi.dmaApi.map(range) : null,
       restrictions: dmaApi
         ? dmaApi.restrictions.map((r) => ({ ...range(r), kind: r.kind, views: [...r.views] }))

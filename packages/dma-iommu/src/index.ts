@@ -83,7 +83,6 @@ export { iommuDmaGetMsiPage, iommuDmaMsiAddress } from './msi.js';
 export { type DmaIommuDomainStats, dmaIommuDomainStats } from './stats.js';
 export { iommuDmaAdvanceClock } from './timers.js';
 export {
-  type IovaRange,
   type IovaRestriction,
   type IovaView,
   type RestrictionKind,

@@ -1,4 +1,5 @@
 import { U64_MAX } from '@dmasim/dma-mapping';
+import type { IovaRange } from '@dmasim/iommu-core';
 import {
   MSI_IOVA_BASE,
   MSI_IOVA_LENGTH,
@@ -7,7 +8,7 @@ import {
 } from '@dmasim/iommu-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type IovaRange, subtractRanges, usableIovaRanges } from './usable-ranges.js';
+import { subtractRanges, usableIovaRanges } from './usable-ranges.js';
 
 const hexRanges = (rs: IovaRange[]) =>
   rs.map((r) => `0x${r.start.toString(16)}-0x${r.end.toString(16)}`);

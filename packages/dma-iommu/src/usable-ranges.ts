@@ -2,7 +2,12 @@
 // iommufd reports (IOMMU_IOAS_IOVA_RANGES: the aperture minus the group's reserved regions) and
 // what dma-iommu's allocator will actually hand out, with every difference named.
 import { minNotZero, U64_MAX } from '@dmasim/dma-mapping';
-import { type ReservedRegion, type ResvType, resvRegionEnd } from '@dmasim/iommu-core';
+import {
+  type IovaRange,
+  type ReservedRegion,
+  type ResvType,
+  resvRegionEnd,
+} from '@dmasim/iommu-core';
 import { getCookie, type IommuDmaDevice, type PciHostBridgeWindows } from './cookie.js';
 import { pfnToAddr } from './iova-allocator.js';
 import { pciWindowReservations } from './iova-reserve.js';
@@ -23,12 +28,6 @@ export interface IovaRestriction {
   end: bigint;
   kind: RestrictionKind;
   views: IovaView[];
-}
-
-export interface IovaRange {
-  start: bigint;
-  /** Inclusive. */
-  end: bigint;
 }
 
 export interface UsableRangesInput {

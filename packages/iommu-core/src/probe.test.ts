@@ -112,8 +112,8 @@ describe('QEMU virt, SMMUv3 (observation B)', () => {
   it('usable IOVA for iommufd is the aperture minus the MSI window', () => {
     const g = sysfsGroups(b.core)[0]!;
     expect(iommufdIovaRanges(b.core, g)).toEqual([
-      { start: 0n, last: 0x7ff_ffffn },
-      { start: 0x810_0000n, last: (1n << 48n) - 1n },
+      { start: 0n, end: 0x7ff_ffffn },
+      { start: 0x810_0000n, end: (1n << 48n) - 1n },
     ]);
   });
   it('ACS requested before the scan (ACPI) isolates 01:00.0 in its own group', () => {

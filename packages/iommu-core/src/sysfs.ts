@@ -34,10 +34,11 @@ export function sysfsGroups(core: IommuCore): IommuGroup[] {
   return core.groups.groups.filter((g) => g.devices.length > 0);
 }
 
+/** An IOVA range, both ends inclusive (struct iommu_iova_range's start and last). */
 export interface IovaRange {
   start: bigint;
   /** Inclusive. */
-  last: bigint;
+  end: bigint;
 }
 
 /**
@@ -50,21 +51,21 @@ export function iommufdIovaRanges(core: IommuCore, group: IommuGroup): IovaRange
   const { apertureStart, apertureEnd } = domain.geometry;
   const holes = groupResvRegions(core, group)
     .filter((r) => r.type !== 'direct-relaxable')
-    .map((r) => ({ start: r.start, last: resvRegionEnd(r) }))
+    .map((r) => ({ start: r.start, end: resvRegionEnd(r) }))
     .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
   const out: IovaRange[] = [];
   let cursor = apertureStart;
   let done = false;
   for (const h of holes) {
-    if (done || h.last < cursor) continue;
+    if (done || h.end < cursor) continue;
     if (h.start > apertureEnd) break;
-    if (h.start > cursor) out.push({ start: cursor, last: subU64(h.start, 1n) });
-    if (h.last >= apertureEnd) {
+    if (h.start > cursor) out.push({ start: cursor, end: subU64(h.start, 1n) });
+    if (h.end >= apertureEnd) {
       done = true;
       break;
     }
-    cursor = h.last + 1n;
+    cursor = h.end + 1n;
   }
-  if (!done && cursor <= apertureEnd) out.push({ start: cursor, last: apertureEnd });
+  if (!done && cursor <= apertureEnd) out.push({ start: cursor, end: apertureEnd });
   return out;
 }
