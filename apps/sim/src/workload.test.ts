@@ -1,12 +1,5 @@
 import { createDirectOps, createPlatform, parseSwiotlbParam } from '@dmasim/dma-direct';
-import {
-  createDevice,
-  DMA_BIDIRECTIONAL,
-  DMA_TO_DEVICE,
-  dmaBitMask,
-  dmaMapSingle,
-  dmaUnmapSingle,
-} from '@dmasim/dma-mapping';
+import { createDevice } from '@dmasim/dma-mapping';
 import { describe, expect, it } from 'vitest';
 import { gpuAllocWorkload, nicRxWorkload, nvmeWorkload, runWorkload } from './workload.js';
 

@@ -12,7 +12,7 @@ import { formatMapBenchmark, runMapBenchmark } from './map-benchmark.js';
 import { createPlatform } from './platform.js';
 import { parseSwiotlbParam } from './swiotlb.js';
 
-const GiB = 1n << 30n;
+const _GiB = 1n << 30n;
 const MiB = 1n << 20n;
 
 function rpi4Like(swiotlb?: string) {
