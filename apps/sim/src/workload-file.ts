@@ -13,7 +13,6 @@ import {
 } from '@dmasim/dma-mapping';
 import { checkInput } from './input-check.js';
 import { WORKLOAD_FILE } from './schema/input.js';
-import { parseYamlText } from './yaml-text.js';
 import {
   type BufferPlacement,
   gpuAllocWorkload,
@@ -22,6 +21,7 @@ import {
   type Workload,
   type WorkloadStep,
 } from './workload.js';
+import { parseYamlText } from './yaml-text.js';
 
 export interface WorkloadRunOptions {
   /** Packets (nic-rx), commands (nvme), buffers (gpu-alloc), operations (a file's generator). */
