@@ -58,7 +58,9 @@ export function iortIommuXlate(
     }
     return (state.smmuDriverEnabled ?? true) ? -EPROBE_DEFER : -ENODEV;
   }
-  const ret = iommuFwspecInit(dev, iortFwnodeName(node), true);
+  // The driver behind an IORT SMMU node is chosen by its type (arm-smmu-v3 or arm-smmu).
+  const driver = node.type === 'smmu-v3' ? 'arm-smmu-v3' : 'arm-smmu';
+  const ret = iommuFwspecInit(dev, iortFwnodeName(node), true, driver);
   return ret ? ret : iommuFwspecAddIds(dev, [streamId]);
 }
 

@@ -19,6 +19,13 @@ export interface IommuFwspec {
   flags: number;
   /** false while the IOMMU driver has not registered (a deferral is pending). */
   hasOps: boolean;
+  /** The IOMMU driver (fwspec->ops) the fwspec was made for; a second IOMMU must match it. */
+  driver?: string;
+  /**
+   * Every IOMMU node the device's firmware named, in order (iommuNode first). Drivers that link
+   * each instance to the master (exynos-sysmmu's owner->controllers) read this.
+   */
+  instances?: string[];
 }
 
 /** PCI identity of a device: what dev_is_pci() and pci_for_each_dma_alias() see. */

@@ -4,17 +4,35 @@ import { type Device, EINVAL, type IommuFwspec } from '@dmasim/dma-mapping';
 export const IOMMU_FWSPEC_PCI_RC_ATS = 1 << 0;
 
 /**
- * iommu_fwspec_init(): attach a fwspec naming the IOMMU. A second call succeeds only when it names
- * the same IOMMU; `hasOps` records whether that IOMMU's driver has registered yet.
+ * iommu_fwspec_init(): attach a fwspec naming the IOMMU and its driver. A device that already has
+ * one accepts another IOMMU only when the driver (the kernel compares ops) is the same, else
+ * -EINVAL; the fwspec keeps naming the first IOMMU, and the later instance is remembered for
+ * drivers that keep per-instance links. `hasOps` records whether the driver has registered.
+ * Without a `driver`, the IOMMU node stands for its own driver.
  */
-export function iommuFwspecInit(dev: Device, iommuNode: string, hasOps: boolean): number {
-  if (dev.fwspec) {
-    if (dev.fwspec.iommuNode !== iommuNode) return -EINVAL;
-    dev.fwspec.hasOps ||= hasOps;
+export function iommuFwspecInit(
+  dev: Device,
+  iommuNode: string,
+  hasOps: boolean,
+  driver: string = iommuNode,
+): number {
+  const fwspec = dev.fwspec;
+  if (fwspec) {
+    if ((fwspec.driver ?? fwspec.iommuNode) !== driver) return -EINVAL;
+    fwspec.hasOps ||= hasOps;
+    fwspec.instances ??= [fwspec.iommuNode];
+    if (!fwspec.instances.includes(iommuNode)) fwspec.instances.push(iommuNode);
     return 0;
   }
-  const fwspec: IommuFwspec = { iommuNode, ids: [], flags: 0, hasOps };
-  dev.fwspec = fwspec;
+  const created: IommuFwspec = {
+    iommuNode,
+    ids: [],
+    flags: 0,
+    hasOps,
+    driver,
+    instances: [iommuNode],
+  };
+  dev.fwspec = created;
   return 0;
 }
 

@@ -7,6 +7,8 @@ export interface GenericIommuOptions {
   driverName: string;
   /** mtk and sun50i put every device of an instance into one group. */
   groupPerInstance?: boolean;
+  /** exynos-sysmmu: each instance a master names is linked to it (sysmmu_drvdata->master). */
+  linksMasters?: boolean;
 }
 
 export function genericIommuInstance(opts: GenericIommuOptions): IommuInstance {
@@ -25,5 +27,6 @@ export function genericIommuInstance(opts: GenericIommuOptions): IommuInstance {
     hwResvRegions: [],
     platformGrouping: opts.groupPerInstance ? 'per-instance' : 'per-device',
     contextBanks: null,
+    ...(opts.linksMasters ? { linksMasters: true as const } : {}),
   };
 }

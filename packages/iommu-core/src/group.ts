@@ -1,78 +1,17 @@
 // IOMMU groups: pci_device_group(), generic_device_group() and the drivers' sharing rules, with
 // pci_acs_enabled() evaluated against when ACS was requested relative to the PCI bus scan.
 import type { Device } from '@dmasim/dma-mapping';
-import { DmasimError } from '@dmasim/dma-mapping';
 import type { IommuDomain } from './domain.js';
 import type { IommuInstance } from './iommu-instance.js';
-
-export type PcieType = 'root-port' | 'endpoint' | 'downstream' | 'upstream' | 'bridge';
-
-/** One function of a PCI topology, as the bus scan found it. */
-export interface PciTopologyDevice {
-  /** "BB:DD.F" or "SSSS:BB:DD.F". */
-  bdf: string;
-  /** Bridges: the bus range behind them. */
-  bridge?: { secondary: number; subordinate: number };
-  /** Has an ACS capability with SV/RR/CR/UF (enabled only if requested before the scan). */
-  acs?: boolean;
-  /** PCIe port type; absent for conventional PCI. 'bridge' is a PCIe-to-PCI bridge. */
-  pcie?: PcieType;
-  multifunction?: boolean;
-}
-
-export interface PciTopology {
-  segment?: number;
-  devices: PciTopologyDevice[];
-  /**
-   * Whether pci_request_acs() had run when the bus was scanned. pci_enable_acs() runs once per
-   * function, from pci_acs_init() at enumeration, and does nothing unless ACS was requested.
-   * ACPI (iort_enable_acs() for an SMMU node) and x86 (DMAR/IVRS detection) request it before
-   * the scan; with a device tree the request comes from of_iommu_configure() when the first PCI
-   * driver binds, after the scan, so no bridge found by that scan has ACS enabled.
-   */
-  acsRequestedAtScan: boolean;
-}
-
-/** pci_request_acs() timing by firmware: see PciTopology.acsRequestedAtScan. */
-export function acsRequestedAtScan(firmware: 'dt' | 'acpi', iommuPresent: boolean): boolean {
-  return firmware === 'acpi' && iommuPresent;
-}
-
-export class PciTopologyError extends DmasimError {
-  static override readonly code: string = 'PCI_TOPOLOGY';
-  constructor(
-    readonly bdf: string,
-    message: string,
-  ) {
-    super(`${bdf}: ${message}`);
-    this.name = 'PciTopologyError';
-  }
-}
-
-export interface Bdf {
-  segment: number;
-  bus: number;
-  devfn: number;
-}
-
-/** Parse "BB:DD.F" / "SSSS:BB:DD.F" (hex). */
-export function parseBdf(text: string, defaultSegment = 0): Bdf {
-  const m = /^(?:([0-9a-fA-F]{1,4}):)?([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7])$/.exec(text);
-  if (!m) throw new PciTopologyError(text, 'not a PCI address (BB:DD.F)');
-  const dev = Number.parseInt(m[3]!, 16);
-  if (dev > 31) throw new PciTopologyError(text, `device number ${dev} > 31`);
-  return {
-    segment: m[1] === undefined ? defaultSegment : Number.parseInt(m[1], 16),
-    bus: Number.parseInt(m[2]!, 16),
-    devfn: (dev << 3) | Number.parseInt(m[4]!, 10),
-  };
-}
-
-/** dev_name() of a PCI function: "SSSS:BB:DD.F". */
-export function pciDeviceName(b: Bdf): string {
-  const p2 = (n: number) => n.toString(16).padStart(2, '0');
-  return `${b.segment.toString(16).padStart(4, '0')}:${p2(b.bus)}:${p2(b.devfn >> 3)}.${b.devfn & 7}`;
-}
+import { dmaAliasesOfNode } from './pci-dma-alias.js';
+import {
+  indexTopology,
+  type PciTopology,
+  PciTopologyError,
+  pciDeviceName,
+  type TopoNode,
+  upstreamBridges,
+} from './pci-topology.js';
 
 export interface IommuGroup {
   /** iommu_group_alloc()'s id: the /sys/kernel/iommu_groups/N directory. */
@@ -102,37 +41,13 @@ export function groupOf(reg: GroupRegistry, devName: string): IommuGroup | null 
   return id === undefined ? null : (reg.groups[id] ?? null);
 }
 
-interface TopoNode {
-  bdf: Bdf;
-  name: string;
-  spec: PciTopologyDevice;
-}
-
-function indexTopology(topo: PciTopology): Map<string, TopoNode> {
-  const map = new Map<string, TopoNode>();
-  for (const spec of topo.devices) {
-    const bdf = parseBdf(spec.bdf, topo.segment ?? 0);
-    const name = pciDeviceName(bdf);
-    if (map.has(name)) throw new PciTopologyError(spec.bdf, 'listed twice');
-    map.set(name, { bdf, name, spec });
-  }
-  return map;
-}
-
-/** bus->self: the bridge whose secondary bus is `bus`; null on a root bus. */
-function busSelf(nodes: Map<string, TopoNode>, segment: number, bus: number): TopoNode | null {
-  for (const n of nodes.values()) {
-    if (n.bdf.segment === segment && n.spec.bridge?.secondary === bus) return n;
-  }
-  return null;
-}
-
 /** pci_acs_enabled(dev, REQ_ACS_FLAGS) with ACS enabled at scan time only if requested. */
 function acsEnabled(node: TopoNode, topo: PciTopology): boolean {
   const flags = (node.spec.acs ?? false) && topo.acsRequestedAtScan;
   switch (node.spec.pcie) {
     case undefined:
     case 'bridge':
+    case 'pci-pcie-bridge':
       return false;
     case 'root-port':
     case 'downstream':
@@ -145,84 +60,89 @@ function acsEnabled(node: TopoNode, topo: PciTopology): boolean {
 
 /** pci_acs_path_enabled(start, NULL): every device from start up to the root bus isolates. */
 function acsPathEnabled(nodes: Map<string, TopoNode>, start: TopoNode, topo: PciTopology): boolean {
-  let cur: TopoNode | null = start;
-  const seen = new Set<string>();
-  while (cur !== null) {
-    if (seen.has(cur.name)) throw new PciTopologyError(cur.spec.bdf, 'bridge loop');
-    seen.add(cur.name);
-    if (!acsEnabled(cur, topo)) return false;
-    cur = busSelf(nodes, cur.bdf.segment, cur.bdf.bus);
-  }
+  if (!acsEnabled(start, topo)) return false;
+  for (const up of upstreamBridges(nodes, start)) if (!acsEnabled(up, topo)) return false;
   return true;
+}
+
+/** pci_devs_are_dma_aliases(): either one's quirk alias mask holds the other's devfn. */
+function devsAreDmaAliases(a: TopoNode, b: TopoNode): boolean {
+  return (
+    (a.spec.dmaAliases ?? []).includes(b.bdf.devfn) ||
+    (b.spec.dmaAliases ?? []).includes(a.bdf.devfn)
+  );
+}
+
+interface AliasSearch {
+  reg: GroupRegistry;
+  topo: PciTopology;
+  nodes: Map<string, TopoNode>;
+  /** The devfns bitmap: visited devfns (by devfn alone, as the kernel's bitmap is). */
+  devfns: Set<number>;
+}
+
+/** get_pci_alias_group(): an existing group of `pdev` or of a quirk alias, recursively. */
+function aliasGroup(s: AliasSearch, pdev: TopoNode): number | null {
+  if (s.devfns.has(pdev.bdf.devfn)) return null;
+  s.devfns.add(pdev.bdf.devfn);
+  const own = groupOf(s.reg, pdev.name);
+  if (own) return own.id;
+  for (const tmp of s.nodes.values()) {
+    if (tmp === pdev || tmp.bdf.segment !== pdev.bdf.segment || tmp.bdf.bus !== pdev.bdf.bus)
+      continue;
+    if (!devsAreDmaAliases(pdev, tmp)) continue;
+    const g = aliasGroup(s, tmp) ?? functionAliasGroup(s, tmp);
+    if (g !== null) return g;
+  }
+  return null;
+}
+
+/** get_pci_function_alias_group(): non-isolated functions of the same multifunction slot. */
+function functionAliasGroup(s: AliasSearch, pdev: TopoNode): number | null {
+  if (!pdev.spec.multifunction || acsEnabled(pdev, s.topo)) return null;
+  for (const tmp of s.nodes.values()) {
+    if (tmp === pdev || tmp.bdf.segment !== pdev.bdf.segment || tmp.bdf.bus !== pdev.bdf.bus)
+      continue;
+    if (tmp.bdf.devfn >> 3 !== pdev.bdf.devfn >> 3 || acsEnabled(tmp, s.topo)) continue;
+    const g = aliasGroup(s, tmp);
+    if (g !== null) return g;
+  }
+  return null;
 }
 
 /**
  * pci_device_group(): the group a PCI function joins, or null for "allocate a new one".
- * The upstream DMA alias (through PCIe-to-PCI and conventional bridges) is found first, then the
- * walk continues up to the first bridge whose path to the root has ACS; an already-grouped
- * device on the way is joined. Quirk aliases (dev->pci.aliases) and non-isolated functions of a
- * multifunction slot join each other's groups.
+ * pci_for_each_dma_alias() runs first, joining the group of the function or bridge behind any
+ * alias; the walk then continues from the last device that took over the requester ID up to the
+ * first bridge whose path to the root has ACS, joining a grouped device on the way; last come
+ * quirk aliases on the same bus and non-isolated functions of a multifunction slot.
  */
 export function pciDeviceGroup(reg: GroupRegistry, topo: PciTopology, dev: Device): number | null {
   if (dev.pci === null) throw new PciTopologyError(dev.name, 'not a PCI device');
   const nodes = indexTopology(topo);
-  let pdev = nodes.get(
+  const self = nodes.get(
     pciDeviceName({ segment: dev.pci.segment, bus: dev.pci.bus, devfn: dev.pci.devfn }),
   );
-  if (pdev === undefined) throw new PciTopologyError(dev.name, 'not in the PCI topology');
-  const guard = new Set<string>();
-  const step = (n: TopoNode) => {
-    if (guard.has(n.name)) throw new PciTopologyError(n.spec.bdf, 'bridge loop');
-    guard.add(n.name);
-  };
+  if (self === undefined) throw new PciTopologyError(dev.name, 'not in the PCI topology');
 
-  // pci_for_each_dma_alias(): bridges that take over the requester ID upstream.
-  for (let up = busSelf(nodes, pdev.bdf.segment, pdev.bdf.bus); up !== null; ) {
-    step(up);
-    if (up.spec.pcie === undefined || up.spec.pcie === 'bridge') {
-      const existing = groupOf(reg, up.name);
-      if (existing) return existing.id;
-      pdev = up;
-    }
-    up = busSelf(nodes, up.bdf.segment, up.bdf.bus);
+  // get_pci_alias_or_group() for every alias: remember its pci_dev, stop at a grouped one.
+  let pdev: TopoNode = self;
+  for (const alias of dmaAliasesOfNode(nodes, self)) {
+    pdev = nodes.get(alias.via)!;
+    const g = groupOf(reg, pdev.name);
+    if (g) return g.id;
   }
 
   // Up to the ACS isolation point.
-  guard.clear();
-  for (let self = busSelf(nodes, pdev.bdf.segment, pdev.bdf.bus); self !== null; ) {
-    step(self);
-    if (acsPathEnabled(nodes, self, topo)) break;
-    pdev = self;
+  for (const up of upstreamBridges(nodes, pdev)) {
+    if (acsPathEnabled(nodes, up, topo)) break;
+    pdev = up;
     const g = groupOf(reg, pdev.name);
     if (g) return g.id;
-    self = busSelf(nodes, self.bdf.segment, self.bdf.bus);
   }
 
-  // get_pci_alias_group(): quirk DMA aliases on the same bus, either direction.
-  const at: TopoNode = pdev;
-  const aliasesOf = (name: string): number[] => {
-    if (name === dev.name) return dev.pci?.aliases ?? [];
-    return [];
-  };
-  for (const other of nodes.values()) {
-    if (other.name === at.name || other.bdf.bus !== at.bdf.bus) continue;
-    if (aliasesOf(at.name).includes((other.bdf.bus << 8) | other.bdf.devfn)) {
-      const g = groupOf(reg, other.name);
-      if (g) return g.id;
-    }
-  }
-
-  // get_pci_function_alias_group(): other functions of a slot without isolation.
-  if (at.spec.multifunction && !acsEnabled(at, topo)) {
-    for (const other of nodes.values()) {
-      if (other.name === at.name || other.bdf.bus !== at.bdf.bus) continue;
-      if (other.bdf.devfn >> 3 !== at.bdf.devfn >> 3) continue;
-      if (!other.spec.multifunction || acsEnabled(other, topo)) continue;
-      const g = groupOf(reg, other.name);
-      if (g) return g.id;
-    }
-  }
-  return null;
+  const search: AliasSearch = { reg, topo, nodes, devfns: new Set() };
+  return aliasGroup(search, pdev) ?? functionAliasGroup(search, pdev);
 }
 
 function idsOverlap(a: readonly number[], b: readonly number[]): boolean {

@@ -49,20 +49,12 @@ export {
 } from './fwspec.js';
 export { type GenericIommuOptions, genericIommuInstance } from './generic-iommu.js';
 export {
-  acsRequestedAtScan,
-  type Bdf,
   deviceGroup,
   type GroupRegistry,
   groupOf,
   type IommuGroup,
   newGroupRegistry,
-  type PcieType,
-  type PciTopology,
-  type PciTopologyDevice,
-  PciTopologyError,
-  parseBdf,
   pciDeviceGroup,
-  pciDeviceName,
 } from './group.js';
 export {
   type IntelVtdOptions,
@@ -81,6 +73,7 @@ export {
   IORT_NODE_SMMU_V3,
   IommuFirmwareError,
   type IortSmmuNode,
+  iommuDriverForCompatible,
   iommuInstanceFromCompatible,
   iommuInstanceFromIortNode,
 } from './iommu-factory.js';
@@ -111,6 +104,21 @@ export {
   iotlbGatherIsEmpty,
   newIotlbGather,
 } from './iotlb-gather.js';
+export {
+  type PciDmaAlias,
+  pciDmaAliasRids,
+  pciForEachDmaAlias,
+} from './pci-dma-alias.js';
+export {
+  acsRequestedAtScan,
+  type Bdf,
+  type PcieType,
+  type PciTopology,
+  type PciTopologyDevice,
+  PciTopologyError,
+  parseBdf,
+  pciDeviceName,
+} from './pci-topology.js';
 export { pfnToU64, u64ToPfn } from './pfn.js';
 export {
   createIommuCore,

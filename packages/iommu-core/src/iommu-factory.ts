@@ -56,10 +56,21 @@ export function iommuInstanceFromCompatible(
       return virtioIommuInstance({ id });
     }
     for (const [re, driverName, groupPerInstance] of GENERIC_PREFIXES) {
-      if (re.test(c)) return genericIommuInstance({ id, driverName, groupPerInstance });
+      if (re.test(c)) {
+        const linksMasters = driverName === 'exynos-sysmmu';
+        return genericIommuInstance({ id, driverName, groupPerInstance, linksMasters });
+      }
     }
   }
   return null;
+}
+
+/**
+ * The driver (its ops) that binds an IOMMU node with these compatibles, by the driver's name;
+ * null when no modelled driver matches. iommu_fwspec_init() compares this.
+ */
+export function iommuDriverForCompatible(compatible: readonly string[]): string | null {
+  return iommuInstanceFromCompatible('', compatible)?.driverName ?? null;
 }
 
 /** IORT node types that describe an SMMU. */

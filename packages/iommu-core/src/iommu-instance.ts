@@ -41,6 +41,12 @@ export interface IommuInstance {
   platformGrouping: 'per-device' | 'per-instance' | 'by-stream-id';
   /** SMMUv1/v2 context banks: one per paging domain; null where unlimited. */
   contextBanks: number | null;
+  /**
+   * The driver keeps per-instance state for its masters: exynos_iommu_of_xlate() puts every
+   * instance a master names on the master's controller list and points the instance's `master`
+   * at it; probe_device() answers with the first instance.
+   */
+  linksMasters?: true;
 }
 
 /**

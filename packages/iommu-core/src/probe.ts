@@ -22,10 +22,10 @@ import {
   groupOf,
   type IommuGroup,
   newGroupRegistry,
-  type PciTopology,
 } from './group.js';
 import { deviceResvRegions, type IommuInstance } from './iommu-instance.js';
 import { iommuIovaToPhys, iommuMap, minPageSize } from './iommu-map.js';
+import type { PciTopology } from './pci-topology.js';
 import type { ReservedRegion } from './resv-region.js';
 
 /** The IOMMU subsystem's state across probes. */
@@ -40,6 +40,8 @@ export interface IommuCore {
   memberPolicy: Map<string, GroupMemberPolicy>;
   /** Instance id → SMMUv1/v2 context banks in use. */
   contextBanksUsed: Map<string, number>;
+  /** Instance id → dev_name of the master a linksMasters driver points that instance at. */
+  instanceMaster: Map<string, string>;
   /** pr_* output of the core (not tied to one device). */
   log: KernelLog;
 }
@@ -56,6 +58,7 @@ export function createIommuCore(
     deviceResv: new Map(),
     memberPolicy: new Map(),
     contextBanksUsed: new Map(),
+    instanceMaster: new Map(),
     log,
   };
 }
@@ -176,6 +179,9 @@ export function iommuProbeDevice(
   if (instance === undefined) return { ret: -ENODEV, group: null };
   const already = groupOf(core.groups, dev.name);
   if (already) return { ret: 0, group: already };
+  if (instance.linksMasters) {
+    for (const id of fwspec.instances ?? [fwspec.iommuNode]) core.instanceMaster.set(id, dev.name);
+  }
 
   const group = deviceGroup(core.groups, instance, dev, input.pciTopology ?? null);
   const regions = deviceResvRegions(instance, input.firmwareResvRegions ?? []);

@@ -20,6 +20,8 @@ export { ofDmaIsCoherent } from './coherent.js';
 export { type DmaRangeResult, findDmaRangesNode, ofDmaGetRange } from './dma-range.js';
 export { DtsError, type DtsReadOptions, DtsSizeError, MAX_DTS_INPUT_BYTES } from './dts-lexer.js';
 export { parseDts } from './dts-parser.js';
+export { type EarlyClaim, ofEarlyInitClaims, ofIrqFindParent } from './early-init.js';
+export { EARLY_INIT_TABLE, type EarlyInitEntry, type EarlyInitKind } from './early-init-table.js';
 export { OfCellCountError, OfCycleError } from './errors.js';
 export { FdtError, parseFdt } from './fdt.js';
 export { writeFdt } from './fdt-writer.js';
@@ -45,6 +47,7 @@ export {
   ofIommuConfigure,
   ofIommuConfigureLegacy,
 } from './of-iommu.js';
+export { type OfIommuResvOptions, ofIommuGetResvRegions } from './of-iommu-resv.js';
 export type { MapIdTarget } from './of-map-id.js';
 export { type MapIdResult, ofMapId } from './of-map-id.js';
 export {
@@ -62,6 +65,7 @@ export {
   DEFAULT_BUS_COMPATIBLES,
   type OfPciEndpoint,
   type OfPlatformDevice,
+  type OfPopulateOptions,
   ofDeviceMakeBusId,
   ofPciDmaConfigure,
   ofPciEndpoints,

@@ -307,6 +307,8 @@ describe.each(['6.7', '6.10'] as const)(
         ids: [0x10],
         flags: 0,
         hasOps: true,
+        driver: '/smmu@9050000',
+        instances: ['/smmu@9050000'],
       });
       expect(dev.log).toContainEqual({ level: 'debug', msg: 'device is behind an iommu' });
       if (legacy) expect(calls[0]!.legacy!.iommu).toBe(true);
@@ -329,7 +331,7 @@ describe.each(['6.7', '6.10'] as const)(
       expect(dev.busDmaLimit).toBe(0x3fffffffn);
       expect(masks(dev)).toEqual([0x3fffffffn, 0x3fffffffn]);
       expect(calls).toEqual([]);
-      expect(dev.fwspec).toEqual({ iommuNode: '/smmu@9050000', ids: [], flags: 0, hasOps: false });
+      expect(dev.fwspec).toMatchObject({ iommuNode: '/smmu@9050000', ids: [], hasOps: false });
     });
 
     it('an of_xlate failure: 6.10 dev_err and carries on; 6.7 a debug line only', () => {

@@ -10,11 +10,16 @@ import {
   kernelRelease,
   logDebug,
 } from '@dmasim/dma-mapping';
-import { iommuFwspecAddIds, iommuFwspecFree, iommuFwspecInit } from '@dmasim/iommu-core';
+import {
+  iommuDriverForCompatible,
+  iommuFwspecAddIds,
+  iommuFwspecFree,
+  iommuFwspecInit,
+} from '@dmasim/iommu-core';
 import type { OfContext } from './of-context.js';
 import { ofMapId } from './of-map-id.js';
 import { type PhandleArgs, parsePhandleWithArgs } from './phandle-args.js';
-import { type DtNode, isAvailable } from './tree.js';
+import { type DtNode, isAvailable, readStrings } from './tree.js';
 
 /** Whether an IOMMU node's driver has registered ops, and whether those ops have of_xlate. */
 export type OfIommuDriverState = 'ready' | 'not-registered' | 'no-xlate';
@@ -22,6 +27,8 @@ export type OfIommuDriverState = 'ready' | 'not-registered' | 'no-xlate';
 /**
  * The IOMMU drivers as of_iommu_configure() sees them (injected; defaults in brackets):
  * - state(node) ['ready']: iommu_ops_from_fwnode() and whether the ops have of_xlate.
+ * - driverOf(node) [the driver matching its compatible, else the node itself]: which driver's ops
+ *   iommu_ops_from_fwnode() returns, the identity iommu_fwspec_init() compares.
  * - xlate(dev, spec) [add spec.args as IDs]: ops->of_xlate(), e.g. SMMUv3 adds args[0].
  * - probeDevice(dev) [0]: iommu_probe_device() after the IDs are collected.
  * - deferredProbeCheckState(dev) [-EPROBE_DEFER]: driver_deferred_probe_check_state() for a
@@ -30,6 +37,7 @@ export type OfIommuDriverState = 'ready' | 'not-registered' | 'no-xlate';
  */
 export interface OfIommuDrivers {
   state?(iommuNode: DtNode): OfIommuDriverState;
+  driverOf?(iommuNode: DtNode): string;
   xlate?(dev: Device, spec: PhandleArgs): number;
   probeDevice?(dev: Device): number;
   deferredProbeCheckState?(dev: Device): number;
@@ -53,7 +61,11 @@ function iommuXlate(dev: Device, spec: PhandleArgs | null, sem: Semantics): numb
   if (!spec) return none;
   const state = sem.drivers.state?.(spec.np) ?? 'ready';
   if (state === 'no-xlate' || !isAvailable(spec.np)) return none;
-  const ret = iommuFwspecInit(dev, spec.np.path, state === 'ready');
+  const driver =
+    sem.drivers.driverOf?.(spec.np) ??
+    iommuDriverForCompatible(readStrings(spec.np, 'compatible')) ??
+    spec.np.path;
+  const ret = iommuFwspecInit(dev, spec.np.path, state === 'ready', driver);
   if (ret) return ret;
   // The empty fwspec names the IOMMU being waited for.
   if (state === 'not-registered')

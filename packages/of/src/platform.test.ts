@@ -180,6 +180,8 @@ describe.skipIf(!hasCorpus)('QEMU virt,iommu=smmuv3 (kernel-observations B)', ()
         ids: [0x8],
         flags: 0,
         hasOps: true,
+        driver: 'arm-smmu-v3',
+        instances: ['/smmuv3@9050000'],
       });
       expect([ep.device.coherentDmaMask, getDmaMask(ep.device)]).toEqual([
         0xffffffffn,

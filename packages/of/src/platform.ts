@@ -6,6 +6,7 @@ import { createDevice, type Device, dmaBitMask, type KernelLog, logErr } from '@
 import { pciDeviceName } from '@dmasim/iommu-core';
 import { ofTranslateAddress } from './address.js';
 import { isPciBusNode, propertyCells } from './bus.js';
+import { ofEarlyInitClaims } from './early-init.js';
 import { OF_BAD_ADDR } from './of-bad-addr.js';
 import type { OfContext } from './of-context.js';
 import { type OfDmaConfigureOptions, ofDmaConfigure } from './of-dma-configure.js';
@@ -37,7 +38,16 @@ export interface OfPlatformDevice {
 
 /** of_default_bus_match_table (with CONFIG_ARM_AMBA): nodes whose children become devices. */
 export const DEFAULT_BUS_COMPATIBLES = ['simple-bus', 'simple-mfd', 'isa', 'arm,amba-bus'];
-const RESERVED_MEM_COMPATIBLES = ['qcom,rmtfs-mem', 'qcom,cmd-db', 'ramoops'];
+/** reserved_mem_matches: the /reserved-memory compatibles that get a platform device. */
+const RESERVED_MEM_COMPATIBLES = [
+  'phram',
+  'qcom,rmtfs-mem',
+  'qcom,cmd-db',
+  'qcom,smem',
+  'ramoops',
+  'nvmem-rmem',
+  'google,open-dice',
+];
 
 /**
  * of_device_make_bus_id(): "<translated reg address in hex>.<node name>", prefixed with parent
@@ -124,16 +134,31 @@ function busCreate(
   state.populatedBus.add(node);
 }
 
+export interface OfPopulateOptions {
+  /**
+   * Nodes early init already marked OF_POPULATED (of_irq_init, of_clk_init); default: those the
+   * early-init table claims (ofEarlyInitClaims). They get no device, nor do their children.
+   */
+  earlyPopulated?: ReadonlySet<DtNode> | ReadonlyMap<DtNode, unknown>;
+}
+
 /**
  * of_platform_default_populate_init(): reserved-memory nodes with the listed compatibles, the
- * children of /firmware, then the root's children (recursing into simple-bus, simple-mfd, isa and
- * arm,amba-bus). Only nodes with `compatible` and an okay `status`; "arm,primecell" makes AMBA
- * devices. Creation order is the kernel's.
+ * children of /firmware, the first simple-framebuffer under /chosen, then the root's children
+ * (recursing into simple-bus, simple-mfd, isa and arm,amba-bus). Only nodes with `compatible` and
+ * an okay `status` that early init did not claim; "arm,primecell" makes AMBA devices. Nodes
+ * without `compatible` (and so /reserved-memory, /chosen, /cpus) end the walk. Creation order is
+ * the kernel's.
  */
-export function ofPlatformPopulate(ctx: OfContext, log: KernelLog = []): OfPlatformDevice[] {
+export function ofPlatformPopulate(
+  ctx: OfContext,
+  log: KernelLog = [],
+  options: OfPopulateOptions = {},
+): OfPlatformDevice[] {
+  const early = options.earlyPopulated ?? ofEarlyInitClaims(ctx, undefined, log);
   const state: PopulateState = {
     ctx,
-    populated: new Set(),
+    populated: new Set(early.keys()),
     populatedBus: new Set(),
     devices: [],
     log,
@@ -146,6 +171,10 @@ export function ofPlatformPopulate(ctx: OfContext, log: KernelLog = []): OfPlatf
     for (const child of firmware.children) busCreate(state, child, [], true);
     state.populatedBus.add(firmware);
   }
+  // of_get_compatible_child(of_chosen, "simple-framebuffer"): the first one, available or not.
+  const chosen = ctx.tree.root.children.find((c) => c.name === 'chosen' || c.name === 'chosen@0');
+  const framebuffer = chosen?.children.find((c) => isCompatible(c, 'simple-framebuffer'));
+  if (framebuffer) createPlatform(state, framebuffer);
   for (const child of ctx.tree.root.children)
     busCreate(state, child, DEFAULT_BUS_COMPATIBLES, true);
   return state.devices;
