@@ -20,6 +20,27 @@ pci:
     ]);
   });
 
+  it('reads bridge kinds and the quirk DMA aliases a user may still list', () => {
+    const p = parsePlatformFile(`
+pci:
+  - host: /pcie@10000000
+    devices:
+      - { bdf: "00:05.0", pcie: bridge, bridge: { secondary: 1, subordinate: 1 } }
+      - { bdf: "00:06.0", pcie: pci-pcie-bridge, bridge: { secondary: 2, subordinate: 2 } }
+      - { bdf: "01:03.0", bridge: { secondary: 3, subordinate: 3 }, pcieBridgeAlias: true }
+      - { bdf: "00:1f.2", dmaAliases: ["1f.0", "1e.7"] }
+`);
+    expect(p.pci![0]!.devices.map((d) => [d.pcie, d.pcieBridgeAlias, d.dmaAliases])).toEqual([
+      ['bridge', undefined, undefined],
+      ['pci-pcie-bridge', undefined, undefined],
+      [undefined, true, undefined],
+      [undefined, undefined, [0xf8, 0xf7]],
+    ]);
+    expect(() =>
+      parsePlatformFile('pci: [{ host: /p, devices: [{ bdf: "00:01.0", dmaAliases: ["20.0"] }] }]'),
+    ).toThrow(/dmaAliases entries look like "1f.0", got "20.0"/);
+  });
+
   it('names where a bad entry is', () => {
     expect(() =>
       parsePlatformFile('pci: [{ host: /p, devices: [{ bdf: "0:40.0" }] }]', 'f.yaml'),

@@ -2,6 +2,7 @@
 // its keys): what firmware does not describe (PCI topology, the drivers' masks, RAM a bootloader
 // fills in) plus the kernel command line. Read into @dmasim/machine's PlatformDescription.
 import { DmasimError, parseU64, U64_MAX } from '@dmasim/dma-mapping';
+import type { PcieType } from '@dmasim/iommu-core';
 import type {
   MemoryRange,
   PciFunctionSpec,
@@ -26,7 +27,14 @@ export class PlatformFileError extends DmasimError {
   }
 }
 
-const PCIE_KINDS = ['root-port', 'endpoint', 'downstream', 'upstream', 'bridge'] as const;
+const PCIE_KINDS: readonly PcieType[] = [
+  'root-port',
+  'endpoint',
+  'downstream',
+  'upstream',
+  'bridge',
+  'pci-pcie-bridge',
+];
 const PCI_FUNCTION_FIELDS = [
   'bdf',
   'driver',
@@ -36,6 +44,8 @@ const PCI_FUNCTION_FIELDS = [
   'acs',
   'pcie',
   'aliases',
+  'dmaAliases',
+  'pcieBridgeAlias',
 ];
 
 export function checkFields(raw: Record<string, unknown>, known: readonly string[], where: string) {
@@ -125,6 +135,23 @@ function parsePciFunction(raw: unknown, where: string): PciFunctionSpec {
     }
     out.aliases = raw.aliases.map((a, i) => intField(a, `aliases[${i}]`, 0xffff, where));
   }
+  if (raw.dmaAliases !== undefined) {
+    if (!Array.isArray(raw.dmaAliases))
+      throw new PlatformFileError('dmaAliases must be a list', where);
+    out.dmaAliases = raw.dmaAliases.map((a) => {
+      const m = typeof a === 'string' ? /^([0-9a-fA-F]{1,2})\.([0-7])$/.exec(a) : null;
+      const dev = m ? Number.parseInt(m[1]!, 16) : 32;
+      if (!m || dev > 0x1f) {
+        throw new PlatformFileError(
+          `dmaAliases entries look like "1f.0", got ${JSON.stringify(a)}`,
+          where,
+        );
+      }
+      return (dev << 3) | Number(m[2]);
+    });
+  }
+  if (raw.pcieBridgeAlias !== undefined)
+    out.pcieBridgeAlias = boolField(raw.pcieBridgeAlias, 'pcieBridgeAlias', where);
   return out;
 }
 

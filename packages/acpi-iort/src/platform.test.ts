@@ -44,7 +44,14 @@ describe.skipIf(!hasCorpus)('configureAcpiPlatform on the corpus', () => {
     expect(ep!.device.dmaCoherent).toBe(true);
     expect(ep!.device.busDmaLimit).toBe(U64_MAX);
     expect(ep!.device.coherentDmaMask).toBe(0xffff_ffffn);
-    expect(ep!.device.fwspec).toEqual({ iommuNode: 'iort@0x48', ids: [0], flags: 0, hasOps: true });
+    expect(ep!.device.fwspec).toEqual({
+      iommuNode: 'iort@0x48',
+      ids: [0],
+      flags: 0,
+      hasOps: true,
+      driver: 'arm-smmu-v3',
+      instances: ['iort@0x48'],
+    });
   });
 
   it('qemu-virt-smmuv3: every RID 0x0–0x1ff reaches the SMMU with SID = RID; 0x200 goes to the ITS', () => {
@@ -154,6 +161,8 @@ describe('IOMMU configuration (iort_iommu_configure_id)', () => {
       ids: [0x10100, 0x10018],
       flags: IOMMU_FWSPEC_PCI_RC_ATS,
       hasOps: true,
+      driver: 'arm-smmu-v3',
+      instances: ['iort@0x48'],
     });
     expect(ep!.device.busDmaLimit).toBe(0xffff_ffff_ffffn);
   });

@@ -70,6 +70,9 @@ export function deviceResvRegions(
       type: 'sw-msi',
     });
   }
+  // The vendor drivers modelled as 'generic' have no iommu_dma_get_resv_regions() call, so no
+  // firmware regions reach them.
+  if (instance.kind === 'generic') return regions;
   for (const r of firmwareRegions) regions.push({ ...r });
   return regions;
 }

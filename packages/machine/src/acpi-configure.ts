@@ -8,8 +8,10 @@ import {
   type PciEndpointSpec,
 } from '@dmasim/acpi-iort';
 import type { ArchDmaHooks, KernelRelease } from '@dmasim/dma-mapping';
+import { parseBdf } from '@dmasim/iommu-core';
 import type { AcpiFirmware, PciHostSpec } from './firmware.js';
 import type { ConfiguredDevice } from './machine-device.js';
+import { pciDmaAliases } from './pci-topology.js';
 
 /** The host bridge path ACPI firmware gives segment N when nothing names it: \_SB_.PCIn. */
 export function defaultHostBridge(segment: number): string {
@@ -53,7 +55,9 @@ export function acpiConfigureDevices(
   for (const host of options.pci) {
     host.devices.forEach((fn, index) => {
       const spec: PciEndpointSpec = { segment: host.segment ?? 0, bdf: fn.bdf, bridge: host.host };
-      if (fn.aliases) spec.aliases = fn.aliases;
+      // pci_for_each_dma_alias() over the platform's topology (or its own list).
+      const b = parseBdf(fn.bdf);
+      spec.aliases = pciDmaAliases(host, host.segment ?? 0, [], (b.bus << 8) | b.devfn);
       endpoints.push({ spec, host, index });
     });
   }

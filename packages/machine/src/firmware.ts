@@ -47,8 +47,15 @@ export interface PciFunctionSpec {
   /** Has an ACS capability (SV/RR/CR/UF). */
   acs?: boolean;
   pcie?: PcieType;
-  /** DMA aliases (requester IDs) in pci_for_each_dma_alias() order; default its own RID. */
+  /**
+   * DMA aliases (requester IDs) in pci_for_each_dma_alias() order, overriding what the topology
+   * gives; default: derived from the bridges above the function and its `dmaAliases`.
+   */
   aliases?: number[];
+  /** Quirk DMA aliases (pci_add_dma_alias, dev->dma_alias_mask): devfns on the same bus. */
+  dmaAliases?: number[];
+  /** A conventional bridge with the PCI_DEV_FLAG_PCIE_BRIDGE_ALIAS quirk. */
+  pcieBridgeAlias?: boolean;
 }
 
 /** A PCI host bridge and the functions found behind it. */

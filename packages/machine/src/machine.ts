@@ -32,6 +32,7 @@ import {
 import {
   createOfContext,
   type OfContext,
+  ofIommuGetResvRegions,
   readStrings,
   walkNodes,
   withBootloaderMemory,
@@ -269,12 +270,22 @@ export function bootMachine(firmware: Firmware, options: BootOptions = {}): Mach
           : null,
         hostBridge: hostNode ? hostBridgeWindows(of!, hostNode) : null,
         firmwareResv:
-          firmware.kind === 'acpi' && firmware.iort && arch === 'arm64'
-            ? iortIommuGetResvRegions(firmware.iort, d.device, {
-                preserveConfig: hostSpec?.preserveConfig ?? false,
-                itsBase: (id) => firmware.its?.find((i) => i.id === id)?.base,
-              })
-            : [],
+          firmware.kind === 'acpi'
+            ? firmware.iort && arch === 'arm64'
+              ? iortIommuGetResvRegions(firmware.iort, d.device, {
+                  preserveConfig: hostSpec?.preserveConfig ?? false,
+                  itsBase: (id) => firmware.its?.find((i) => i.id === id)?.base,
+                })
+              : []
+            : // of_iommu_get_resv_regions() on dev->of_node (a PCI function's DT child node).
+              kernel.has('of-iommu-addresses-resv-regions')
+              ? ofIommuGetResvRegions(
+                  of!,
+                  of!.byPath.get(isPci ? (d.node ?? '') : d.path) ?? null,
+                  { defaultCoherent: hooks.defaultCoherent },
+                  d.device.log,
+                )
+              : [],
       });
       m.iommuRet = r.ret;
       m.group = r.group;

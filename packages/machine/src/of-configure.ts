@@ -15,6 +15,7 @@ import {
 } from '@dmasim/of';
 import type { PciHostSpec } from './firmware.js';
 import type { ConfiguredDevice } from './machine-device.js';
+import { pciDmaAliases } from './pci-topology.js';
 
 export interface OfConfigureOptions {
   kernel: KernelRelease;
@@ -78,15 +79,26 @@ export function ofConfigureDevices(
     }
     hints.set(host.host, list);
   }
-  const pci = ofPciEndpoints(ctx, hints).map((endpoint): ConfiguredDevice => {
+  const endpoints = ofPciEndpoints(ctx, hints);
+  const pci = endpoints.map((endpoint): ConfiguredDevice => {
     const hostSpec = options.pci.find((h) => h.host === endpoint.hostBridge.path);
     const spec =
       hostSpec?.devices.find((d) => {
         const b = parseBdf(d.bdf);
         return ((b.bus << 8) | b.devfn) === endpoint.rid;
       }) ?? null;
-    // The platform's DMA aliases replace the default (the function's own RID).
-    if (spec?.aliases && endpoint.device.pci) endpoint.device.pci.aliases = [...spec.aliases];
+    // pci_for_each_dma_alias() over the scanned topology (or the platform's own list).
+    if (endpoint.device.pci) {
+      const scanned = endpoints
+        .filter((e) => e.hostBridge === endpoint.hostBridge)
+        .map((e) => ({ rid: e.rid, bridge: e.bridge, port: e.port }));
+      endpoint.device.pci.aliases = pciDmaAliases(
+        hostSpec,
+        endpoint.device.pci.segment,
+        scanned,
+        endpoint.rid,
+      );
+    }
     const ret = ofPciDmaConfigure(ctx, endpoint, configure);
     if (endpoint.device.fwspec?.hasOps) iommuNodes.add(endpoint.device.fwspec.iommuNode);
     return {

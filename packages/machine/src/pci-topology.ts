@@ -5,6 +5,7 @@ import {
   type PciTopology,
   parseBdf,
   pciDeviceName,
+  pciDmaAliasRids,
 } from '@dmasim/iommu-core';
 import type { PciHostSpec } from './firmware.js';
 
@@ -43,14 +44,42 @@ export function pciTopology(
   return {
     segment,
     devices: [
-      ...devices.map((d) => ({
-        bdf: d.bdf,
-        ...(d.bridge ? { bridge: d.bridge } : {}),
-        ...(d.acs !== undefined ? { acs: d.acs } : {}),
-        ...(d.pcie ? { pcie: d.pcie } : {}),
-      })),
+      ...devices.map((d) => {
+        // Bus numbers the platform leaves out are those enumeration assigned.
+        const bridge = d.bridge ?? scanned.find((f) => f.rid === ridOf(d.bdf))?.bridge;
+        return {
+          bdf: d.bdf,
+          ...(bridge ? { bridge } : {}),
+          ...(d.acs !== undefined ? { acs: d.acs } : {}),
+          ...(d.pcie ? { pcie: d.pcie } : {}),
+          ...(d.dmaAliases ? { dmaAliases: d.dmaAliases } : {}),
+          ...(d.pcieBridgeAlias ? { pcieBridgeAlias: true } : {}),
+        };
+      }),
       ...extra,
     ],
     acsRequestedAtScan: acsRequestedAtScan(firmware, iommuPresent),
   };
+}
+
+/**
+ * pci_for_each_dma_alias() for `rid` in its host's topology: what dev->pci.aliases holds and the
+ * firmware code maps to stream IDs. A platform's hand-written `aliases` win.
+ */
+export function pciDmaAliases(
+  host: PciHostSpec | undefined,
+  segment: number,
+  scanned: readonly ScannedFunction[],
+  rid: number,
+): number[] {
+  const bdf = pciDeviceName({ segment, bus: rid >> 8, devfn: rid & 0xff }).slice(5);
+  const listed = host?.devices.find((d) => {
+    const b = parseBdf(d.bdf);
+    return ((b.bus << 8) | b.devfn) === rid;
+  });
+  if (listed?.aliases) return [...listed.aliases];
+  const functions = scanned.some((f) => f.rid === rid) ? scanned : [...scanned, { rid }];
+  // ACS timing does not matter to aliases.
+  const topo = pciTopology(host, segment, functions, 'dt', false);
+  return pciDmaAliasRids(topo, bdf);
 }
