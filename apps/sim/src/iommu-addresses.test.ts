@@ -137,10 +137,11 @@ describe.skipIf(!hasCorpus)(
 
     it('the direct region is identity-mapped when the default domain attaches', () => {
       const tree = parseDts(readFileSync(file, 'utf8'));
-      const built = buildIommuPlatform(tree, {
-        platformFile: parsePlatformFile(readFileSync(platform, 'utf8')),
-      });
-      const nic = built.devices.find((d) => d.path === 'pci:0000:00:01.0')!;
+      const machine = bootMachine(
+        { kind: 'device-tree', tree },
+        { platform: parsePlatformFile(readFileSync(platform, 'utf8')) },
+      );
+      const nic = machine.devices.find((d) => d.path === 'pci:0000:00:01.0')!;
       const domain = nic.group!.defaultDomain!;
       expect(iommuIovaToPhys(domain, 0xb000_0000n)).toBe(0xb000_0000n);
       expect(iommuIovaToPhys(domain, 0xb00f_f000n)).toBe(0xb00f_f000n);
