@@ -131,14 +131,29 @@ const PciFunction = T.Object(
     acs: T.Optional(T.Boolean()),
     pcie: T.Optional(
       T.Union(
-        ['root-port', 'endpoint', 'downstream', 'upstream', 'bridge'].map((k) => T.Literal(k)),
-        { description: 'root-port, endpoint, downstream, upstream or bridge' },
+        ['root-port', 'endpoint', 'downstream', 'upstream', 'bridge', 'pci-pcie-bridge'].map((k) =>
+          T.Literal(k),
+        ),
+        {
+          description:
+            'root-port, endpoint, downstream, upstream, bridge (PCIe-to-PCI/PCI-X) or pci-pcie-bridge (PCI/PCI-X-to-PCIe); absent for conventional PCI',
+        },
       ),
     ),
     aliases: T.Optional(
       T.Array(T.Integer({ minimum: 0, maximum: 0xffff }), {
         minItems: 1,
-        description: 'DMA alias requester IDs',
+        description: 'DMA alias requester IDs, replacing the ones the topology gives',
+      }),
+    ),
+    dmaAliases: T.Optional(
+      T.Array(T.String({ pattern: '^[0-9a-fA-F]{1,2}\\.[0-7]$' }), {
+        description: 'quirk DMA aliases (pci_add_dma_alias): "DD.F" on the same bus',
+      }),
+    ),
+    pcieBridgeAlias: T.Optional(
+      T.Boolean({
+        description: 'a conventional bridge with the PCIE_BRIDGE_ALIAS quirk (secondary-bus alias)',
       }),
     ),
   },
