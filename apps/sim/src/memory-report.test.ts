@@ -149,3 +149,14 @@ describe('the bundled example', () => {
     );
   });
 });
+
+describe('zero-size ranges (found by pnpm fuzz)', () => {
+  it('a /memreserve/ of size 0 at address 0 is not listed, as memblock_add_range() ignores it', () => {
+    const tree = parseDts(
+      '/dts-v1/;\n/memreserve/ 0x0 0x0;\n/memreserve/ 0x40001000 0x1000;\n/ { #address-cells = <2>; #size-cells = <2>;\n memory@40000000 { device_type = "memory"; reg = <0x0 0x40000000 0x0 0x40000000>; };\n};\n',
+    );
+    const report = treeMemoryReport(tree);
+    expect(report.reserved.map((r) => [r.start, r.end])).toEqual([['0x40001000', '0x40001fff']]);
+    expect(JSON.stringify(report)).not.toContain('0x-');
+  });
+});

@@ -54,12 +54,17 @@ export function memoryReport(
 ): MemoryReport {
   const layout = plat.memory;
   return {
-    ram: layout.banks.map((b) => ({ start: hex(b.start), end: lastByte(b.start, b.size) })),
-    reserved: reservations.map((r) => ({
-      name: r.name,
-      start: hex(r.start),
-      end: lastByte(r.start, r.size),
-    })),
+    // memblock_add_range() returns early on a zero size: such a range is not in memblock at all.
+    ram: layout.banks
+      .filter((b) => b.size > 0n)
+      .map((b) => ({ start: hex(b.start), end: lastByte(b.start, b.size) })),
+    reserved: reservations
+      .filter((r) => r.size > 0n)
+      .map((r) => ({
+        name: r.name,
+        start: hex(r.start),
+        end: lastByte(r.start, r.size),
+      })),
     zones: ZONE_NAMES.filter((name) => layout.zones[name].configured).map((name) => {
       const z = layout.zones[name];
       return {
