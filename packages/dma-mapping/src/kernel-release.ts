@@ -68,10 +68,14 @@ export const KERNEL_CHANGES = [
     id: 'of-address-default-flags-translate',
     title: 'of: address: Fix address translation when address-size is greater than 2',
     firstRelease: '6.7',
-    stable: ['6.6.y'],
+    stable: ['6.1.y', '6.6.y'],
     effect:
       'the 3-cell "default-flags" bus keeps its flags cell and adds the offset to the cells after it',
-    checkedIn: ['releases.md', 'firmware.md §1.2 (correction)'],
+    checkedIn: [
+      '6.1-stable review 85/92 (2025-01-15): upstream 42604f8eb7ba (v2 posted 2023-10-17), a stable-dep of 7f05e20b989a',
+      'DT history logs listing it right after "of/address: Add support for 3 address cell bus"',
+      'firmware.md §1.2 (correction)',
+    ],
   },
   {
     id: 'arm64-swiotlb-kmalloc-bounce-size',
@@ -104,7 +108,11 @@ export const KERNEL_CHANGES = [
     firstRelease: '6.8',
     stable: [],
     effect: 'acpi_iommu_configure_id() returns an int: -ENODEV when the device has no IOMMU',
-    checkedIn: ['iommu pull "Jason Gunthorpe (16)" (6.8 merge window)', 'firmware.md §5.4 "M"'],
+    checkedIn: [
+      'iommu pull "Jason Gunthorpe (16)" listing cdbc723f2da1 (6.8 merge window)',
+      'RVCK-Project/rvck history: Jason Gunthorpe, 2023-12-07',
+      'firmware.md §5.4 "M"',
+    ],
   },
   {
     id: 'arch-setup-dma-ops-no-iommu-arg',
