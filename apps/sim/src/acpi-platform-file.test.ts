@@ -118,12 +118,12 @@ pci:
     ],
     [
       'pci: [{ host: "\\\\P", devices: [{ bdf: "00:20.0" }] }]',
-      'device number 32 is above 31',
+      'bdf: "00:20.0": device number 0x20 is above 0x1f',
       'f.yaml: pci[0].devices[0]',
     ],
     [
       'pci: [{ host: "\\\\P", devices: [{ bdf: "0:00:01.0" }] }]',
-      'bdf must look like "00:01.0", got "0:00:01.0"',
+      `bdf: "0:00:01.0": write BB:DD.F: the host bridge's segment applies`,
       'f.yaml: pci[0].devices[0]',
     ],
     [

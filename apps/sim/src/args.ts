@@ -1,7 +1,7 @@
 // The argument layer: every command declares its options and positionals in a CommandSpec, and
 // node:util's parseArgs (strict) reads argv against it. Commands see only what their spec allows.
 import { parseArgs as parseArgv } from 'node:util';
-import { DmasimError } from '@dmasim/dma-mapping';
+import { DmasimError, PciAddressError, parseBdf } from '@dmasim/dma-mapping';
 
 /** A wrong command line: exit status 2, the message and the command's usage. */
 export class UsageError extends DmasimError {
@@ -105,6 +105,23 @@ function usageErrorFrom(e: unknown): UsageError {
   }
 }
 
+/**
+ * A --pci value, "HOSTPATH:BB:DD.F" (device tree) or "SEGMENT:BB:DD.F" (ACPI), split before its
+ * BB:DD.F; null when there is nothing before it or it is not a PCI address.
+ */
+export function splitPciOption(text: string): { prefix: string; bdf: string } | null {
+  const at = text.lastIndexOf(':', text.lastIndexOf(':') - 1);
+  if (at <= 0) return null;
+  const bdf = text.slice(at + 1);
+  try {
+    parseBdf(bdf);
+  } catch (e) {
+    if (e instanceof PciAddressError) return null;
+    throw e;
+  }
+  return { prefix: text.slice(0, at), bdf };
+}
+
 function checkValue(name: string, o: OptionSpec, text: string): void {
   if (o.choices && !o.choices.includes(text)) {
     throw new UsageError(`--${name} must be one of ${o.choices.join(', ')}, got "${text}"`);
@@ -123,8 +140,7 @@ function checkValue(name: string, o: OptionSpec, text: string): void {
     );
   }
   // DT "HOSTPATH:BB:DD.F" or ACPI "SEGMENT:BB:DD.F"; the command checks which applies.
-  const pci = /^.+:[0-9a-fA-F]{1,2}:([0-9a-fA-F]{1,2})\.[0-7]$/.exec(text);
-  if (o.kind === 'pci' && (!pci || Number.parseInt(pci[1]!, 16) > 0x1f)) {
+  if (o.kind === 'pci' && !splitPciOption(text)) {
     throw new UsageError(`--${name} wants HOST:BB:DD.F (ACPI: SEGMENT:BB:DD.F), got "${text}"`);
   }
   if (o.kind === 'ram') {

@@ -38,13 +38,18 @@ pci:
     ]);
     expect(() =>
       parsePlatformFile('pci: [{ host: /p, devices: [{ bdf: "00:01.0", dmaAliases: ["20.0"] }] }]'),
-    ).toThrow(/dmaAliases entries look like "1f.0", got "20.0"/);
+    ).toThrow(/dmaAliases\[0\]: "20\.0": device number 0x20 is above 0x1f/);
   });
 
   it('names where a bad entry is', () => {
     expect(() =>
       parsePlatformFile('pci: [{ host: /p, devices: [{ bdf: "0:40.0" }] }]', 'f.yaml'),
-    ).toThrow(new PlatformFileError('device number 64 is above 31', 'f.yaml: pci[0].devices[0]'));
+    ).toThrow(
+      new PlatformFileError(
+        'bdf: "0:40.0": device number 0x40 is above 0x1f',
+        'f.yaml: pci[0].devices[0]',
+      ),
+    );
     expect(() =>
       parsePlatformFile('pci: [{ host: /p, devices: [{ bdf: "00:01.0", driverMask: 65 }] }]'),
     ).toThrow(PlatformFileError);

@@ -1,7 +1,14 @@
 // The platform file (--platform FILE.yaml|json for a device tree; the ACPI platform file shares
 // its keys): what firmware does not describe (PCI topology, the drivers' masks, RAM a bootloader
 // fills in) plus the kernel command line. Read into @dmasim/machine's PlatformDescription.
-import { DmasimError, parseU64, U64_MAX } from '@dmasim/dma-mapping';
+import {
+  DmasimError,
+  PciAddressError,
+  parseBdf,
+  parseDevfn,
+  parseU64,
+  U64_MAX,
+} from '@dmasim/dma-mapping';
 import type { PcieType } from '@dmasim/iommu-core';
 import type {
   MemoryRange,
@@ -87,21 +94,30 @@ function boolField(v: unknown, field: string, where: string): boolean {
   return v;
 }
 
-/** "BB:DD.F", checked. */
-function bdfField(v: unknown, where: string): string {
-  const m =
-    typeof v === 'string' ? /^([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7])$/.exec(v) : null;
-  if (!m)
-    throw new PlatformFileError(`bdf must look like "00:01.0", got ${JSON.stringify(v)}`, where);
-  const dev = Number.parseInt(m[2]!, 16);
-  if (dev > 0x1f) throw new PlatformFileError(`device number ${dev} is above 31`, where);
-  return v as string;
+/** "BB:DD.F": the host bridge gives the segment. */
+function hostBdf(text: string): string {
+  parseBdf(text);
+  if (text.split(':').length > 2)
+    throw new PciAddressError(text, "write BB:DD.F: the host bridge's segment applies");
+  return text;
+}
+
+/** A PCI address field, read by `parse` (parseBdf, parseDevfn); its error names the text. */
+function pciField<T>(v: unknown, field: string, parse: (text: string) => T, where: string): T {
+  if (typeof v !== 'string')
+    throw new PlatformFileError(`${field} must be a string, got ${JSON.stringify(v)}`, where);
+  try {
+    return parse(v);
+  } catch (e) {
+    if (e instanceof PciAddressError) throw new PlatformFileError(`${field}: ${e.message}`, where);
+    throw e;
+  }
 }
 
 function parsePciFunction(raw: unknown, where: string): PciFunctionSpec {
   if (!isRecord(raw)) throw new PlatformFileError('a PCI device must be a mapping', where);
   checkFields(raw, PCI_FUNCTION_FIELDS, where);
-  const out: PciFunctionSpec = { bdf: bdfField(raw.bdf, where) };
+  const out: PciFunctionSpec = { bdf: pciField(raw.bdf, 'bdf', hostBdf, where) };
   if (raw.driver !== undefined) out.driver = boolField(raw.driver, 'driver', where);
   if (raw.driverMask !== undefined) {
     try {
@@ -138,17 +154,9 @@ function parsePciFunction(raw: unknown, where: string): PciFunctionSpec {
   if (raw.dmaAliases !== undefined) {
     if (!Array.isArray(raw.dmaAliases))
       throw new PlatformFileError('dmaAliases must be a list', where);
-    out.dmaAliases = raw.dmaAliases.map((a) => {
-      const m = typeof a === 'string' ? /^([0-9a-fA-F]{1,2})\.([0-7])$/.exec(a) : null;
-      const dev = m ? Number.parseInt(m[1]!, 16) : 32;
-      if (!m || dev > 0x1f) {
-        throw new PlatformFileError(
-          `dmaAliases entries look like "1f.0", got ${JSON.stringify(a)}`,
-          where,
-        );
-      }
-      return (dev << 3) | Number(m[2]);
-    });
+    out.dmaAliases = raw.dmaAliases.map((a, i) =>
+      pciField(a, `dmaAliases[${i}]`, parseDevfn, where),
+    );
   }
   if (raw.pcieBridgeAlias !== undefined)
     out.pcieBridgeAlias = boolField(raw.pcieBridgeAlias, 'pcieBridgeAlias', where);

@@ -5,6 +5,7 @@ import {
   type DeviceBus,
   getDmaMask,
   hex,
+  pciDevid,
 } from '@dmasim/dma-mapping';
 import { sysfsGroupType } from '@dmasim/iommu-core';
 import { iovaWindow, type Machine, type MachineDevice } from '@dmasim/machine';
@@ -54,7 +55,7 @@ export function deviceReport(
       : null,
     log: dev.log,
   };
-  if (dev.pci) report.rid = hex((dev.pci.bus << 8) | dev.pci.devfn);
+  if (dev.pci) report.rid = hex(pciDevid(dev.pci));
   if (where.node !== undefined) report.node = where.node;
   return report;
 }

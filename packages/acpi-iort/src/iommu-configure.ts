@@ -1,5 +1,5 @@
 // iort_iommu_configure_id(): find the SMMU(s) behind a device and fill its fwspec.
-import { type Device, ENODEV, EPROBE_DEFER, logWarn } from '@dmasim/dma-mapping';
+import { type Device, ENODEV, EPROBE_DEFER, logWarn, pciDevid } from '@dmasim/dma-mapping';
 import { IOMMU_FWSPEC_PCI_RC_ATS, iommuFwspecAddIds, iommuFwspecInit } from '@dmasim/iommu-core';
 import { IORT_IOMMU_TYPE, iortNodeMapId, iortNodeMapPlatformId } from './id-mapping.js';
 import {
@@ -68,7 +68,7 @@ function pciIommuConfigure(table: IortTable, dev: Device, state: SmmuDriverState
   const pci = dev.pci!;
   const rc = findRootComplex(table, pci.segment, dev.log);
   if (!rc) return -ENODEV;
-  const own = (pci.bus << 8) | pci.devfn;
+  const own = pciDevid(pci);
   const aliases = pci.aliases.length > 0 ? pci.aliases : [own];
   let err = 0;
   // pci_for_each_dma_alias(): stops at the first alias whose callback fails.

@@ -2,11 +2,16 @@
 // way the kernel does at boot (iort_init_platform_devices(), platform and PCI dma_configure).
 import {
   type ArchDmaHooks,
+  bdfOfRid,
   createDevice,
   type Device,
   type DeviceBus,
   type KernelRelease,
+  PciAddressError,
+  parseBdf,
   parseU64,
+  pciDeviceName,
+  pciDevid,
 } from '@dmasim/dma-mapping';
 import {
   type AcpiCompanionInfo,
@@ -102,19 +107,18 @@ function parentOf(path: string, known: ReadonlySet<string>): string | null {
   return known.has(p) ? p : null;
 }
 
-function parseRid(bdf: string | number): number {
+/** The endpoint's RID: the number as given, or its "BB:DD.F" (on the endpoint's segment). */
+function endpointRid(bdf: string | number, segment: number): number {
   if (typeof bdf === 'number') return bdf;
-  const m = /^([0-9a-f]{1,2}):([0-9a-f]{1,2})\.([0-7])$/i.exec(bdf.trim());
-  if (!m) throw new IortError(`PCI address "${bdf}" is not BB:DD.F`, 0);
-  return (Number.parseInt(m[1]!, 16) << 8) | (Number.parseInt(m[2]!, 16) << 3) | Number(m[3]);
+  const b = parseBdf(bdf.trim(), segment);
+  if (b.segment !== segment)
+    throw new PciAddressError(bdf, `not on the endpoint's segment ${segment.toString(16)}`);
+  return pciDevid(b);
 }
-
-const hex2 = (n: number) => n.toString(16).padStart(2, '0');
-const hex4 = (n: number) => n.toString(16).padStart(4, '0');
 
 /** "pci:SSSS:BB:DD.F" */
 export function pciDevicePath(segment: number, rid: number): string {
-  return `pci:${hex4(segment)}:${hex2(rid >> 8)}:${hex2((rid >> 3) & 0x1f)}.${rid & 7}`;
+  return `pci:${pciDeviceName(bdfOfRid(segment, rid))}`;
 }
 
 /** The description used when none is given: one device per NC, one endpoint 00:00.0 per RC. */
@@ -238,12 +242,13 @@ export function configureAcpiPlatform(
 
   for (const ep of desc.pci ?? []) {
     const segment = ep.segment ?? 0;
-    const rid = parseRid(ep.bdf);
+    const rid = endpointRid(ep.bdf, segment);
+    const bdf = bdfOfRid(segment, rid);
     const bridge = ep.bridge ?? `\\_SB_.PCI${segment.toString(16).toUpperCase()}`;
     const device = createDevice({
-      name: `${hex4(segment)}:${hex2(rid >> 8)}:${hex2((rid >> 3) & 0x1f)}.${rid & 7}`,
+      name: pciDeviceName(bdf),
       bus: 'pci',
-      pci: { segment, bus: rid >> 8, devfn: rid & 0xff, aliases: ep.aliases ?? [rid] },
+      pci: { ...bdf, aliases: ep.aliases ?? [rid] },
     });
     if (ep.initialMask !== undefined)
       device.coherentDmaMask = u64(ep.initialMask, `PCI ${ep.bdf} initialMask`);

@@ -1,5 +1,6 @@
 import type { BusDmaRegion } from './bus-dma-region.js';
 import type { KernelLog } from './log.js';
+import type { Bdf } from './pci-bdf.js';
 import { dmaBitMask } from './u64.js';
 
 export type DeviceBus = 'platform' | 'amba' | 'pci';
@@ -29,10 +30,7 @@ export interface IommuFwspec {
 }
 
 /** PCI identity of a device: what dev_is_pci() and pci_for_each_dma_alias() see. */
-export interface PciIdentity {
-  segment: number;
-  bus: number;
-  devfn: number;
+export interface PciIdentity extends Bdf {
   /** DMA aliases in the order pci_for_each_dma_alias() visits them (the device's own RID first). */
   aliases: number[];
 }

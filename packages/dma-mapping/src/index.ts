@@ -108,6 +108,17 @@ export {
   useDmaIommu,
 } from './mapping.js';
 export {
+  type Bdf,
+  bdfOfRid,
+  formatBdf,
+  formatDevfn,
+  PciAddressError,
+  parseBdf,
+  parseDevfn,
+  pciDeviceName,
+  pciDevid,
+} from './pci-bdf.js';
+export {
   addU64,
   dmaBitMask,
   hex,

@@ -1,6 +1,6 @@
 // IOMMU groups: pci_device_group(), generic_device_group() and the drivers' sharing rules, with
 // pci_acs_enabled() evaluated against when ACS was requested relative to the PCI bus scan.
-import type { Device } from '@dmasim/dma-mapping';
+import { type Device, pciDeviceName } from '@dmasim/dma-mapping';
 import type { IommuDomain } from './domain.js';
 import type { IommuInstance } from './iommu-instance.js';
 import { dmaAliasesOfNode } from './pci-dma-alias.js';
@@ -8,7 +8,6 @@ import {
   indexTopology,
   type PciTopology,
   PciTopologyError,
-  pciDeviceName,
   type TopoNode,
   upstreamBridges,
 } from './pci-topology.js';
@@ -120,9 +119,7 @@ function functionAliasGroup(s: AliasSearch, pdev: TopoNode): number | null {
 export function pciDeviceGroup(reg: GroupRegistry, topo: PciTopology, dev: Device): number | null {
   if (dev.pci === null) throw new PciTopologyError(dev.name, 'not a PCI device');
   const nodes = indexTopology(topo);
-  const self = nodes.get(
-    pciDeviceName({ segment: dev.pci.segment, bus: dev.pci.bus, devfn: dev.pci.devfn }),
-  );
+  const self = nodes.get(pciDeviceName(dev.pci));
   if (self === undefined) throw new PciTopologyError(dev.name, 'not in the PCI topology');
 
   // get_pci_alias_or_group() for every alias: remember its pci_dev, stop at a grouped one.

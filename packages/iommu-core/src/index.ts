@@ -111,13 +111,10 @@ export {
 } from './pci-dma-alias.js';
 export {
   acsRequestedAtScan,
-  type Bdf,
   type PcieType,
   type PciTopology,
   type PciTopologyDevice,
   PciTopologyError,
-  parseBdf,
-  pciDeviceName,
 } from './pci-topology.js';
 export { pfnToU64, u64ToPfn } from './pfn.js';
 export {

@@ -1,8 +1,8 @@
-import { createDevice, type Device } from '@dmasim/dma-mapping';
+import { createDevice, type Device, parseBdf, pciDeviceName } from '@dmasim/dma-mapping';
 import { describe, expect, it } from 'vitest';
 import { iommuSubsysInit } from './default-domain.js';
 import { pciDmaAliasRids, pciForEachDmaAlias } from './pci-dma-alias.js';
-import { type PciTopology, PciTopologyError, parseBdf } from './pci-topology.js';
+import { type PciTopology, PciTopologyError } from './pci-topology.js';
 import { createIommuCore, iommuProbeDevice } from './probe.js';
 import { smmuV3Instance } from './smmu-v3.js';
 import { sysfsGroups } from './sysfs.js';
@@ -89,11 +89,7 @@ function probeAll(topo: PciTopology, bound: string[]) {
   const devs: Device[] = topo.devices.map((d) => {
     const b = parseBdf(d.bdf);
     const aliases = pciDmaAliasRids(topo, d.bdf);
-    const dev = createDevice({
-      name: `0000:${d.bdf}`,
-      bus: 'pci',
-      pci: { segment: 0, bus: b.bus, devfn: b.devfn, aliases },
-    });
+    const dev = createDevice({ name: pciDeviceName(b), bus: 'pci', pci: { ...b, aliases } });
     dev.fwspec = { iommuNode: '/smmu', ids: aliases, flags: 0, hasOps: true };
     return dev;
   });

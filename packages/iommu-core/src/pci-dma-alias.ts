@@ -1,11 +1,10 @@
 // pci_for_each_dma_alias() (drivers/pci/search.c): the requester IDs a function's DMA can carry
 // when it reaches the root bus, derived from the topology rather than listed by hand.
+import { parseBdf, pciDeviceName, pciDevid } from '@dmasim/dma-mapping';
 import {
   indexTopology,
   type PciTopology,
   PciTopologyError,
-  parseBdf,
-  pciDeviceName,
   type TopoNode,
   upstreamBridges,
 } from './pci-topology.js';
@@ -18,8 +17,6 @@ export interface PciDmaAlias {
   via: string;
 }
 
-const devid = (bus: number, devfn: number) => ((bus & 0xff) << 8) | (devfn & 0xff);
-
 /**
  * The aliases in the kernel's order: the function's own RID, its quirk aliases (by devfn, on its
  * bus), then per bridge up to the root bus: PCIe root/switch ports add nothing, a PCIe-to-PCI/X
@@ -28,21 +25,21 @@ const devid = (bus: number, devfn: number) => ((bus & 0xff) << 8) | (devfn & 0xf
  * and a bridge with BRIDGE_XLATE_ROOT ends the walk.
  */
 export function dmaAliasesOfNode(nodes: Map<string, TopoNode>, pdev: TopoNode): PciDmaAlias[] {
-  const out: PciDmaAlias[] = [{ rid: devid(pdev.bdf.bus, pdev.bdf.devfn), via: pdev.name }];
+  const out: PciDmaAlias[] = [{ rid: pciDevid(pdev.bdf), via: pdev.name }];
   for (const devfn of [...new Set(pdev.spec.dmaAliases ?? [])].sort((a, b) => a - b)) {
-    out.push({ rid: devid(pdev.bdf.bus, devfn), via: pdev.name });
+    out.push({ rid: pciDevid({ bus: pdev.bdf.bus, devfn }), via: pdev.name });
   }
   for (const tmp of upstreamBridges(nodes, pdev)) {
     if (tmp.spec.xlateRoot) break;
     const secondary = tmp.spec.bridge!.secondary;
-    const own = devid(tmp.bdf.bus, tmp.bdf.devfn);
+    const own = pciDevid(tmp.bdf);
     switch (tmp.spec.pcie) {
       case 'root-port':
       case 'upstream':
       case 'downstream':
         continue;
       case 'bridge':
-        out.push({ rid: devid(secondary, 0), via: tmp.name });
+        out.push({ rid: pciDevid({ bus: secondary, devfn: 0 }), via: tmp.name });
         continue;
       case 'pci-pcie-bridge':
         out.push({ rid: own, via: tmp.name });
@@ -51,7 +48,10 @@ export function dmaAliasesOfNode(nodes: Map<string, TopoNode>, pdev: TopoNode): 
         // An endpoint cannot own a bus; the kernel's switch has no case for it either.
         continue;
       case undefined:
-        out.push({ rid: tmp.spec.pcieBridgeAlias ? devid(secondary, 0) : own, via: tmp.name });
+        out.push({
+          rid: tmp.spec.pcieBridgeAlias ? pciDevid({ bus: secondary, devfn: 0 }) : own,
+          via: tmp.name,
+        });
     }
   }
   return out;

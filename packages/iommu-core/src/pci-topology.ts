@@ -1,7 +1,7 @@
 // The PCI topology the bus scan leaves (struct pci_dev / struct pci_bus as the IOMMU code reads
 // them): functions by bus:devfn, the bridge that owns each secondary bus (bus->self), and the
 // per-device flags that DMA aliasing and ACS look at.
-import { DmasimError } from '@dmasim/dma-mapping';
+import { type Bdf, DmasimError, parseBdf, pciDeviceName } from '@dmasim/dma-mapping';
 
 export type PcieType =
   | 'root-port'
@@ -59,31 +59,6 @@ export class PciTopologyError extends DmasimError {
     super(`${bdf}: ${message}`);
     this.name = 'PciTopologyError';
   }
-}
-
-export interface Bdf {
-  segment: number;
-  bus: number;
-  devfn: number;
-}
-
-/** Parse "BB:DD.F" / "SSSS:BB:DD.F" (hex). */
-export function parseBdf(text: string, defaultSegment = 0): Bdf {
-  const m = /^(?:([0-9a-fA-F]{1,4}):)?([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7])$/.exec(text);
-  if (!m) throw new PciTopologyError(text, 'not a PCI address (BB:DD.F)');
-  const dev = Number.parseInt(m[3]!, 16);
-  if (dev > 31) throw new PciTopologyError(text, `device number ${dev} > 31`);
-  return {
-    segment: m[1] === undefined ? defaultSegment : Number.parseInt(m[1], 16),
-    bus: Number.parseInt(m[2]!, 16),
-    devfn: (dev << 3) | Number.parseInt(m[4]!, 10),
-  };
-}
-
-/** dev_name() of a PCI function: "SSSS:BB:DD.F". */
-export function pciDeviceName(b: Bdf): string {
-  const p2 = (n: number) => n.toString(16).padStart(2, '0');
-  return `${b.segment.toString(16).padStart(4, '0')}:${p2(b.bus)}:${p2(b.devfn >> 3)}.${b.devfn & 7}`;
 }
 
 /** A function of the topology with its parsed address and dev_name(). */

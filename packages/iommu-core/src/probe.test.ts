@@ -4,6 +4,9 @@ import {
   ENODEV,
   EPROBE_DEFER,
   type KernelLog,
+  parseBdf,
+  pciDeviceName,
+  pciDevid,
 } from '@dmasim/dma-mapping';
 import { describe, expect, it } from 'vitest';
 import { armSmmuInstance } from './arm-smmu.js';
@@ -13,7 +16,7 @@ import { domainUsesDmaApi, type IommuDomain } from './domain.js';
 import { iommuInstanceFromCompatible, iommuInstanceFromIortNode } from './iommu-factory.js';
 import type { IommuInstance } from './iommu-instance.js';
 import { iommuIovaToPhys } from './iommu-map.js';
-import { type PciTopology, parseBdf } from './pci-topology.js';
+import type { PciTopology } from './pci-topology.js';
 import { createIommuCore, iommuProbeDevice, logIommuConfigureResult } from './probe.js';
 import { smmuV3Instance } from './smmu-v3.js';
 import { iommufdIovaRanges, sysfsGroups, sysfsGroupType, sysfsReservedRegions } from './sysfs.js';
@@ -38,12 +41,8 @@ function qemuTopology(acsRequestedAtScan: boolean, withViommu = false): PciTopol
 
 function pciDev(bdf: string, iommu: string | null): Device {
   const b = parseBdf(bdf);
-  const rid = (b.bus << 8) | b.devfn;
-  const dev = createDevice({
-    name: `0000:${bdf}`,
-    bus: 'pci',
-    pci: { segment: 0, bus: b.bus, devfn: b.devfn, aliases: [rid] },
-  });
+  const rid = pciDevid(b);
+  const dev = createDevice({ name: pciDeviceName(b), bus: 'pci', pci: { ...b, aliases: [rid] } });
   if (iommu) dev.fwspec = { iommuNode: iommu, ids: [rid], flags: 0, hasOps: true };
   return dev;
 }

@@ -8,10 +8,9 @@ import {
   type PciEndpointSpec,
 } from '@dmasim/acpi-iort';
 import type { ArchDmaHooks, KernelRelease } from '@dmasim/dma-mapping';
-import { parseBdf } from '@dmasim/iommu-core';
 import type { AcpiFirmware, PciHostSpec } from './firmware.js';
 import type { ConfiguredDevice } from './machine-device.js';
-import { pciDmaAliases } from './pci-topology.js';
+import { pciDmaAliases, ridOf } from './pci-topology.js';
 
 /** The host bridge path ACPI firmware gives segment N when nothing names it: \_SB_.PCIn. */
 export function defaultHostBridge(segment: number): string {
@@ -56,8 +55,7 @@ export function acpiConfigureDevices(
     host.devices.forEach((fn, index) => {
       const spec: PciEndpointSpec = { segment: host.segment ?? 0, bdf: fn.bdf, bridge: host.host };
       // pci_for_each_dma_alias() over the platform's topology (or its own list).
-      const b = parseBdf(fn.bdf);
-      spec.aliases = pciDmaAliases(host, host.segment ?? 0, [], (b.bus << 8) | b.devfn);
+      spec.aliases = pciDmaAliases(host, host.segment ?? 0, [], ridOf(fn.bdf));
       endpoints.push({ spec, host, index });
     });
   }

@@ -21,13 +21,13 @@ import {
   type LegacyArchArgs,
   type LogLevel,
   logErr,
+  pciDevid,
 } from '@dmasim/dma-mapping';
 import {
   createIommuCore,
   type IommuCore,
   type IommuInstance,
   iommuSubsysInit,
-  parseBdf,
 } from '@dmasim/iommu-core';
 import {
   createOfContext,
@@ -49,7 +49,7 @@ import type { ConfiguredDevice, MachineDevice } from './machine-device.js';
 import { bootMemory } from './memory.js';
 import { ofConfigureDevices } from './of-configure.js';
 import { hostBridgeWindows, msiDoorbell } from './of-pci-host.js';
-import { pciTopology } from './pci-topology.js';
+import { pciTopology, platformFunction, ridOf } from './pci-topology.js';
 
 /** A PCI function asked for on top of the platform description (e.g. `--pci`). */
 export interface PciRequest {
@@ -146,12 +146,7 @@ function withPciRequests(
       host = { host: hostPath, ...(acpi ? { segment } : {}), devices: [] };
       out.push(host);
     }
-    const want = parseBdf(req.bdf);
-    const known = host.devices.some((d) => {
-      const b = parseBdf(d.bdf);
-      return b.bus === want.bus && b.devfn === want.devfn;
-    });
-    if (!known) host.devices.push({ bdf: req.bdf });
+    if (!platformFunction(host, ridOf(req.bdf))) host.devices.push({ bdf: req.bdf });
   }
   return out;
 }
@@ -258,7 +253,7 @@ export function bootMachine(firmware: Firmware, options: BootOptions = {}): Mach
       const siblings = probeOrder
         .filter((o) => o.host === d.host && o.device.pci)
         .map((o) => ({
-          rid: (o.device.pci!.bus << 8) | o.device.pci!.devfn,
+          rid: pciDevid(o.device.pci!),
           bridge: o.bridge ?? null,
           port: o.port ?? null,
         }));

@@ -1,7 +1,11 @@
 // Device-tree bus and device population (of_platform_populate(), the PCI functions the host
 // bridges' scans find) and each device's of_dma_configure(), in probe order.
-import type { ArchDmaHooks, KernelLog, KernelRelease } from '@dmasim/dma-mapping';
-import { parseBdf } from '@dmasim/iommu-core';
+import {
+  type ArchDmaHooks,
+  type KernelLog,
+  type KernelRelease,
+  parseBdf,
+} from '@dmasim/dma-mapping';
 import {
   type OfContext,
   type OfDmaConfigureOptions,
@@ -15,7 +19,7 @@ import {
 } from '@dmasim/of';
 import type { PciHostSpec } from './firmware.js';
 import type { ConfiguredDevice } from './machine-device.js';
-import { pciDmaAliases } from './pci-topology.js';
+import { pciDmaAliases, platformFunction } from './pci-topology.js';
 
 export interface OfConfigureOptions {
   kernel: KernelRelease;
@@ -82,11 +86,7 @@ export function ofConfigureDevices(
   const endpoints = ofPciEndpoints(ctx, hints);
   const pci = endpoints.map((endpoint): ConfiguredDevice => {
     const hostSpec = options.pci.find((h) => h.host === endpoint.hostBridge.path);
-    const spec =
-      hostSpec?.devices.find((d) => {
-        const b = parseBdf(d.bdf);
-        return ((b.bus << 8) | b.devfn) === endpoint.rid;
-      }) ?? null;
+    const spec = platformFunction(hostSpec, endpoint.rid) ?? null;
     // pci_for_each_dma_alias() over the scanned topology (or the platform's own list).
     if (endpoint.device.pci) {
       const scanned = endpoints

@@ -1,13 +1,25 @@
 // What the PCI bus scan found behind a host bridge, as the IOMMU core's grouping needs it.
+import { bdfOfRid, formatBdf, parseBdf, pciDevid } from '@dmasim/dma-mapping';
 import {
   acsRequestedAtScan,
   type PcieType,
   type PciTopology,
-  parseBdf,
-  pciDeviceName,
   pciDmaAliasRids,
 } from '@dmasim/iommu-core';
-import type { PciHostSpec } from './firmware.js';
+import type { PciFunctionSpec, PciHostSpec } from './firmware.js';
+
+/** The requester ID a platform file's "BB:DD.F" names. */
+export function ridOf(bdf: string): number {
+  return pciDevid(parseBdf(bdf));
+}
+
+/** The platform's entry for the function with requester ID `rid`. */
+export function platformFunction(
+  host: PciHostSpec | undefined,
+  rid: number,
+): PciFunctionSpec | undefined {
+  return host?.devices.find((d) => ridOf(d.bdf) === rid);
+}
 
 /** A function the bus scan found: its RID and, for a bridge, the buses enumeration gave it. */
 export interface ScannedFunction {
@@ -29,15 +41,11 @@ export function pciTopology(
   iommuPresent: boolean,
 ): PciTopology {
   const devices = host?.devices ?? [];
-  const ridOf = (bdf: string) => {
-    const b = parseBdf(bdf);
-    return (b.bus << 8) | b.devfn;
-  };
   const listed = new Set(devices.map((d) => ridOf(d.bdf)));
   const extra = scanned
     .filter((f) => !listed.has(f.rid))
     .map((f) => ({
-      bdf: pciDeviceName({ segment, bus: f.rid >> 8, devfn: f.rid & 0xff }).slice(5),
+      bdf: formatBdf(bdfOfRid(segment, f.rid)),
       ...(f.bridge ? { bridge: f.bridge } : {}),
       ...(f.port ? { pcie: f.port } : {}),
     }));
@@ -72,11 +80,8 @@ export function pciDmaAliases(
   scanned: readonly ScannedFunction[],
   rid: number,
 ): number[] {
-  const bdf = pciDeviceName({ segment, bus: rid >> 8, devfn: rid & 0xff }).slice(5);
-  const listed = host?.devices.find((d) => {
-    const b = parseBdf(d.bdf);
-    return ((b.bus << 8) | b.devfn) === rid;
-  });
+  const bdf = formatBdf(bdfOfRid(segment, rid));
+  const listed = platformFunction(host, rid);
   if (listed?.aliases) return [...listed.aliases];
   const functions = scanned.some((f) => f.rid === rid) ? scanned : [...scanned, { rid }];
   // ACS timing does not matter to aliases.

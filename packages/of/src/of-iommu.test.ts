@@ -1,4 +1,4 @@
-import { createDevice, type Device, kernelRelease } from '@dmasim/dma-mapping';
+import { bdfOfRid, createDevice, type Device, kernelRelease } from '@dmasim/dma-mapping';
 import { describe, expect, it } from 'vitest';
 import { createOfContext } from './of-context.js';
 import { ofIommuConfigure, ofIommuConfigureLegacy } from './of-iommu.js';
@@ -27,7 +27,7 @@ function pciDev(rid: number): Device {
   return createDevice({
     name: 'pci',
     bus: 'pci',
-    pci: { segment: 0, bus: rid >> 8, devfn: rid & 0xff, aliases: [rid] },
+    pci: { ...bdfOfRid(0, rid), aliases: [rid] },
   });
 }
 

@@ -1,3 +1,4 @@
+import { formatBdf, pciDevid } from '@dmasim/dma-mapping';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createOfContext } from './of-context.js';
@@ -10,8 +11,7 @@ import {
 import { ofPciEndpoints } from './platform.js';
 import { dt, type NodeSpec } from './test-tree.js';
 
-const bdf = (f: OfPciFunction) =>
-  `${f.bus.toString(16).padStart(2, '0')}:${(f.devfn >> 3).toString(16).padStart(2, '0')}.${f.devfn & 7}`;
+const bdf = (f: OfPciFunction) => formatBdf(f);
 
 // phys.hi of a PCI reg entry: bus in bits 23..16, devfn in 15..8.
 const reg = (bus: number, dev: number, fn = 0) => [
@@ -251,7 +251,7 @@ describe('endpoints', () => {
           ];
           const h = host(Object.fromEntries(roots.map(build)), { 'bus-range': [start, 0xff] });
           const fns = ofPciEnumerateHost(h).functions;
-          const keys = fns.map((f) => (f.bus << 8) | f.devfn);
+          const keys = fns.map((f) => pciDevid(f));
           expect(new Set(keys).size).toBe(keys.length);
           const nodes = fns.flatMap((f) => (f.node ? [f.node] : []));
           expect(new Set(nodes).size).toBe(nodes.length);

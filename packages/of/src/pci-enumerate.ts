@@ -4,7 +4,14 @@
 // each function the child node of its bus's node with the same devfn
 // (of_pci_find_child_device()). The bus field of a node's `reg` plays no part.
 
-import { type KernelLog, logDebug, logErr, logInfo, logWarn } from '@dmasim/dma-mapping';
+import {
+  formatDevfn,
+  type KernelLog,
+  logDebug,
+  logErr,
+  logInfo,
+  logWarn,
+} from '@dmasim/dma-mapping';
 import { isPciBusNode, propertyCells } from './bus.js';
 import { type DtNode, getProperty, nodeBaseName, readStrings } from './tree.js';
 
@@ -52,7 +59,6 @@ export interface OfPciHostEnumeration {
 }
 
 const hex2 = (n: number) => n.toString(16).padStart(2, '0');
-const slotName = (devfn: number) => `${hex2(devfn >> 3)}.${devfn & 7}`;
 /** %pR of a bus-number resource. */
 const busRange = (start: number, end: number) =>
   start === end ? `[bus ${hex2(start)}]` : `[bus ${hex2(start)}-${hex2(end)}]`;
@@ -82,7 +88,7 @@ function childNodesByDevfn(busNode: DtNode, log: Map<number, KernelLog>): Map<nu
     const entries = log.get(devfn) ?? [];
     logErr(
       entries,
-      `PCI: OF: [Firmware Bug]: ${node.path} has the devfn ${slotName(devfn)} of ${first.path}; only the first node is used`,
+      `PCI: OF: [Firmware Bug]: ${node.path} has the devfn ${formatDevfn(devfn)} of ${first.path}; only the first node is used`,
     );
     log.set(devfn, entries);
   };

@@ -2,8 +2,16 @@
 // of_platform_bus_create(), of_amba_device_create(), of_device_make_bus_id(); PCI endpoints found
 // under host bridges; and the bus dma_configure() calls (platform/AMBA: own node, force_dma;
 // PCI: the host bridge's node, force_dma).
-import { createDevice, type Device, dmaBitMask, type KernelLog, logErr } from '@dmasim/dma-mapping';
-import { pciDeviceName } from '@dmasim/iommu-core';
+import {
+  bdfOfRid,
+  createDevice,
+  type Device,
+  dmaBitMask,
+  type KernelLog,
+  logErr,
+  pciDeviceName,
+  pciDevid,
+} from '@dmasim/dma-mapping';
 import { ofTranslateAddress } from './address.js';
 import { isPciBusNode, propertyCells } from './bus.js';
 import { ofEarlyInitClaims } from './early-init.js';
@@ -222,12 +230,12 @@ function pciDevice(
   node: DtNode | null,
   aliases?: number[],
 ): OfPciEndpoint {
-  const segment = pciDomainOf(ctx, host);
+  const bdf = bdfOfRid(pciDomainOf(ctx, host), rid);
   const device = createDevice({
-    name: pciDeviceName({ segment, bus: rid >> 8, devfn: rid & 0xff }),
+    name: pciDeviceName(bdf),
     bus: 'pci',
     fwNode: node ? node.path : null,
-    pci: { segment, bus: rid >> 8, devfn: rid & 0xff, aliases: aliases ?? [rid] },
+    pci: { ...bdf, aliases: aliases ?? [rid] },
   });
   // pci_setup_device(): dma_mask points at pci_dev's own 32-bit mask.
   device.dmaMask = { kind: 'own', value: dmaBitMask(32) };
@@ -235,7 +243,7 @@ function pciDevice(
 }
 
 function endpointOf(ctx: OfContext, host: DtNode, fn: OfPciFunction): OfPciEndpoint {
-  const ep = pciDevice(ctx, host, (fn.bus << 8) | fn.devfn, fn.node);
+  const ep = pciDevice(ctx, host, pciDevid(fn), fn.node);
   ep.device.log.push(...fn.log);
   return { ...ep, bridge: fn.bridge, port: fn.port };
 }
@@ -285,7 +293,7 @@ export function createPciEndpoint(
   const found = ofPciEnumerateHost(host, [{ bus, devfn }]).functions.find(
     (f) => f.bus === bus && f.devfn === devfn,
   );
-  const ep = pciDevice(ctx, host, (bus << 8) | devfn, found?.node ?? null, aliases);
+  const ep = pciDevice(ctx, host, pciDevid({ bus, devfn }), found?.node ?? null, aliases);
   if (found) ep.device.log.push(...found.log);
   return { ...ep, bridge: found?.bridge ?? null, port: found?.port ?? null };
 }

@@ -6,7 +6,6 @@ import {
   type KernelRelease,
   kernelRelease,
 } from '@dmasim/dma-mapping';
-import { parseBdf } from '@dmasim/iommu-core';
 import {
   type BootOptions,
   bootMachine,
@@ -15,7 +14,7 @@ import {
   type PciRequest,
   type PlatformDescription,
 } from '@dmasim/machine';
-import { option, options, type ParsedArgs, UsageError } from '../args.js';
+import { option, options, type ParsedArgs, splitPciOption, UsageError } from '../args.js';
 import type { TreeLoadOptions } from '../device-tree-file.js';
 import { readInputText } from '../load.js';
 import { loadMachineSource, type MachineSource } from '../machine-file.js';
@@ -82,31 +81,22 @@ export function archOption(args: ParsedArgs): ArchName | undefined {
   return arch;
 }
 
-function validBdf(bdf: string): boolean {
-  try {
-    parseBdf(bdf);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * --pci: "HOSTPATH:BB:DD.F" for a device tree (e.g. /pcie@10000000:00:01.0), "SEGMENT:BB:DD.F"
  * for ACPI (e.g. 0:00:01.0).
  */
 export function parsePciOption(text: string, acpi: boolean): PciRequest {
+  const parts = splitPciOption(text);
   if (acpi) {
-    const m = /^(0x[0-9a-fA-F]+|\d+):([0-9a-fA-F]{1,2}:[0-9a-fA-F]{1,2}\.[0-7])$/.exec(text);
-    const segment = m ? Number(m[1]) : Number.NaN;
-    if (!m || segment > 0xffff || !validBdf(m[2]!)) {
+    const segment =
+      parts && /^(0x[0-9a-fA-F]+|\d+)$/.test(parts.prefix) ? Number(parts.prefix) : -1;
+    if (!parts || !(segment >= 0 && segment <= 0xffff)) {
       throw new UsageError(`--pci wants SEGMENT:BB:DD.F (e.g. 0:00:01.0), got "${text}"`);
     }
-    return { segment, bdf: m[2]! };
+    return { segment, bdf: parts.bdf };
   }
-  const m = /^(.+):([0-9a-fA-F]{1,2}:[0-9a-fA-F]{1,2}\.[0-7])$/.exec(text);
-  if (!m || !validBdf(m[2]!)) throw new UsageError(`--pci wants HOSTPATH:BB:DD.F, got "${text}"`);
-  return { host: m[1]!, bdf: m[2]! };
+  if (!parts) throw new UsageError(`--pci wants HOSTPATH:BB:DD.F, got "${text}"`);
+  return { host: parts.prefix, bdf: parts.bdf };
 }
 
 /** The boot options every command shares. */

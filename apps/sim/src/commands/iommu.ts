@@ -1,6 +1,16 @@
 import { iommuDmaMapPage } from '@dmasim/dma-iommu';
-import { DMA_MAPPING_ERROR, hex, parseU64 } from '@dmasim/dma-mapping';
-import { parseBdf, sysfsGroups, sysfsGroupType, sysfsReservedRegions } from '@dmasim/iommu-core';
+import {
+  type Bdf,
+  DMA_MAPPING_ERROR,
+  formatBdf,
+  hex,
+  PciAddressError,
+  parseBdf,
+  parseU64,
+  pciDeviceName,
+  pciDevid,
+} from '@dmasim/dma-mapping';
+import { sysfsGroups, sysfsGroupType, sysfsReservedRegions } from '@dmasim/iommu-core';
 import {
   defaultHostBridge,
   findDevice,
@@ -68,21 +78,28 @@ function iovaRanges(args: ParsedArgs, file: string): CommandOutput {
   return { json: { groups: out }, text: text.join('\n') || 'no IOMMU groups' };
 }
 
+/** DEVICE as a PCI function ("pci:SSSS:BB:DD.F", "SSSS:BB:DD.F"); null for any other device. */
+function pciFunctionArg(device: string): Bdf | null {
+  try {
+    return parseBdf(device.replace(/^pci:/, ''));
+  } catch (e) {
+    if (e instanceof PciAddressError) return null;
+    throw e;
+  }
+}
+
 /**
- * The platform description with DEVICE ("pci:SSSS:BB:DD.F") present, its driver bound, asking
- * for the given mask and using MSIs when --msi is given.
+ * The platform description with the PCI function `want` present, its driver bound, asking for the
+ * given mask and using MSIs when --msi is given.
  */
 function withDevice(
   args: ParsedArgs,
   source: MachineSource,
-  device: string,
+  want: Bdf,
   mask: number | undefined,
 ): PlatformDescription {
   const base = source.platform;
-  const m = /^pci:([0-9a-f]{4}):([0-9a-f]{2}:[0-9a-f]{2}\.[0-7])$/i.exec(device);
-  if (!m) return base;
-  const segment = Number.parseInt(m[1]!, 16);
-  const bdf = m[2]!;
+  const { segment } = want;
   const hosts = (base.pci ?? []).map((h) => ({ ...h, devices: [...h.devices] }));
   let entry: (typeof hosts)[number] | undefined;
   if (source.firmware.kind === 'device-tree') {
@@ -101,14 +118,10 @@ function withDevice(
       hosts.push(entry);
     }
   }
-  const want = parseBdf(bdf);
-  const at = entry.devices.findIndex((d) => {
-    const b = parseBdf(d.bdf);
-    return b.bus === want.bus && b.devfn === want.devfn;
-  });
+  const at = entry.devices.findIndex((d) => pciDevid(parseBdf(d.bdf)) === pciDevid(want));
   const old = at >= 0 ? entry.devices[at]! : null;
   const updated = {
-    ...(old ?? { bdf }),
+    ...(old ?? { bdf: formatBdf(want) }),
     ...(mask !== undefined ? { driverMask: mask } : {}),
     msi: args.flags.has('--msi') || (old?.msi ?? false),
     driver: true,
@@ -133,11 +146,12 @@ function map(args: ParsedArgs, file: string): CommandOutput {
     throw new UsageError('--mask must be a bit count from 0 to 64');
   }
   const source = loadSource(args, file);
+  const pci = pciFunctionArg(device);
   const machine = build(args, file, {
     ...source,
-    platform: withDevice(args, source, device, mask),
+    platform: pci ? withDevice(args, source, pci, mask) : source.platform,
   });
-  const probed = findDevice(machine, device);
+  const probed = findDevice(machine, pci ? `pci:${pciDeviceName(pci)}` : device);
   if (!probed) throw new UsageError(`${device} is not a device behind an IOMMU on this platform`);
   if (!probed.dmaIommu)
     throw new UsageError(
