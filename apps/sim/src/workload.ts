@@ -24,6 +24,7 @@ import {
   GFP_KERNEL,
   type LogEntry,
   type ScatterlistEntry,
+  sgInitTable,
 } from '@dmasim/dma-mapping';
 
 /** One step of a workload. Buffers are named by `id`; unmap/free refer to a live id. */
@@ -129,12 +130,7 @@ export function runWorkload(
         break;
       }
       case 'map-sg': {
-        const sg = step.segments.map((s) => ({
-          phys: s.phys,
-          length: s.length,
-          dmaAddress: 0n,
-          dmaLength: 0n,
-        }));
+        const sg = sgInitTable(step.segments);
         if (dmaMapSgAttrs(table, dev, sg, sg.length, step.dir) === 0) ok = false;
         else live.set(step.id, { kind: 'sg', sg, dir: step.dir });
         break;

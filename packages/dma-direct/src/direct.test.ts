@@ -20,6 +20,7 @@ import {
   dmaUnmapSingle,
   EIO,
   GFP_KERNEL,
+  sgInitTable,
 } from '@dmasim/dma-mapping';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -166,12 +167,9 @@ describe('streaming mappings on a Raspberry Pi 4-like machine', () => {
     });
     const t = table(plat);
     const dev = identityLimited();
-    const sg = [0x8000_0000n, 0x8100_0000n, 0x8200_0000n].map((phys) => ({
-      phys,
-      length: 0x2_0000n,
-      dmaAddress: 0n,
-      dmaLength: 0n,
-    }));
+    const sg = sgInitTable(
+      [0x8000_0000n, 0x8100_0000n, 0x8200_0000n].map((phys) => ({ phys, length: 0x2_0000n })),
+    );
     expect(dmaMapSg(t, dev, sg, 3, DMA_TO_DEVICE)).toBe(0);
     expect(plat.swiotlb.totalUsed).toBe(0);
     const ok = sg.slice(0, 2);

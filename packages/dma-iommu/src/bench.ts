@@ -1,7 +1,7 @@
 // `pnpm bench` section for dma-iommu: throughput of the DMA-API map/unmap path through an SMMUv3
 // domain and of the IOVA allocator, on one core. Built to dist/bench.js; scripts/bench.mjs calls
 // runBenchmarks() and prints the Markdown it returns.
-import { createDevice, dmaBitMask, setDmaMask } from '@dmasim/dma-mapping';
+import { createDevice, DMA_BIDIRECTIONAL, dmaBitMask, setDmaMask } from '@dmasim/dma-mapping';
 import {
   createDomain,
   type DomainType,
@@ -66,8 +66,8 @@ function mapUnmapPairsPerSecond(type: DomainType): number {
   let nowMs = 0;
   return opsPerSecond(n, () => {
     for (let i = 0; i < n; i++) {
-      const dma = iommuDmaMapPage(ddev, 0x4000_0000n, 0x1000n, 'bidirectional');
-      iommuDmaUnmapPage(ddev, dma, 0x1000n, 'bidirectional');
+      const dma = iommuDmaMapPage(ddev, 0x4000_0000n, 0x1000n, DMA_BIDIRECTIONAL);
+      iommuDmaUnmapPage(ddev, dma, 0x1000n, DMA_BIDIRECTIONAL);
       // 1 ms of simulated time per 1024 pairs: the flush-queue timer and depot work still run.
       if ((i & 1023) === 1023) iommuDmaAdvanceClock(domain, ++nowMs);
     }

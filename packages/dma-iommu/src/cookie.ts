@@ -1,6 +1,13 @@
 // struct iommu_dma_cookie (domain->iova_cookie) and the per-device inputs dma-iommu reads:
 // dev->iommu flags, the PCI host bridge windows, dma_parms, the swiotlb it may bounce through.
-import { type Device, DmasimError, U32_MAX, U64_MAX } from '@dmasim/dma-mapping';
+import {
+  type Device,
+  type DmaDataDirection,
+  DmasimError,
+  dmaSetMaxSegSize,
+  dmaSetSegBoundary,
+  U32_MAX,
+} from '@dmasim/dma-mapping';
 import {
   EEXIST,
   type IommuDomain,
@@ -88,18 +95,12 @@ export interface SwiotlbHook {
   /** is_swiotlb_active(dev) */
   active: boolean;
   /** swiotlb_tbl_map_single(): the bounce slot's physical address, or DMA_MAPPING_ERROR. */
-  mapSingle(phys: bigint, size: bigint, allocAlignMask: bigint, dir: DmaDirection): bigint;
+  mapSingle(phys: bigint, size: bigint, allocAlignMask: bigint, dir: DmaDataDirection): bigint;
   /** swiotlb_tbl_unmap_single() */
-  unmapSingle(phys: bigint, size: bigint, dir: DmaDirection): void;
+  unmapSingle(phys: bigint, size: bigint, dir: DmaDataDirection): void;
   /** is_swiotlb_buffer() */
   isBuffer(phys: bigint): boolean;
 }
-
-export type DmaDirection = 'bidirectional' | 'to-device' | 'from-device' | 'none';
-
-/** DMA_ATTR_SKIP_CPU_SYNC and DMA_ATTR_PRIVILEGED, the attributes this layer looks at. */
-export const DMA_ATTR_SKIP_CPU_SYNC = 1 << 5;
-export const DMA_ATTR_PRIVILEGED = 1 << 9;
 
 /** What dma-iommu knows of a device besides struct device: dev->iommu, PCI facts, dma_parms. */
 export interface IommuDmaDevice {
@@ -118,10 +119,6 @@ export interface IommuDmaDevice {
   deferredFlush: boolean;
   /** dev->iommu->shadow_on_flush: one big queue instead of per-CPU ones. */
   shadowOnFlush: boolean;
-  /** dma_get_seg_boundary() */
-  segBoundaryMask: bigint;
-  /** dma_get_max_seg_size() */
-  maxSegSize: number;
   swiotlb: SwiotlbHook | null;
   /** The CPU the calls run on (per-CPU caches and queues). */
   cpu: number;
@@ -135,18 +132,20 @@ export interface NewIommuDmaDevice {
   untrusted?: boolean;
   deferredFlush?: boolean;
   shadowOnFlush?: boolean;
-  segBoundaryMask?: bigint;
-  maxSegSize?: number;
   swiotlb?: SwiotlbHook | null;
   cpu?: number;
 }
 
 /**
- * The device as iommu probe leaves it. PCI devices get dma_parms from pci_device_add()
- * (64 KiB segments, 4 GiB boundary); others the DMA API defaults (64 KiB, no boundary).
+ * The device as iommu probe leaves it. A PCI device without dma_parms gets pci_device_add()'s
+ * (64 KiB segments, 4 GiB boundary); others keep the DMA API defaults (64 KiB, no boundary).
  */
 export function createIommuDmaDevice(init: NewIommuDmaDevice): IommuDmaDevice {
-  const pci = init.dev.bus === 'pci';
+  const { dev } = init;
+  if (dev.bus === 'pci') {
+    if (!dev.dmaParms?.maxSegmentSize) dmaSetMaxSegSize(dev, 0x10000n);
+    if (!dev.dmaParms?.segmentBoundaryMask) dmaSetSegBoundary(dev, U32_MAX);
+  }
   return {
     dev: init.dev,
     domain: init.domain,
@@ -156,8 +155,6 @@ export function createIommuDmaDevice(init: NewIommuDmaDevice): IommuDmaDevice {
     pci32BitWorkaround: false,
     deferredFlush: init.deferredFlush ?? true,
     shadowOnFlush: init.shadowOnFlush ?? false,
-    segBoundaryMask: init.segBoundaryMask ?? (pci ? U32_MAX : U64_MAX),
-    maxSegSize: init.maxSegSize ?? 0x10000,
     swiotlb: init.swiotlb ?? null,
     cpu: init.cpu ?? 0,
   };

@@ -3,15 +3,11 @@ import {
   type CoherentAllocation,
   type Device,
   DMA_MAPPING_ERROR,
-  type DmaDataDirection,
   type DmaMapOps,
-  type ScatterlistEntry,
 } from '@dmasim/dma-mapping';
-import type { DmaDirection, IommuDmaDevice } from './cookie.js';
+import type { IommuDmaDevice } from './cookie.js';
 import { iommuDmaAlloc, iommuDmaFree, iommuDmaMapPage, iommuDmaUnmapPage } from './map.js';
-import { iommuDmaMapSg, iommuDmaUnmapSg, newScatterList, type ScatterList } from './map-sg.js';
-
-const DIRECTIONS: readonly DmaDirection[] = ['bidirectional', 'to-device', 'from-device', 'none'];
+import { iommuDmaMapSg, iommuDmaUnmapSg } from './map-sg.js';
 
 export interface DmaIommuOpsContext {
   /** The dma-iommu state iommu_setup_dma_ops() attached to a device. */
@@ -23,33 +19,15 @@ export interface DmaIommuOpsContext {
 
 /** iommu_dma_ops for the dispatcher; the caller supplies device lookup and page allocation. */
 export function createDmaIommuOps(ctx: DmaIommuOpsContext): DmaMapOps {
-  // The dispatcher's scatterlist and dma-iommu's own, kept together between map and unmap.
-  const lists = new WeakMap<ScatterlistEntry[], ScatterList>();
-  const direction = (dir: DmaDataDirection) => DIRECTIONS[dir]!;
   return {
     name: 'iommu-dma',
     mapPage: (dev, phys, size, dir, attrs) =>
-      iommuDmaMapPage(ctx.lookup(dev), phys, size, direction(dir), attrs),
+      iommuDmaMapPage(ctx.lookup(dev), phys, size, dir, attrs),
     unmapPage: (dev, dma, size, dir, attrs) =>
-      iommuDmaUnmapPage(ctx.lookup(dev), dma, size, direction(dir), attrs),
-    mapSg(dev, sg, nents, dir, attrs) {
-      const list = newScatterList(
-        sg.slice(0, nents).map((s) => ({ phys: s.phys, length: Number(s.length) })),
-      );
-      const ret = iommuDmaMapSg(ctx.lookup(dev), list, direction(dir), attrs);
-      list.entries.forEach((e, i) => {
-        sg[i]!.dmaAddress = e.dmaAddress;
-        sg[i]!.dmaLength = BigInt(e.dmaLength);
-      });
-      if (ret > 0) lists.set(sg, list);
-      return ret;
-    },
-    unmapSg(dev, sg, _nents, dir, attrs) {
-      const list = lists.get(sg);
-      if (!list) return;
-      iommuDmaUnmapSg(ctx.lookup(dev), list, direction(dir), attrs);
-      lists.delete(sg);
-    },
+      iommuDmaUnmapPage(ctx.lookup(dev), dma, size, dir, attrs),
+    mapSg: (dev, sg, nents, dir, attrs) => iommuDmaMapSg(ctx.lookup(dev), sg, nents, dir, attrs),
+    unmapSg: (dev, sg, nents, dir, attrs) =>
+      iommuDmaUnmapSg(ctx.lookup(dev), sg, nents, dir, attrs),
     alloc(dev, size, _gfp, attrs): CoherentAllocation | null {
       const phys = ctx.allocPages(dev, size);
       if (phys === null) return null;

@@ -1,8 +1,5 @@
 export {
   createIommuDmaDevice,
-  DMA_ATTR_PRIVILEGED,
-  DMA_ATTR_SKIP_CPU_SYNC,
-  type DmaDirection,
   DmaIommuError,
   type DmaIommuStats,
   getCookie,
@@ -72,13 +69,7 @@ export {
   iommuDmaUnmapPage,
   iommuDmaUnmapResource,
 } from './map.js';
-export {
-  iommuDmaMapSg,
-  iommuDmaUnmapSg,
-  newScatterList,
-  type ScatterEntry,
-  type ScatterList,
-} from './map-sg.js';
+export { iommuDmaMapSg, iommuDmaUnmapSg } from './map-sg.js';
 export { iommuDmaGetMsiPage, iommuDmaMsiAddress } from './msi.js';
 export { type DmaIommuDomainStats, dmaIommuDomainStats } from './stats.js';
 export { iommuDmaAdvanceClock } from './timers.js';

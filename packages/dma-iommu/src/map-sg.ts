@@ -1,60 +1,41 @@
 // iommu_dma_map_sg() / iommu_dma_unmap_sg(): one contiguous IOVA range for a whole scatterlist,
 // laid out so that merged DMA segments respect the device's segment boundary and maximum size.
-import { DMA_MAPPING_ERROR, dmaGetMask, EINVAL, EIO, ENOMEM } from '@dmasim/dma-mapping';
-import { iommuMap, iommuUnmap } from '@dmasim/iommu-core';
 import {
   DMA_ATTR_SKIP_CPU_SYNC,
-  type DmaDirection,
-  DmaIommuError,
-  type IommuDmaDevice,
-  initialisedCookie,
-} from './cookie.js';
+  DMA_MAPPING_ERROR,
+  type DmaDataDirection,
+  dmaGetMask,
+  dmaGetMaxSegSize,
+  dmaGetSegBoundary,
+  EINVAL,
+  EIO,
+  ENOMEM,
+  type ScatterlistEntry,
+} from '@dmasim/dma-mapping';
+import { iommuMap, iommuUnmap } from '@dmasim/iommu-core';
+import { DmaIommuError, type IommuDmaDevice, initialisedCookie } from './cookie.js';
 import { iommuDmaAllocIova, iommuDmaFreeIova } from './dma-iova.js';
 import { iovaAlignedSpan } from './iova-allocator.js';
 import { dmaInfoToProt, iommuDmaMapPage, iommuDmaUnmapPage, iommuDmaUnmapRaw } from './map.js';
 
-/** One struct scatterlist entry: the CPU side and, once mapped, the DMA side. */
-export interface ScatterEntry {
-  phys: bigint;
-  length: number;
-  dmaAddress: bigint;
-  dmaLength: number;
-}
-
-export interface ScatterList {
-  entries: ScatterEntry[];
-  /** sg_dma_is_swiotlb(): mapped entry by entry through iommu_dma_map_page(). */
-  dmaIsSwiotlb: boolean;
-}
-
-export function newScatterList(
-  segments: ReadonlyArray<{ phys: bigint; length: number }>,
-): ScatterList {
-  return {
-    entries: segments.map((s) => ({
-      phys: s.phys,
-      length: s.length,
-      dmaAddress: DMA_MAPPING_ERROR,
-      dmaLength: 0,
-    })),
-    dmaIsSwiotlb: false,
-  };
-}
-
 /** iommu_dma_map_sg_swiotlb(): untrusted devices map (and maybe bounce) each entry alone. */
-function mapSgSwiotlb(ddev: IommuDmaDevice, sgl: ScatterList, dir: DmaDirection, attrs: number) {
-  sgl.dmaIsSwiotlb = true;
-  const entries = sgl.entries;
+function mapSgSwiotlb(
+  ddev: IommuDmaDevice,
+  entries: ScatterlistEntry[],
+  dir: DmaDataDirection,
+  attrs: number,
+) {
+  entries[0]!.dmaIsSwiotlb = true; // sg_dma_mark_swiotlb()
   for (let i = 0; i < entries.length; i++) {
     const s = entries[i]!;
-    s.dmaAddress = iommuDmaMapPage(ddev, s.phys, BigInt(s.length), dir, attrs);
+    s.dmaAddress = iommuDmaMapPage(ddev, s.phys, s.length, dir, attrs);
     if (s.dmaAddress === DMA_MAPPING_ERROR) {
       for (let j = 0; j < i; j++) {
         const done = entries[j]!;
         iommuDmaUnmapPage(
           ddev,
           done.dmaAddress,
-          BigInt(done.dmaLength),
+          done.dmaLength,
           dir,
           attrs | DMA_ATTR_SKIP_CPU_SYNC,
         );
@@ -112,23 +93,22 @@ function mapRuns(ddev: IommuDmaDevice, iova: bigint, layout: Layout[], prot: num
 /** __finalise_sg(): write the merged DMA segments back; returns how many there are. */
 function finaliseSg(
   ddev: IommuDmaDevice,
-  sgl: ScatterList,
+  entries: ScatterlistEntry[],
   layout: Layout[],
   iova: bigint,
 ): number {
-  const segMask = ddev.segBoundaryMask;
-  const maxLen = ddev.maxSegSize;
+  const segMask = dmaGetSegBoundary(ddev.dev);
+  const maxLen = dmaGetMaxSegSize(ddev.dev);
   let dmaAddr = iova;
   let cur = 0;
-  let curLen = 0;
+  let curLen = 0n;
   let count = 0;
-  const entries = sgl.entries;
   for (let i = 0; i < entries.length; i++) {
     const s = entries[i]!;
     const { iovaOff, iovaLen } = layout[i]!;
     const sLength = s.length;
     s.dmaAddress = DMA_MAPPING_ERROR;
-    s.dmaLength = 0;
+    s.dmaLength = 0n;
     // Append when there is an open segment, this entry starts on a granule, the address is not
     // on a segment boundary, and the result stays within the maximum segment size.
     if (curLen && iovaOff === 0n && (dmaAddr & segMask) !== 0n && maxLen - curLen >= sLength) {
@@ -141,7 +121,7 @@ function finaliseSg(
     }
     entries[cur]!.dmaLength = curLen;
     dmaAddr += iovaLen;
-    if (BigInt(sLength) + iovaOff < iovaLen) curLen = 0;
+    if (sLength + iovaOff < iovaLen) curLen = 0n;
   }
   return count;
 }
@@ -152,28 +132,33 @@ function finaliseSg(
  */
 export function iommuDmaMapSg(
   ddev: IommuDmaDevice,
-  sgl: ScatterList,
-  dir: DmaDirection,
+  sg: ScatterlistEntry[],
+  nents: number,
+  dir: DmaDataDirection,
   attrs = 0,
 ): number {
   const cookie = initialisedCookie(ddev);
   const { iovad } = cookie;
-  for (const s of sgl.entries) {
-    if (!Number.isSafeInteger(s.length) || s.length < 0 || s.length > 0xffff_ffff) {
+  const entries = sg.slice(0, nents);
+  for (const s of entries) {
+    // struct scatterlist's length is an unsigned int.
+    if (s.length < 0n || s.length > 0xffff_ffffn) {
       throw new DmaIommuError(ddev.dev.name, `scatterlist entry of ${s.length} bytes`);
     }
   }
-  if (ddev.untrusted) return mapSgSwiotlb(ddev, sgl, dir, attrs);
+  if (entries.length === 0) return 0;
+  entries[0]!.dmaIsSwiotlb = false;
+  if (ddev.untrusted) return mapSgSwiotlb(ddev, entries, dir, attrs);
   const coherent = ddev.dev.dmaCoherent;
-  if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) && !coherent) cookie.stats.cacheSyncs += sgl.entries.length;
+  if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) && !coherent) cookie.stats.cacheSyncs += entries.length;
 
   const granuleMask = iovad.granuleMask;
-  const mask = ddev.segBoundaryMask;
+  const mask = dmaGetSegBoundary(ddev.dev);
   const layout: Layout[] = [];
   let iovaLen = 0n;
-  for (const s of sgl.entries) {
+  for (const s of entries) {
     const iovaOff = s.phys & granuleMask;
-    const sLen = iovaAlignedSpan(iovad, iovaOff, BigInt(s.length));
+    const sLen = iovaAlignedSpan(iovad, iovaOff, s.length);
     // Pad so an entry longer than the space left before the next boundary starts on it.
     const padLen = BigInt.asUintN(64, mask - iovaLen + 1n) & mask;
     const prev = layout[layout.length - 1];
@@ -184,55 +169,55 @@ export function iommuDmaMapSg(
     layout.push({ iovaOff, alignedPhys: s.phys - iovaOff, iovaLen: sLen });
     iovaLen += sLen;
   }
-  if (!iovaLen) return finaliseSg(ddev, sgl, layout, 0n);
+  if (!iovaLen) return finaliseSg(ddev, entries, layout, 0n);
 
   const iova = iommuDmaAllocIova(ddev, iovaLen, dmaGetMask(ddev.dev));
   if (!iova) {
-    invalidateSg(sgl);
+    invalidateSg(entries);
     return -ENOMEM;
   }
   const ret = mapRuns(ddev, iova, layout, dmaInfoToProt(dir, coherent, attrs));
   if (ret) {
     iommuDmaFreeIova(ddev, cookie, iova, iovaLen, false);
-    invalidateSg(sgl);
+    invalidateSg(entries);
     return ret === -ENOMEM ? ret : -EINVAL;
   }
   cookie.stats.mapCalls++;
-  return finaliseSg(ddev, sgl, layout, iova);
+  return finaliseSg(ddev, entries, layout, iova);
 }
 
 /** __invalidate_sg() */
-function invalidateSg(sgl: ScatterList): void {
-  for (const s of sgl.entries) {
+function invalidateSg(entries: ScatterlistEntry[]): void {
+  for (const s of entries) {
     s.dmaAddress = DMA_MAPPING_ERROR;
-    s.dmaLength = 0;
+    s.dmaLength = 0n;
   }
 }
 
 /** iommu_dma_unmap_sg(): unmap the one IOVA range spanned by the mapped segments. */
 export function iommuDmaUnmapSg(
   ddev: IommuDmaDevice,
-  sgl: ScatterList,
-  dir: DmaDirection,
+  sg: ScatterlistEntry[],
+  nents: number,
+  dir: DmaDataDirection,
   attrs = 0,
 ): void {
-  if (sgl.dmaIsSwiotlb) {
-    for (const s of sgl.entries) {
-      iommuDmaUnmapPage(ddev, s.dmaAddress, BigInt(s.dmaLength), dir, attrs);
-    }
+  const entries = sg.slice(0, nents);
+  if (entries[0]?.dmaIsSwiotlb) {
+    for (const s of entries) iommuDmaUnmapPage(ddev, s.dmaAddress, s.dmaLength, dir, attrs);
     return;
   }
   const cookie = initialisedCookie(ddev);
   if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) && !ddev.dev.dmaCoherent) {
-    cookie.stats.cacheSyncs += sgl.entries.length;
+    cookie.stats.cacheSyncs += entries.length;
   }
-  const first = sgl.entries[0];
-  if (!first || first.dmaLength === 0) return;
+  const first = entries[0];
+  if (!first || first.dmaLength === 0n) return;
   const start = first.dmaAddress;
   let end = 0n;
-  for (const s of sgl.entries) {
-    if (s.dmaLength === 0) break;
-    end = s.dmaAddress + BigInt(s.dmaLength);
+  for (const s of entries) {
+    if (s.dmaLength === 0n) break;
+    end = s.dmaAddress + s.dmaLength;
   }
   if (end) iommuDmaUnmapRaw(ddev, start, end - start);
 }

@@ -1,6 +1,17 @@
 // Single mappings of drivers/iommu/dma-iommu.c: iommu_dma_map_page / unmap_page, map_resource,
 // the coherent allocation path, and the __iommu_dma_map / __iommu_dma_unmap they share.
-import { DMA_MAPPING_ERROR, dmaGetMask, logWarn, warnOnce } from '@dmasim/dma-mapping';
+import {
+  DMA_ATTR_PRIVILEGED,
+  DMA_ATTR_SKIP_CPU_SYNC,
+  DMA_BIDIRECTIONAL,
+  DMA_FROM_DEVICE,
+  DMA_MAPPING_ERROR,
+  DMA_TO_DEVICE,
+  type DmaDataDirection,
+  dmaGetMask,
+  logWarn,
+  warnOnce,
+} from '@dmasim/dma-mapping';
 import {
   IOMMU_CACHE,
   IOMMU_MMIO,
@@ -13,27 +24,20 @@ import {
   iommuMap,
   iommuUnmapFast,
 } from '@dmasim/iommu-core';
-import {
-  DMA_ATTR_PRIVILEGED,
-  DMA_ATTR_SKIP_CPU_SYNC,
-  type DmaDirection,
-  DmaIommuError,
-  type IommuDmaDevice,
-  initialisedCookie,
-} from './cookie.js';
+import { DmaIommuError, type IommuDmaDevice, initialisedCookie } from './cookie.js';
 import { allocIovaPfn, freeIovaPfn } from './dma-iova.js';
 import { iovaAlignedSpan, iovaPages, iovaPfn, pfnToAddr } from './iova-allocator.js';
 
 /** dma_info_to_prot(): IOMMU prot bits for a direction, coherence and attributes. */
-export function dmaInfoToProt(dir: DmaDirection, coherent: boolean, attrs: number): number {
+export function dmaInfoToProt(dir: DmaDataDirection, coherent: boolean, attrs: number): number {
   let prot = coherent ? IOMMU_CACHE : 0;
   if (attrs & DMA_ATTR_PRIVILEGED) prot |= IOMMU_PRIV;
   switch (dir) {
-    case 'bidirectional':
+    case DMA_BIDIRECTIONAL:
       return prot | IOMMU_READ | IOMMU_WRITE;
-    case 'to-device':
+    case DMA_TO_DEVICE:
       return prot | IOMMU_READ;
-    case 'from-device':
+    case DMA_FROM_DEVICE:
       return prot | IOMMU_WRITE;
     default:
       return 0;
@@ -112,7 +116,7 @@ export function iommuDmaMapPage(
   ddev: IommuDmaDevice,
   phys: bigint,
   size: bigint,
-  dir: DmaDirection,
+  dir: DmaDataDirection,
   attrs = 0,
 ): bigint {
   checkSize(ddev, size);
@@ -143,7 +147,7 @@ export function iommuDmaUnmapPage(
   ddev: IommuDmaDevice,
   dmaHandle: bigint,
   size: bigint,
-  dir: DmaDirection,
+  dir: DmaDataDirection,
   attrs = 0,
 ): void {
   const cookie = initialisedCookie(ddev);
@@ -162,7 +166,7 @@ export function iommuDmaMapResource(
   ddev: IommuDmaDevice,
   phys: bigint,
   size: bigint,
-  dir: DmaDirection,
+  dir: DmaDataDirection,
   attrs = 0,
 ): bigint {
   return iommuDmaMapRaw(
@@ -191,7 +195,7 @@ export function iommuDmaAlloc(ddev: IommuDmaDevice, phys: bigint, size: bigint, 
     ddev,
     phys,
     size,
-    dmaInfoToProt('bidirectional', coherent, attrs),
+    dmaInfoToProt(DMA_BIDIRECTIONAL, coherent, attrs),
     ddev.dev.coherentDmaMask,
   );
 }

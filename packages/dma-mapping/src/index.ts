@@ -105,6 +105,7 @@ export {
   type ScatterlistEntry,
   SIZE_MAX,
   selectDmaOps,
+  sgInitTable,
   useDmaIommu,
 } from './mapping.js';
 export {

@@ -53,6 +53,15 @@ export interface ScatterlistEntry {
   length: bigint;
   dmaAddress: bigint;
   dmaLength: bigint;
+  /** sg_dma_is_swiotlb(): dma-iommu mapped the list entry by entry (flag on the first entry). */
+  dmaIsSwiotlb?: boolean;
+}
+
+/** sg_init_table() (zeroed entries) and sg_set_page() for each buffer: an unmapped scatterlist. */
+export function sgInitTable(
+  buffers: ReadonlyArray<{ phys: bigint; length: bigint }>,
+): ScatterlistEntry[] {
+  return buffers.map((b) => ({ phys: b.phys, length: b.length, dmaAddress: 0n, dmaLength: 0n }));
 }
 
 /**

@@ -2,6 +2,7 @@
 // limit 31 bits, a root port with ACS, two revision 5 RMRs), RAM from the UEFI memory map.
 import { type IortTableInput, readIort, writeIort } from '@dmasim/acpi-iort';
 import { iommuDmaMapPage } from '@dmasim/dma-iommu';
+import { DMA_BIDIRECTIONAL } from '@dmasim/dma-mapping';
 import { sysfsGroups, sysfsGroupType, sysfsReservedRegions } from '@dmasim/iommu-core';
 import { describe, expect, it } from 'vitest';
 import { QEMU_VIRT_PLATFORM } from '../test/corpus.js';
@@ -99,7 +100,7 @@ describe('ACPI QEMU-virt-like platform', () => {
     expect(nic.device.busDmaLimit).toBe(0x7fff_ffffn);
     expect(nic.device.coherentDmaMask).toBe(0xffff_ffff_ffff_ffffn);
     expect(nic.msiAddress).toBe(0x7fff_f000n);
-    expect(iommuDmaMapPage(nic.dmaIommu!, 0x4000_0000n, 0x1000n, 'bidirectional')).toBe(
+    expect(iommuDmaMapPage(nic.dmaIommu!, 0x4000_0000n, 0x1000n, DMA_BIDIRECTIONAL)).toBe(
       0x7fff_e000n,
     );
     // ZONE_DMA follows the IORT limit: acpi_iort_dma_get_max_cpu_address().

@@ -1,6 +1,6 @@
 // kernel-observations.md cases B, C, C2 and D, reproduced from QEMU's own blobs.
 import { iommuDmaMapPage } from '@dmasim/dma-iommu';
-import { DMA_MAPPING_ERROR, hex, kernelRelease } from '@dmasim/dma-mapping';
+import { DMA_BIDIRECTIONAL, DMA_MAPPING_ERROR, hex, kernelRelease } from '@dmasim/dma-mapping';
 import {
   groupResvRegions,
   sysfsGroups,
@@ -61,7 +61,7 @@ describe.skipIf(!hasCorpus)('QEMU virt with SMMUv3 (case B)', () => {
     expect(nic.msiAddress).toBe(0xfffff000n);
     const ddev = nic.dmaIommu!;
     const iovas = [0, 1, 2].map((i) =>
-      iommuDmaMapPage(ddev, 0x4000_0000n + BigInt(i) * 0x1000n, 0x1000n, 'bidirectional'),
+      iommuDmaMapPage(ddev, 0x4000_0000n + BigInt(i) * 0x1000n, 0x1000n, DMA_BIDIRECTIONAL),
     );
     expect(iovas.map(hex)).toEqual(['0xffffe000', '0xffffd000', '0xffffc000']);
     for (const iova of iovas) expect(iova >= 0xfffb_e000n && iova <= 0xffff_f000n).toBe(true);
@@ -102,7 +102,7 @@ describe.skipIf(!hasCorpus)('QEMU virt with SMMUv3 (case B)', () => {
     expect(groups.every((g) => g.reserved === SMMU_MSI)).toBe(true);
     const nic = platform.devices.find((d) => d.path === 'pci:0000:00:01.0')!;
     expect(nic.msiAddress).toBe(0x3ffff000n);
-    const iova = iommuDmaMapPage(nic.dmaIommu!, 0x4000_0000n, 0x1000n, 'bidirectional');
+    const iova = iommuDmaMapPage(nic.dmaIommu!, 0x4000_0000n, 0x1000n, DMA_BIDIRECTIONAL);
     expect(iova).not.toBe(DMA_MAPPING_ERROR);
     expect(iova < 0x4000_0000n).toBe(true);
     expect(groupResvRegions(platform.iommu, nic.group!).map((r) => r.type)).toEqual(['sw-msi']);
@@ -122,7 +122,7 @@ describe.skipIf(!hasCorpus)('QEMU virt with virtio-iommu (case D)', () => {
     // The doorbell sits in an MSI region: used as is, not taken from the allocator.
     const nic = platform.devices.find((d) => d.path === 'pci:0000:00:01.0')!;
     expect(nic.msiAddress).toBe(0x0802_0000n);
-    expect(iommuDmaMapPage(nic.dmaIommu!, 0x4000_0000n, 0x1000n, 'bidirectional')).toBe(
+    expect(iommuDmaMapPage(nic.dmaIommu!, 0x4000_0000n, 0x1000n, DMA_BIDIRECTIONAL)).toBe(
       0xfffff000n,
     );
   });

@@ -1,6 +1,7 @@
 import { iommuDmaMapPage } from '@dmasim/dma-iommu';
 import {
   type Bdf,
+  DMA_BIDIRECTIONAL,
   DMA_MAPPING_ERROR,
   formatBdf,
   hex,
@@ -163,7 +164,12 @@ function map(args: ParsedArgs, file: string): CommandOutput {
   const ram = machine.memory?.memory.banks[0]?.start ?? 0n;
   const stride = (size + 0xfffn) & ~0xfffn;
   for (let i = 0; i < count; i++) {
-    const iova = iommuDmaMapPage(probed.dmaIommu, ram + BigInt(i) * stride, size, 'bidirectional');
+    const iova = iommuDmaMapPage(
+      probed.dmaIommu,
+      ram + BigInt(i) * stride,
+      size,
+      DMA_BIDIRECTIONAL,
+    );
     iovas.push(iova === DMA_MAPPING_ERROR ? 'DMA_MAPPING_ERROR' : hex(iova));
   }
   return { json: { iovas, log: probed.device.log }, text: iovas.join('\n') };
