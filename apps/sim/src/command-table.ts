@@ -49,7 +49,7 @@ const treeLoad: Record<string, OptionSpec> = {
     multiple: true,
     value: 'START:SIZE',
     kind: 'ram',
-    help: "RAM the bootloader fills in (e.g. 0x0:948M), replacing the blob's /memory",
+    help: "RAM (e.g. 0x0:948M), replacing a device tree's /memory or an ACPI platform's UEFI memory map",
   },
 };
 const boot: Record<string, OptionSpec> = {

@@ -1,7 +1,12 @@
 // The report's view of a booted platform (device table, memory map, IOMMU groups' IOVA spaces)
 // and the lint findings on its firmware. Browser-safe: the web page runs it too.
 import type { ArchName, KernelLog, KernelRelease } from '@dmasim/dma-mapping';
-import { bootMachine, type Machine, type PlatformDescription } from '@dmasim/machine';
+import {
+  bootMachine,
+  type Machine,
+  type MemoryRange,
+  type PlatformDescription,
+} from '@dmasim/machine';
 import {
   type DeviceTree,
   type DtNode,
@@ -32,6 +37,8 @@ export interface PlatformViewOptions {
   arch?: ArchName;
   /** A device tree's platform file (an ACPI platform file carries its own). */
   platformFile?: PlatformDescription;
+  /** RAM replacing the firmware's: a device tree's /memory, an ACPI machine's UEFI memory map. */
+  memory?: MemoryRange[];
   cmdline?: string;
 }
 
@@ -98,13 +105,14 @@ export function machineMemory(machine: Machine): ViewMemory | null {
 
 /** Boot the firmware (one Machine) and view it: devices, memory map, IOMMU groups, kernel log. */
 export function platformView(fw: LoadedFirmware, opts: PlatformViewOptions): PlatformView {
+  const platform = (fw.kind === 'dt' ? opts.platformFile : fw.acpi.platform) ?? {};
   const machine = bootMachine(
     fw.kind === 'dt' ? { kind: 'device-tree', tree: fw.tree } : fw.acpi.firmware,
     {
       kernel: opts.kernel,
       ...(opts.arch ? { arch: opts.arch } : {}),
       ...(opts.cmdline ? { cmdline: opts.cmdline } : {}),
-      platform: (fw.kind === 'dt' ? opts.platformFile : fw.acpi.platform) ?? {},
+      platform: opts.memory ? { ...platform, memory: opts.memory } : platform,
     },
   );
   const report = inspectReport(machine);

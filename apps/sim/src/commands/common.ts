@@ -30,8 +30,11 @@ export interface CommandOutput {
   attachment?: string;
 }
 
-/** --memory START:SIZE...: RAM the bootloader fills in; undefined when not given. */
-function memoryOption(args: ParsedArgs): MemoryRange[] | undefined {
+/**
+ * --memory START:SIZE...: the machine's RAM, replacing a device tree's /memory (as a bootloader
+ * does) or an ACPI platform's UEFI memory map; undefined when not given.
+ */
+export function memoryOption(args: ParsedArgs): MemoryRange[] | undefined {
   const ram = options(args, '--memory').map((text) => {
     try {
       return parseRamRange(text);

@@ -7,7 +7,7 @@ import { bootFromArgs, type CommandOutput } from './common.js';
 
 export const INSPECT_USAGE = `dmasim inspect FILE [--arch A] [--kernel 6.7|6.8|6.10|6.12] [--pci HOST:BB:DD.F]... [--iommu-not-ready NODE]... [--platform P.yaml] [--memory START:SIZE]... [--cmdline "..."] [--cpp [-I DIR]...] [--verbose] [--json]
     FILE: a device tree (.dtb/.dts), an IORT binary, or an ACPI platform file (.yaml/.json);
-    --memory: RAM the bootloader fills in (e.g. 0x0:948M), replacing the blob's /memory;
+    --memory: RAM (e.g. 0x0:948M), replacing a device tree's /memory or an ACPI platform's memory;
     for ACPI, --pci takes SEGMENT:BB:DD.F (e.g. 0:00:01.0) and --iommu-not-ready an SMMU "iort@0x48"`;
 
 export function inspectCommand(args: ParsedArgs): CommandOutput {

@@ -4,7 +4,13 @@ import { type Finding, formatFindings, hasErrors } from '@dmasim/report';
 import { option, type ParsedArgs, UsageError } from '../args.js';
 import { expandPaths, loadFirmware } from '../firmware-file.js';
 import { lintFirmware, platformView } from '../platform-view.js';
-import { type CommandOutput, kernelOption, platformOption, treeLoadOptions } from './common.js';
+import {
+  type CommandOutput,
+  kernelOption,
+  memoryOption,
+  platformOption,
+  treeLoadOptions,
+} from './common.js';
 
 export const LINT_USAGE = `dmasim lint PATH... [--kernel K] [--arch A] [--platform P.yaml] [--cmdline "..."] [--cpp [-I DIR]...] [--json]
     PATH: device trees, IORT tables, ACPI platform files, or directories of them;
@@ -16,6 +22,7 @@ export function lintCommand(args: ParsedArgs): CommandOutput {
   if (arch !== undefined && !isArchName(arch)) throw new UsageError(`unknown --arch ${arch}`);
   const kernel = kernelOption(args);
   const platformFile = platformOption(args);
+  const memory = memoryOption(args);
   const cmdline = option(args, '--cmdline');
   const files: { file: string; findings: Finding[] }[] = [];
   for (const file of expandPaths(args.positionals)) {
@@ -24,6 +31,7 @@ export function lintCommand(args: ParsedArgs): CommandOutput {
       kernel,
       ...(arch ? { arch } : {}),
       ...(platformFile ? { platformFile } : {}),
+      ...(memory ? { memory } : {}),
       ...(cmdline ? { cmdline } : {}),
     });
     files.push({ file, findings: lintFirmware(fw, view, kernel) });

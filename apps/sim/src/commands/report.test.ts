@@ -7,8 +7,8 @@ import { cli } from '../test-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dmasim-report-'));
 
-function report(file: string, out: string): string {
-  const run = cli(['report', file, '-o', out]);
+function report(file: string, out: string, ...extra: string[]): string {
+  const run = cli(['report', file, '-o', out, ...extra]);
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
   return readFileSync(out, 'utf8');
@@ -31,6 +31,26 @@ describe('dmasim report', () => {
     expect(rows.length).toBe(inspect.devices.length);
     expect(html).toContain('<tr data-device="/soc/dma-controller@7e007000">');
     expect(html).toContain('dma 0xc0000000 &rarr; cpu 0x0 size 0x40000000');
+  });
+
+  it('--memory replaces an ACPI platform\'s UEFI memory map, as it replaces a device tree\'s', () => {
+    const boxes = (html: string) =>
+      html.match(/class="(ram|zone [a-z0-9-]+)" data-start="0x[0-9a-f]+" data-end="0x[0-9a-f]+"/g);
+    const acpi = join(exampleDir, 'qemu-virt-acpi.platform.yaml');
+    expect(boxes(report(acpi, join(dir, 'acpi.html')))).toEqual([
+      'class="ram" data-start="0x40000000" data-end="0xbfffffff"',
+      'class="zone zone-dma" data-start="0x40000000" data-end="0x7fffffff"',
+      'class="zone zone-dma32" data-start="0x80000000" data-end="0xbfffffff"',
+    ]);
+    const oneGig = ['--memory', '0x40000000:1G'];
+    expect(boxes(report(acpi, join(dir, 'acpi-1g.html'), ...oneGig))).toEqual([
+      'class="ram" data-start="0x40000000" data-end="0x7fffffff"',
+      'class="zone zone-dma" data-start="0x40000000" data-end="0x7fffffff"',
+    ]);
+    const soc = join(exampleDir, 'example-soc.dts');
+    expect(boxes(report(soc, join(dir, 'soc-1g.html'), ...oneGig))?.[0]).toBe(
+      'class="ram" data-start="0x40000000" data-end="0x7fffffff"',
+    );
   });
 
   it('draws each dma-ranges window of the example SoC', () => {

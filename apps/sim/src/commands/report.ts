@@ -5,7 +5,13 @@ import { option, type ParsedArgs, UsageError } from '../args.js';
 import { loadFirmware } from '../firmware-file.js';
 import { writeOutputFile } from '../load.js';
 import { lintFirmware, platformView } from '../platform-view.js';
-import { type CommandOutput, kernelOption, platformOption, treeLoadOptions } from './common.js';
+import {
+  type CommandOutput,
+  kernelOption,
+  memoryOption,
+  platformOption,
+  treeLoadOptions,
+} from './common.js';
 
 export const REPORT_USAGE = `dmasim report FILE -o report.html [--kernel K] [--arch A] [--platform P.yaml] [--cmdline "..."] [--cpp [-I DIR]...]
     one HTML file with inline CSS and SVG: CPU map, each device's windows and reach, IOVA spaces, findings`;
@@ -17,6 +23,7 @@ export function reportCommand(args: ParsedArgs): CommandOutput {
   const arch = option(args, '--arch');
   if (arch !== undefined && !isArchName(arch)) throw new UsageError(`unknown --arch ${arch}`);
   const platformFile = platformOption(args);
+  const memory = memoryOption(args);
   const cmdline = option(args, '--cmdline');
   const fw = loadFirmware(file, treeLoadOptions(args));
   const kernel = kernelOption(args);
@@ -24,6 +31,7 @@ export function reportCommand(args: ParsedArgs): CommandOutput {
     kernel,
     ...(arch ? { arch } : {}),
     ...(platformFile ? { platformFile } : {}),
+    ...(memory ? { memory } : {}),
     ...(cmdline ? { cmdline } : {}),
   });
   const findings = lintFirmware(fw, view, kernel);
