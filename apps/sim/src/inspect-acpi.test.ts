@@ -180,7 +180,12 @@ describe('the bundled ACPI example', () => {
     expect(byPath(report.devices, 'pci:0000:01:00.0')).toMatchObject({
       rid: '0x100',
       busDmaLimit: '0xffffffffffff',
-      iommu: { node: 'iort@0x48', ids: ['0x10100', '0x10008'] },
+      // pci_for_each_dma_alias(): its own RID, then the PCIe-to-PCI bridge's (bus 1, 00.0) again.
+      iommu: { node: 'iort@0x48', ids: ['0x10100', '0x10100'] },
+    });
+    expect(byPath(report.devices, 'pci:0000:00:01.0')).toMatchObject({
+      rid: '0x8',
+      iommu: { node: 'iort@0x48', ids: ['0x10008'] },
     });
     const eth0 = byPath(report.devices, '\\_SB_.ETH0');
     expect(eth0).toMatchObject({ busDmaLimit: '0x0', coherent: false, iommu: null });

@@ -26,7 +26,10 @@ describe('bundled ACPI example', () => {
     const by = (p: string) => out.find((d) => d.path === p)!;
     const ep = by('pci:0000:01:00.0');
     expect(ep.device.busDmaLimit).toBe(0xffff_ffff_ffffn);
-    expect(ep.device.fwspec?.ids).toEqual([0x10100, 0x10008]);
+    expect(ep.device.fwspec?.ids).toEqual([0x10100, 0x10100]);
+    // Behind a PCIe-to-PCI bridge: one IOMMU group with the bridge (pci_device_group()).
+    expect(ep.group?.id).toBeDefined();
+    expect(by('pci:0000:00:01.0').group?.id).toBe(ep.group?.id);
     expect(ep.device.dmaCoherent).toBe(true);
     const dma0 = by('\\_SB_.DMA0');
     expect(dma0.device.busDmaLimit).toBe(0xffff_ffffn);

@@ -112,3 +112,23 @@ describe('dmasim iommu on a QEMU-virt-like ACPI platform', () => {
     ]);
   });
 });
+
+describe('dmasim iommu on the bundled ACPI example', () => {
+  const acpi = resolve(exampleDir, 'example-acpi.platform.yaml');
+
+  it('groups: the PCIe-to-PCI bridge and the function behind it share one group', () => {
+    const json = run(['groups', acpi]).json as { groups: { devices: string[]; type: string }[] };
+    expect(json.groups.map((g) => [g.devices, g.type])).toEqual([
+      [['\\_SB_.DMA0'], 'DMA'],
+      [['0000:00:01.0', '0000:01:00.0'], 'DMA'],
+    ]);
+  });
+
+  it('map takes the function with or without its pci: prefix', () => {
+    const iovas = (device: string) =>
+      (run(['map', acpi, device, '--size', '4096', '--mask', '64']).json as { iovas: string[] })
+        .iovas;
+    expect(iovas('pci:0000:01:00.0')).toEqual(['0xfffff000']);
+    expect(iovas('0000:01:00.0')).toEqual(['0xfffff000']);
+  });
+});

@@ -33,7 +33,7 @@ describe('dmasim report', () => {
     expect(html).toContain('dma 0xc0000000 &rarr; cpu 0x0 size 0x40000000');
   });
 
-  it('--memory replaces an ACPI platform\'s UEFI memory map, as it replaces a device tree\'s', () => {
+  it("--memory replaces an ACPI platform's UEFI memory map, as it replaces a device tree's", () => {
     const boxes = (html: string) =>
       html.match(/class="(ram|zone [a-z0-9-]+)" data-start="0x[0-9a-f]+" data-end="0x[0-9a-f]+"/g);
     const acpi = join(exampleDir, 'qemu-virt-acpi.platform.yaml');
