@@ -5,6 +5,17 @@ import type { DeviceTree } from '@dmasim/of';
 import type { LoadedAcpi } from './acpi-file.js';
 import { type InspectReport, inspectReport } from './report.js';
 
+/**
+ * The keys of an inspect --json device record, either firmware: PCI functions add their RID, and
+ * the node describing them when the device tree has one.
+ */
+export function inspectDeviceKeys(device: Record<string, unknown>): string[] {
+  const keys = ['path', 'bus', 'ret', 'rangeMap', 'busDmaLimit', 'dmaMask', 'coherentDmaMask'];
+  keys.push('coherent', 'iommu', 'log');
+  if (device.bus === 'pci') keys.push('rid', ...('node' in device ? ['node'] : []));
+  return keys.sort();
+}
+
 export function inspectTree(tree: DeviceTree, options: BootOptions = {}): InspectReport {
   return inspectReport(bootMachine({ kind: 'device-tree', tree }, options));
 }

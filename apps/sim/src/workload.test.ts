@@ -1,24 +1,17 @@
-import { createDirectOps, createPlatform, parseSwiotlbParam } from '@dmasim/dma-direct';
+import {
+  createDirectOps,
+  createPlatform,
+  parseSwiotlbParam,
+  rpi4PlatformInput,
+} from '@dmasim/dma-direct';
 import { createDevice } from '@dmasim/dma-mapping';
 import { describe, expect, it } from 'vitest';
 import { gpuAllocWorkload, nicRxWorkload, nvmeWorkload, runWorkload } from './workload.js';
 
 const GiB = 1n << 30n;
-const MiB = 1n << 20n;
 
-function rpi4Like(swiotlb?: string) {
-  const plat = createPlatform({
-    arch: 'arm64',
-    banks: [
-      { start: 0n, size: 0x3b40_0000n },
-      { start: 0x4000_0000n, size: 0xbc00_0000n },
-      { start: 0x1_0000_0000n, size: 0x1_0000_0000n },
-    ],
-    firmwareDmaLimit: 0x3fff_ffffn,
-    cmaBytes: 64n * MiB,
-    cpus: 4,
-    ...(swiotlb ? { swiotlb: parseSwiotlbParam(swiotlb) } : {}),
-  });
+function rpi4(swiotlb?: string) {
+  const plat = createPlatform(rpi4PlatformInput(swiotlb ? parseSwiotlbParam(swiotlb) : undefined));
   return { plat, table: { direct: createDirectOps(plat) } };
 }
 
@@ -30,7 +23,7 @@ function limitedDevice(name: string) {
 
 describe('workloads', () => {
   it('nic-rx above 1 GiB bounces every buffer and leaves nothing mapped', () => {
-    const { plat, table } = rpi4Like();
+    const { plat, table } = rpi4();
     const progress: number[] = [];
     const report = runWorkload(
       table,
@@ -53,7 +46,7 @@ describe('workloads', () => {
   });
 
   it('nvme with a tiny pool reports the kernel message for each failed command', () => {
-    const { plat, table } = rpi4Like('256');
+    const { plat, table } = rpi4('256');
     const report = runWorkload(
       table,
       plat,
@@ -74,7 +67,7 @@ describe('workloads', () => {
   });
 
   it('gpu-alloc draws on CMA and the zones, and frees everything', () => {
-    const { plat, table } = rpi4Like();
+    const { plat, table } = rpi4();
     const report = runWorkload(
       table,
       plat,

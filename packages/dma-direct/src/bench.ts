@@ -6,6 +6,7 @@ import { type BusDmaRegion, createDevice, DMA_TO_DEVICE } from '@dmasim/dma-mapp
 import { dmaDirectMapPage, dmaDirectUnmapPage } from './direct.js';
 import { createPlatform } from './platform.js';
 import { physToDmaIndexed } from './range-index.js';
+import { rpi4PlatformInput } from './reference-platforms.js';
 
 /** Calls `fn` in batches for about `ms` milliseconds; returns calls per second. */
 function rate(fn: (i: number) => void, ms: number): number {
@@ -21,18 +22,8 @@ function rate(fn: (i: number) => void, ms: number): number {
 }
 
 function mapPairs(ms: number): { direct: number; bounced: number } {
-  const GiB = 1n << 30n;
-  // A Raspberry Pi 4-like machine: a 1 GiB firmware DMA limit and 8 GiB of RAM.
-  const plat = createPlatform({
-    arch: 'arm64',
-    banks: [
-      { start: 0n, size: 0x3b40_0000n },
-      { start: 0x4000_0000n, size: 0xbc00_0000n },
-      { start: 0x1_0000_0000n, size: 4n * GiB },
-    ],
-    firmwareDmaLimit: 0x3fff_ffffn,
-    cpus: 4,
-  });
+  // A Raspberry Pi 4: a 1 GiB firmware DMA limit and 8 GiB of RAM.
+  const plat = createPlatform(rpi4PlatformInput());
   const wide = createDevice({ name: 'direct', bus: 'pci' });
   wide.dmaCoherent = true;
   wide.coherentDmaMask = 0xffff_ffff_ffff_ffffn;

@@ -26,25 +26,28 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createDirectOps, dmaCapable, dmaToPhys } from './direct.js';
 import { createPlatform, type DirectPlatform } from './platform.js';
+import { rpi4PlatformInput } from './reference-platforms.js';
 import { parseSwiotlbParam } from './swiotlb.js';
 import { poolState } from './swiotlb-pool.js';
 
 const GiB = 1n << 30n;
 const MiB = 1n << 20n;
 
-/** Raspberry Pi 4 (8 GiB): RAM in three banks, every bus master limited to the low 1 GiB. */
 function rpi4(swiotlb?: string): DirectPlatform {
+  return createPlatform(rpi4PlatformInput(swiotlb ? parseSwiotlbParam(swiotlb) : undefined));
+}
+
+/** 3 GiB, the low 1 GiB reachable, and a 128-slab (256 KiB) swiotlb pool that fills quickly. */
+function smallPool(): DirectPlatform {
   return createPlatform({
     arch: 'arm64',
     banks: [
-      { start: 0n, size: 0x3b40_0000n },
-      { start: 0x4000_0000n, size: 0xbc00_0000n },
-      { start: 0x1_0000_0000n, size: 0x1_0000_0000n },
+      { start: 0n, size: 0x4000_0000n },
+      { start: 0x4000_0000n, size: 2n * GiB },
     ],
     firmwareDmaLimit: 0x3fff_ffffn,
-    cmaBytes: 64n * MiB,
-    cpus: 4,
-    ...(swiotlb ? { swiotlb: parseSwiotlbParam(swiotlb) } : {}),
+    swiotlb: parseSwiotlbParam('128'),
+    cpus: 1,
   });
 }
 
@@ -119,16 +122,7 @@ describe('streaming mappings on a Raspberry Pi 4-like machine', () => {
   });
 
   it('an exhausted pool fails with the kernel message and leaks no slot', () => {
-    const plat = createPlatform({
-      arch: 'arm64',
-      banks: [
-        { start: 0n, size: 0x4000_0000n },
-        { start: 0x4000_0000n, size: 2n * GiB },
-      ],
-      firmwareDmaLimit: 0x3fff_ffffn,
-      swiotlb: parseSwiotlbParam('128'),
-      cpus: 1,
-    });
+    const plat = smallPool();
     const t = table(plat);
     const dev = identityLimited();
     const before = poolState(plat.swiotlb.pool as NonNullable<typeof plat.swiotlb.pool>);
@@ -156,15 +150,7 @@ describe('streaming mappings on a Raspberry Pi 4-like machine', () => {
   });
 
   it('a failing scatterlist entry unmaps the ones before it and returns 0', () => {
-    const plat = createPlatform({
-      arch: 'arm64',
-      banks: [
-        { start: 0n, size: 0x4000_0000n },
-        { start: 0x4000_0000n, size: 2n * GiB },
-      ],
-      firmwareDmaLimit: 0x3fff_ffffn,
-      swiotlb: parseSwiotlbParam('128'),
-    });
+    const plat = smallPool();
     const t = table(plat);
     const dev = identityLimited();
     const sg = sgInitTable(

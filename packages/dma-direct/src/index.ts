@@ -64,6 +64,7 @@ export {
   RestrictedPoolError,
   swiotlbMemOf,
 } from './platform.js';
+export { rpi4PlatformInput } from './reference-platforms.js';
 export type { DmaStats } from './stats.js';
 export {
   bootDefaultSwiotlb,

@@ -10,24 +10,10 @@ import { describe, expect, it } from 'vitest';
 import { createDirectOps } from './direct.js';
 import { formatMapBenchmark, runMapBenchmark } from './map-benchmark.js';
 import { createPlatform } from './platform.js';
-import { parseSwiotlbParam } from './swiotlb.js';
+import { rpi4PlatformInput } from './reference-platforms.js';
 
-const _GiB = 1n << 30n;
-const MiB = 1n << 20n;
-
-function rpi4Like(swiotlb?: string) {
-  const plat = createPlatform({
-    arch: 'arm64',
-    banks: [
-      { start: 0n, size: 0x3b40_0000n },
-      { start: 0x4000_0000n, size: 0xbc00_0000n },
-      { start: 0x1_0000_0000n, size: 0x1_0000_0000n },
-    ],
-    firmwareDmaLimit: 0x3fff_ffffn,
-    cmaBytes: 64n * MiB,
-    cpus: 4,
-    ...(swiotlb ? { swiotlb: parseSwiotlbParam(swiotlb) } : {}),
-  });
+function rpi4() {
+  const plat = createPlatform(rpi4PlatformInput());
   return { plat, table: { direct: createDirectOps(plat) } };
 }
 
@@ -39,7 +25,7 @@ function limitedDevice(name: string) {
 
 describe('map benchmark', () => {
   it('averages in 100 ns units on a virtual clock', () => {
-    const { plat, table } = rpi4Like();
+    const { plat, table } = rpi4();
     const dev = limitedDevice('bench');
     let t = 0;
     const clock = { now: () => t, delay: (ns: number) => (t += ns) };

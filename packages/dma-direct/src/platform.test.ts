@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { dmaDirectOptimalGfpMask } from './direct.js';
 import { computeMemoryLayout, formatZoneRanges } from './memory-zones.js';
 import { createPlatform } from './platform.js';
+import { rpi4PlatformInput } from './reference-platforms.js';
 import { parseSwiotlbParam } from './swiotlb.js';
 
 const GiB = 1n << 30n;
@@ -110,15 +111,7 @@ describe('ZONE_DMA by bits (6.7-6.10) and by limit (6.12)', () => {
 
 describe('zones', () => {
   it('a 30-bit firmware limit (Raspberry Pi 4) makes a 1 GiB ZONE_DMA and a DMA32 zone', () => {
-    const layout = computeMemoryLayout({
-      arch: 'arm64',
-      banks: [
-        { start: 0n, size: 0x3b40_0000n },
-        { start: 0x4000_0000n, size: 0xbc00_0000n },
-        { start: 0x1_0000_0000n, size: 0x1_0000_0000n },
-      ],
-      firmwareDmaLimit: 0x3fff_ffffn,
-    });
+    const layout = computeMemoryLayout(rpi4PlatformInput());
     expect(formatZoneRanges(layout)).toEqual([
       'Zone ranges:',
       '  DMA      [mem 0x0000000000000000-0x000000003fffffff]',

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exampleDir } from '../corpus.js';
+import { inspectDeviceKeys } from '../test-boot.js';
 import { cli } from '../test-cli.js';
 
 /** The --json output, less its schema tag. */
@@ -82,22 +83,7 @@ describe('dmasim inspect --json', () => {
       devices: Record<string, unknown>[];
     };
     expect(report.arch).toBe('arm64');
-    const keys = [
-      'path',
-      'bus',
-      'ret',
-      'rangeMap',
-      'busDmaLimit',
-      'dmaMask',
-      'coherentDmaMask',
-      'coherent',
-      'iommu',
-      'log',
-    ];
-    for (const d of report.devices) {
-      const expected = d.bus === 'pci' ? [...keys, 'rid', ...(d.node ? ['node'] : [])] : keys;
-      expect(Object.keys(d).sort()).toEqual(expected.sort());
-    }
+    for (const d of report.devices) expect(Object.keys(d).sort()).toEqual(inspectDeviceKeys(d));
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
   });
 });

@@ -19,6 +19,7 @@ import type { TreeLoadOptions } from '../device-tree-file.js';
 import { readInputText } from '../load.js';
 import { loadMachineSource, type MachineSource } from '../machine-file.js';
 import { parsePlatformFile, parseRamRange } from '../platform-file.js';
+import type { PlatformViewOptions } from '../platform-view.js';
 
 /** What a command produces: the --json object and the human text. */
 export interface CommandOutput {
@@ -124,6 +125,21 @@ export function platformOption(args: ParsedArgs): PlatformDescription | undefine
   const platform = path === undefined ? undefined : parsePlatformFile(readInputText(path), path);
   const ram = memoryOption(args);
   return ram ? { ...platform, memory: ram } : platform;
+}
+
+/** How lint and report boot the firmware they view: --kernel, --arch, --platform, --memory, --cmdline. */
+export function viewOptions(args: ParsedArgs): PlatformViewOptions {
+  const arch = archOption(args);
+  const platformFile = platformOption(args);
+  const memory = memoryOption(args);
+  const cmdline = option(args, '--cmdline');
+  return {
+    kernel: kernelOption(args),
+    ...(arch ? { arch } : {}),
+    ...(platformFile ? { platformFile } : {}),
+    ...(memory ? { memory } : {}),
+    ...(cmdline ? { cmdline } : {}),
+  };
 }
 
 /** FILE and --platform as the machine takes them; --memory replaces the platform's RAM. */

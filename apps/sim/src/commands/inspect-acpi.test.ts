@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { corpusDir, exampleDir, hasCorpus } from '../corpus.js';
+import { inspectDeviceKeys } from '../test-boot.js';
 import { cli } from '../test-cli.js';
 
 afterEach(() => vi.restoreAllMocks());
@@ -32,20 +33,9 @@ describe('dmasim inspect on ACPI inputs', () => {
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as { arch: string; devices: Record<string, unknown>[] };
     expect(Object.keys(report).sort()).toEqual(['arch', 'devices', 'schema']);
-    const keys = [
-      'path',
-      'bus',
-      'ret',
-      'rangeMap',
-      'busDmaLimit',
-      'dmaMask',
-      'coherentDmaMask',
-      'coherent',
-      'iommu',
-      'log',
-    ];
     for (const d of report.devices) {
-      expect(Object.keys(d).sort()).toEqual((d.bus === 'pci' ? [...keys, 'rid'] : keys).sort());
+      expect(Object.keys(d).sort()).toEqual(inspectDeviceKeys(d));
+      expect(d).not.toHaveProperty('node'); // no device tree: no node
     }
     expect(report.devices.find((d) => d.path === 'pci:0000:00:02.0')).toMatchObject({
       rid: '0x10',

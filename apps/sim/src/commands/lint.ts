@@ -1,39 +1,22 @@
 // `dmasim lint PATH...`: the firmware mistakes the kernel tolerates or rejects, with their cost.
-import { isArchName } from '@dmasim/arch';
 import { type Finding, formatFindings, hasErrors } from '@dmasim/report';
-import { option, type ParsedArgs, UsageError } from '../args.js';
+import { type ParsedArgs, UsageError } from '../args.js';
 import { expandPaths, loadFirmware } from '../firmware-file.js';
 import { lintFirmware, platformView } from '../platform-view.js';
-import {
-  type CommandOutput,
-  kernelOption,
-  memoryOption,
-  platformOption,
-  treeLoadOptions,
-} from './common.js';
+import { type CommandOutput, treeLoadOptions, viewOptions } from './common.js';
 
-export const LINT_USAGE = `dmasim lint PATH... [--kernel K] [--arch A] [--platform P.yaml] [--cmdline "..."] [--cpp [-I DIR]...] [--json]
+export const LINT_USAGE = `dmasim lint PATH... [--kernel K] [--arch A] [--platform P.yaml] [--memory START:SIZE]... [--cmdline "..."] [--cpp [-I DIR]...] [--json]
     PATH: device trees, IORT tables, ACPI platform files, or directories of them;
     exits 1 when any finding is an error`;
 
 export function lintCommand(args: ParsedArgs): CommandOutput {
   if (args.positionals.length === 0) throw new UsageError(LINT_USAGE);
-  const arch = option(args, '--arch');
-  if (arch !== undefined && !isArchName(arch)) throw new UsageError(`unknown --arch ${arch}`);
-  const kernel = kernelOption(args);
-  const platformFile = platformOption(args);
-  const memory = memoryOption(args);
-  const cmdline = option(args, '--cmdline');
+  const options = viewOptions(args);
+  const { kernel } = options;
   const files: { file: string; findings: Finding[] }[] = [];
   for (const file of expandPaths(args.positionals)) {
     const fw = loadFirmware(file, treeLoadOptions(args));
-    const view = platformView(fw, {
-      kernel,
-      ...(arch ? { arch } : {}),
-      ...(platformFile ? { platformFile } : {}),
-      ...(memory ? { memory } : {}),
-      ...(cmdline ? { cmdline } : {}),
-    });
+    const view = platformView(fw, options);
     files.push({ file, findings: lintFirmware(fw, view, kernel) });
   }
   const text = files

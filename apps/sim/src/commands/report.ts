@@ -1,40 +1,22 @@
 // `dmasim report FILE -o report.html`: the address maps as one self-contained HTML file.
-import { isArchName } from '@dmasim/arch';
 import { renderReportHtml } from '@dmasim/report';
 import { option, type ParsedArgs, UsageError } from '../args.js';
 import { loadFirmware } from '../firmware-file.js';
 import { writeOutputFile } from '../load.js';
 import { lintFirmware, platformView } from '../platform-view.js';
-import {
-  type CommandOutput,
-  kernelOption,
-  memoryOption,
-  platformOption,
-  treeLoadOptions,
-} from './common.js';
+import { type CommandOutput, treeLoadOptions, viewOptions } from './common.js';
 
-export const REPORT_USAGE = `dmasim report FILE -o report.html [--kernel K] [--arch A] [--platform P.yaml] [--cmdline "..."] [--cpp [-I DIR]...]
+export const REPORT_USAGE = `dmasim report FILE -o report.html [--kernel K] [--arch A] [--platform P.yaml] [--memory START:SIZE]... [--cmdline "..."] [--cpp [-I DIR]...]
     one HTML file with inline CSS and SVG: CPU map, each device's windows and reach, IOVA spaces, findings`;
 
 export function reportCommand(args: ParsedArgs): CommandOutput {
   const file = args.positionals[0];
   const out = option(args, '-o');
   if (file === undefined || out === undefined) throw new UsageError(REPORT_USAGE);
-  const arch = option(args, '--arch');
-  if (arch !== undefined && !isArchName(arch)) throw new UsageError(`unknown --arch ${arch}`);
-  const platformFile = platformOption(args);
-  const memory = memoryOption(args);
-  const cmdline = option(args, '--cmdline');
+  const options = viewOptions(args);
   const fw = loadFirmware(file, treeLoadOptions(args));
-  const kernel = kernelOption(args);
-  const view = platformView(fw, {
-    kernel,
-    ...(arch ? { arch } : {}),
-    ...(platformFile ? { platformFile } : {}),
-    ...(memory ? { memory } : {}),
-    ...(cmdline ? { cmdline } : {}),
-  });
-  const findings = lintFirmware(fw, view, kernel);
+  const view = platformView(fw, options);
+  const findings = lintFirmware(fw, view, options.kernel);
   const html = renderReportHtml(view, findings);
   const bytes = new TextEncoder().encode(html);
   writeOutputFile(out, bytes);
