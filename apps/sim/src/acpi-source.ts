@@ -3,8 +3,8 @@
 import { type IortTable, type IortTableInput, readIort, writeIort } from '@dmasim/acpi-iort';
 import type { KernelLog } from '@dmasim/dma-mapping';
 import type { AcpiFirmware, PlatformDescription } from '@dmasim/machine';
-import { parseAcpiPlatformFile } from './acpi-platform-file.js';
 import { LoadError, type PlatformSource } from './platform-source.js';
+import { yamlReaders } from './yaml-inputs.js';
 
 export interface LoadedAcpi {
   table: IortTable | null;
@@ -27,7 +27,7 @@ function tableFrom(source: PlatformSource): { table: IortTable; tableLog: Kernel
     return { table: read.table, tableLog: read.log };
   }
   if (source.kind === 'acpi-platform') {
-    const file = parseAcpiPlatformFile(source.text, source.path);
+    const file = yamlReaders().parseAcpiPlatformFile(source.text, source.path);
     if (file.devices === undefined && file.iort && 'spec' in file.iort) {
       return fromSpec(file.iort.spec);
     }
@@ -63,7 +63,7 @@ export function acpiFromSource(
   if (source.kind !== 'acpi-platform') {
     throw new LoadError(`${source.path} is not an IORT table or an ACPI platform file`);
   }
-  const file = parseAcpiPlatformFile(source.text, source.path);
+  const file = yamlReaders().parseAcpiPlatformFile(source.text, source.path);
   let table: { table: IortTable | null; tableLog: KernelLog } = { table: null, tableLog: [] };
   if (file.iort && 'file' in file.iort) table = tableFrom(readBeside(file.iort.file));
   else if (file.iort) table = fromSpec(file.iort.spec);

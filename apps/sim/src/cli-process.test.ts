@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { parseDts, writeFdt } from '@dmasim/of';
 import { describe, expect, it } from 'vitest';
 import { exampleDir } from './corpus.js';
+import { cli } from './test-cli.js';
 
 const cliJs = resolve(import.meta.dirname, '..', 'dist', 'cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'dmasim-process-'));
@@ -69,5 +70,37 @@ describe.skipIf(!existsSync(cliJs))('dmasim in a shell', () => {
     expect(r.stdout).toHaveLength(100);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+  });
+
+  // The process loads the YAML readers only for a command line that names a YAML/JSON file
+  // (load.ts); in-process tests have them loaded up front, so compare the two.
+  it('reads YAML inputs as the in-process CLI does', () => {
+    const platform = join(dir, 'p.yaml');
+    writeFileSync(platform, 'cmdline: "iommu.passthrough=1 swiotlb=force"\n');
+    const acpi = resolve(exampleDir, 'example-acpi.platform.yaml');
+    const out = join(dir, 'built.iort.bin');
+    for (const argv of [
+      ['inspect', acpi, '--json'],
+      ['inspect', blob, '--platform', platform, '--json'],
+      ['inspect', blob, '--memory', '0x40000000:1G', '--json'],
+      ['inspect', exampleDir, '--json', '--jobs', '1'],
+      ['inspect', exampleDir, '--json', '--jobs', '2'],
+      ['lint', exampleDir, '--json'],
+      ['iort', 'build', resolve(exampleDir, 'example-acpi.iort.yaml'), '-o', out, '--json'],
+      ['iort', 'dump', resolve(exampleDir, 'qemu-virt-acpi.platform.yaml'), '--json'],
+    ]) {
+      const r = sh(`$DMASIM ${argv.map((a) => `'${a}'`).join(' ')}`);
+      const inProcess = cli(argv);
+      expect(r.stderr, argv.join(' ')).toBe(inProcess.stderr);
+      expect(r.code, argv.join(' ')).toBe(inProcess.code);
+      expect(r.stdout, argv.join(' ')).toBe(inProcess.stdout);
+    }
+    const viaStdin = sh(`$DMASIM inspect - --platform ${platform} --json < ${blob}`);
+    expect(viaStdin.stdout).toBe(
+      sh(`$DMASIM inspect ${blob} --platform ${platform} --json`).stdout,
+    );
+    // iommu.passthrough=1 from the platform file: the IOMMU's groups get identity domains.
+    expect(viaStdin.stdout).toMatch(/"domain": "identity"/);
+    expect(direct.stdout).not.toMatch(/"domain": "identity"/);
   });
 });

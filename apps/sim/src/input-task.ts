@@ -3,7 +3,7 @@
 import type { ParsedArgs } from './args.js';
 import type { Command, CommandRun } from './command-table.js';
 import { errorJson, failureReport } from './failure.js';
-import { forgetInputs } from './load.js';
+import { forgetInputs, prepareYamlReaders } from './load.js';
 
 /** ParsedArgs as plain data (what a worker receives). */
 export interface TaskArgs {
@@ -42,15 +42,25 @@ export function toTaskArgs(args: ParsedArgs): TaskArgs {
   };
 }
 
+/** The command's arguments for this one input. */
+function oneInputArgs(task: InputTask): ParsedArgs {
+  return {
+    positionals: [...task.leading, task.file],
+    options: new Map(task.args.options),
+    flags: new Set(task.args.flags),
+  };
+}
+
+/** Before runInputTask: load the YAML readers when this input (or an option) needs them. */
+export function prepareInputTask(task: InputTask, command: Command): Promise<void> {
+  return prepareYamlReaders(command.spec, oneInputArgs(task), [task.file]);
+}
+
 /** Run `command` on one input; an error becomes this input's record, never an exception. */
 export function runInputTask(task: InputTask, command: Command, run: CommandRun): InputResult {
   const { file } = task;
   const asJson = task.args.flags.includes('--json');
-  const one: ParsedArgs = {
-    positionals: [...task.leading, file],
-    options: new Map(task.args.options),
-    flags: new Set(task.args.flags),
-  };
+  const one = oneInputArgs(task);
   const record = (value: object) =>
     `${JSON.stringify({ schema: command.schema, file, ...value })}\n`;
   try {

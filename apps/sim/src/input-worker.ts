@@ -1,7 +1,7 @@
 // A worker thread of the many-input commands: runs the inputs the pool sends, one at a time.
 import { parentPort } from 'node:worker_threads';
 import { type CommandRun, findCommand } from './command-table.js';
-import { type InputTask, runInputTask } from './input-task.js';
+import { type InputTask, prepareInputTask, runInputTask } from './input-task.js';
 
 const loaded = new Map<string, Promise<CommandRun>>();
 
@@ -12,5 +12,6 @@ parentPort?.on('message', async (msg: { index: number; task: InputTask }) => {
     run = command.load();
     loaded.set(msg.task.command, run);
   }
+  await prepareInputTask(msg.task, command);
   parentPort!.postMessage({ index: msg.index, result: runInputTask(msg.task, command, await run) });
 });

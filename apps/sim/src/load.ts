@@ -1,9 +1,11 @@
-// Reading platform descriptions from disk (the only place besides cli.ts that touches Node APIs).
+// Reading platform descriptions from disk (the only place besides cli.ts that touches Node APIs),
+// and loading the YAML readers when a command line names a YAML/JSON file.
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-
+import type { CommandSpec, ParsedArgs } from './args.js';
 import { classifyPlatformBytes, LoadError, type PlatformSource } from './platform-source.js';
+import { loadYamlReaders, yamlReadersLoaded } from './yaml-inputs.js';
 
 export { LoadError, type PlatformSource };
 
@@ -132,4 +134,34 @@ export function dtsFileReader(includeDirs: readonly string[]) {
     }
     return undefined;
   };
+}
+
+/** Options whose value is a YAML/JSON file (--platform, a --workload file) or uses its syntax. */
+const YAML_OPTIONS = ['--platform', '--workload', '--memory'];
+
+/** An input that is YAML/JSON by its content, or a directory (which may hold such files). */
+function mayBeYamlInput(path: string): boolean {
+  try {
+    if (path !== '-' && statSync(path).isDirectory()) return true;
+    return loadPlatformFile(path).kind === 'acpi-platform';
+  } catch {
+    return false; // unreadable: the command says so
+  }
+}
+
+/**
+ * Load the readers when `args` name a YAML/JSON file: an option that takes one, or a firmware
+ * input (every PATH of a variadic first positional, else the first) whose content is YAML. An
+ * input read here stays cached for the command, so each is still read once.
+ */
+export async function prepareYamlReaders(
+  spec: CommandSpec,
+  args: ParsedArgs,
+  inputs: readonly string[],
+): Promise<void> {
+  if (yamlReadersLoaded()) return;
+  const firmware = spec.positionals[0]?.variadic ? inputs : inputs.slice(0, 1);
+  if (YAML_OPTIONS.some((o) => args.options.has(o)) || firmware.some(mayBeYamlInput)) {
+    await loadYamlReaders();
+  }
 }

@@ -7,7 +7,7 @@ import { loadAcpi } from './acpi-file.js';
 import { UsageError } from './args.js';
 import { loadDeviceTree, type TreeLoadOptions } from './device-tree-file.js';
 import { loadPlatformFile, readInputText } from './load.js';
-import { parsePlatformFile } from './platform-file.js';
+import { yamlReaders } from './yaml-inputs.js';
 
 export interface MachineSource {
   firmware: Firmware;
@@ -32,7 +32,9 @@ export function loadMachineSource(
     return { firmware: acpi.firmware, platform: acpi.platform, tableLog: acpi.tableLog };
   }
   const platform =
-    platformPath === undefined ? {} : parsePlatformFile(readInputText(platformPath), platformPath);
+    platformPath === undefined
+      ? {}
+      : yamlReaders().parsePlatformFile(readInputText(platformPath), platformPath);
   return {
     firmware: { kind: 'device-tree', tree: loadDeviceTree(file, tree) },
     platform,

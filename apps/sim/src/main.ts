@@ -16,7 +16,7 @@ import {
   isCommand,
 } from './command-table.js';
 import { failureReport } from './failure.js';
-import { forgetInputs } from './load.js';
+import { forgetInputs, prepareYamlReaders } from './load.js';
 import { isManyInputsRun, runManyInputs, runManyInputsSerial } from './many-inputs.js';
 import { outputStyleFor, setOutputStyle } from './terminal.js';
 import { versionText } from './version.js';
@@ -119,6 +119,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (isManyInputsRun(p, run)) {
     return runManyInputs(p, run).catch((e) => failure(p.command.spec.name, e, undefined));
   }
+  try {
+    await prepareYamlReaders(p.command.spec, p.args, inputsOf(p));
+  } catch (e) {
+    return failure(p.command.spec.name, e, undefined);
+  }
   return execute(p, run);
 }
 
@@ -136,11 +141,15 @@ function jsonText(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
+/** The positionals after any subcommand name: the command's PATHs. */
+function inputsOf(p: RunPlan): string[] {
+  return p.args.positionals.slice(p.args.positionals.length - p.inputs);
+}
+
 function execute(p: RunPlan, run: CommandRun): number {
   const { command, args } = p;
   const asJson = args.flags.has('--json');
-  const leading = args.positionals.length - p.inputs;
-  const inputs = args.positionals.slice(leading);
+  const inputs = inputsOf(p);
   // Several inputs: one record each, in order, on this thread (main() spreads them over workers).
   if (isManyInputsRun(p, run)) {
     try {

@@ -5,7 +5,13 @@ import { availableParallelism } from 'node:os';
 import { option } from './args.js';
 import type { CommandRun } from './command-table.js';
 import { expandPaths, namesManyInputs } from './firmware-file.js';
-import { type InputResult, type InputTask, runInputTask, toTaskArgs } from './input-task.js';
+import {
+  type InputResult,
+  type InputTask,
+  prepareInputTask,
+  runInputTask,
+  toTaskArgs,
+} from './input-task.js';
 import type { RunPlan } from './main.js';
 import { runInWorkers } from './worker-pool.js';
 
@@ -113,10 +119,11 @@ export async function runManyInputs(p: RunPlan, run: CommandRun): Promise<number
   const bar = await progressBar(all.length);
   try {
     if (jobs <= 1) {
-      all.forEach((task, i) => {
+      for (const [i, task] of all.entries()) {
+        await prepareInputTask(task, p.command);
         printer.emit(runInputTask(task, p.command, run));
         bar?.update(i + 1);
-      });
+      }
     } else {
       await runInWorkers(all, {
         jobs,

@@ -18,8 +18,8 @@ import { option, options, type ParsedArgs, splitPciOption, UsageError } from '..
 import type { TreeLoadOptions } from '../device-tree-file.js';
 import { readInputText } from '../load.js';
 import { loadMachineSource, type MachineSource } from '../machine-file.js';
-import { parsePlatformFile, parseRamRange } from '../platform-file.js';
 import type { PlatformViewOptions } from '../platform-view.js';
+import { yamlReaders } from '../yaml-inputs.js';
 
 /** What a command produces: the --json object and the human text. */
 export interface CommandOutput {
@@ -38,7 +38,7 @@ export interface CommandOutput {
 export function memoryOption(args: ParsedArgs): MemoryRange[] | undefined {
   const ram = options(args, '--memory').map((text) => {
     try {
-      return parseRamRange(text);
+      return yamlReaders().parseRamRange(text);
     } catch (e) {
       throw new UsageError(`--memory: ${(e as Error).message}`);
     }
@@ -56,7 +56,7 @@ export function treeLoadOptions(args: ParsedArgs): TreeLoadOptions {
     memoryOption(args) ??
     (platform === undefined
       ? undefined
-      : parsePlatformFile(readInputText(platform), platform).memory);
+      : yamlReaders().parsePlatformFile(readInputText(platform), platform).memory);
   return { ...treeReadOptions(args), ram: ram ?? [] };
 }
 
@@ -122,7 +122,8 @@ export function bootOptions(args: ParsedArgs, acpi: boolean): BootOptions {
 /** A device tree's --platform file, with --memory replacing its RAM; undefined when neither. */
 export function platformOption(args: ParsedArgs): PlatformDescription | undefined {
   const path = option(args, '--platform');
-  const platform = path === undefined ? undefined : parsePlatformFile(readInputText(path), path);
+  const platform =
+    path === undefined ? undefined : yamlReaders().parsePlatformFile(readInputText(path), path);
   const ram = memoryOption(args);
   return ram ? { ...platform, memory: ram } : platform;
 }
