@@ -11,6 +11,7 @@ import {
   freshInstall,
   type PackedPackage,
   packAll,
+  packThirdParty,
   removeScratch,
   run,
   tsc,
@@ -108,6 +109,41 @@ function tsconfig(module: string, moduleResolution: string, files: string[]): st
     files,
   });
 }
+
+// The CLI bundles the @dmasim/* packages (apps/sim/tsup.config.ts) and requires its third-party
+// libraries (YAML, TypeBox) only for YAML inputs: both must hold in a real install.
+describe('the dmasim CLI from its tarball in a fresh directory', () => {
+  let dir: string;
+  let examples: string;
+  beforeAll(async () => {
+    const cli = packed.get('dmasim')!;
+    dir = await freshInstall([
+      ...withDependencies(packed, ['dmasim']),
+      ...(await packThirdParty(cli.dir)),
+    ]);
+    examples = join(dir, 'node_modules', 'dmasim', 'examples');
+  }, 600_000);
+
+  const dmasim = async (...argv: string[]) =>
+    JSON.parse(await run(join(dir, 'node_modules', '.bin', 'dmasim'), argv, dir));
+
+  test('inspects a device tree', async () => {
+    const report = await dmasim('inspect', join(examples, 'example-soc.dts'), '--json');
+    expect(report.schema).toBe('dmasim.inspect/1');
+    expect(report.arch).toBe('arm64');
+    expect(report.devices).toHaveLength(15);
+  });
+
+  test('inspects an ACPI platform file (YAML, checked against its schema)', async () => {
+    const report = await dmasim('inspect', join(examples, 'example-acpi.platform.yaml'), '--json');
+    expect(report.schema).toBe('dmasim.inspect/1');
+    // _CCA 0 in the platform file: the one non-coherent device.
+    const coherent = (path: string) =>
+      report.devices.find((d: { path: string }) => d.path === path)?.coherent;
+    expect(coherent('\\_SB_.ETH0')).toBe(false);
+    expect(coherent('\\_SB_.DMA0')).toBe(true);
+  });
+});
 
 describe('@arethetypeswrong/cli', () => {
   test('finds no problem in any package', async () => {

@@ -2,9 +2,18 @@
 // a fresh directory outside the workspace with npm, offline: an empty cache, `--offline` and an
 // unreachable registry, so a dependency missing from the tarballs fails instead of downloading.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 export const repoRoot = join(import.meta.dirname, '..');
 
@@ -74,6 +83,50 @@ export function withDependencies(packed: Map<string, PackedPackage>, names: stri
   };
   names.forEach(visit);
   return [...seen].map((name) => packed.get(name)!.tarball);
+}
+
+/** Where `dep` resolves from the package in `dir`: Node's walk up the node_modules folders. */
+function dependencyDir(dir: string, dep: string): string {
+  for (let at = dir; at !== dirname(at); at = dirname(at)) {
+    const candidate = join(at, 'node_modules', dep);
+    if (existsSync(join(candidate, 'package.json'))) return realpathSync(candidate);
+  }
+  throw new Error(`${dep} is not installed beside ${dir}`);
+}
+
+/**
+ * Tarballs of the third-party (not @dmasim/*) dependencies of the workspace package in `dir`,
+ * transitively, packed from the workspace's installed copies: an offline install of a package
+ * that has them (the dmasim CLI) needs them.
+ */
+export async function packThirdParty(dir: string): Promise<string[]> {
+  const dest = scratchDir('third-party');
+  const seen = new Map<string, string>();
+  const visit = (from: string, deps: Record<string, string> = {}) => {
+    for (const dep of Object.keys(deps)) {
+      if (dep.startsWith('@dmasim/')) continue;
+      const depDir = dependencyDir(from, dep);
+      if (seen.has(depDir)) continue;
+      seen.set(depDir, dep);
+      visit(depDir, JSON.parse(readFileSync(join(depDir, 'package.json'), 'utf8')).dependencies);
+    }
+  };
+  visit(dir, JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).dependencies);
+  const tarballs: string[] = [];
+  for (const [depDir, name] of seen) {
+    // As published (under package/). pnpm's copies are hard links into its store: tar would
+    // store same-content files as links, which npm's extraction drops.
+    const tarball = join(dest, `${name.replace('/', '-')}.tgz`);
+    const folder = basename(depDir);
+    const transform = `s,^${folder},package,`;
+    await run(
+      'tar',
+      ['-czf', tarball, '--hard-dereference', '--transform', transform, folder],
+      dirname(depDir),
+    );
+    tarballs.push(tarball);
+  }
+  return tarballs;
 }
 
 /** A fresh consumer project in the system temp folder with `tarballs` installed offline. */

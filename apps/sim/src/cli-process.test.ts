@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { exampleDir } from './corpus.js';
 import { cli } from './test-cli.js';
 
-const cliJs = resolve(import.meta.dirname, '..', 'dist', 'cli.js');
+const cliJs = resolve(import.meta.dirname, '..', 'dist', 'cli.cjs');
 const dir = mkdtempSync(join(tmpdir(), 'dmasim-process-'));
 const dts = resolve(exampleDir, 'example-soc.dts');
 const blob = join(dir, 'board.dtb');

@@ -8,4 +8,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-process.exitCode = await main(process.argv.slice(2));
+// Built as CommonJS (tsup.config.ts), so no top-level await.
+void main(process.argv.slice(2)).then((status) => {
+  process.exitCode = status;
+});

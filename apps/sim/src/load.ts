@@ -1,7 +1,7 @@
 // Reading platform descriptions from disk (the only place besides cli.ts that touches Node APIs),
 // and loading the YAML readers when a command line names a YAML/JSON file.
-import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import type { CommandSpec, ParsedArgs } from './args.js';
 import { classifyPlatformBytes, LoadError, type PlatformSource } from './platform-source.js';
@@ -115,6 +115,11 @@ export function preprocessDts(path: string, includeDirs: readonly string[]): str
   const args = ['-nostdinc', '-undef', '-D__DTS__', '-x', 'assembler-with-cpp'];
   for (const dir of [dirname(path), ...includeDirs]) args.push('-I', dir);
   args.push(path);
+  // Required here, not imported: child_process is the costliest builtin to load, and only --cpp
+  // needs it.
+  const { spawnSync } = createRequire(import.meta.url)(
+    'node:child_process',
+  ) as typeof import('node:child_process');
   const result = spawnSync('cpp', args, { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (result.error) throw new LoadError(`cannot run cpp: ${result.error.message}`);
   if (result.status !== 0) throw new LoadError(`cpp failed on ${path}:\n${result.stderr}`);

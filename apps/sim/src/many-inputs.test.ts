@@ -7,8 +7,8 @@ import { corpusDir, exampleDir, hasCorpus } from './corpus.js';
 import { expandPaths } from './firmware-file.js';
 import { cli } from './test-cli.js';
 
-// Worker threads run the built CLI (dist/input-worker.js), so the --jobs tests run it too.
-const cliJs = resolve(exampleDir, '../dist/cli.js');
+// Worker threads run the built CLI (dist/input-worker.cjs), so the --jobs tests run it too.
+const cliJs = resolve(exampleDir, '../dist/cli.cjs');
 const dmasim = (...argv: string[]) =>
   spawnSync(process.execPath, [cliJs, ...argv], { encoding: 'utf8', maxBuffer: 256 << 20 });
 

@@ -13,7 +13,6 @@ import {
   toTaskArgs,
 } from './input-task.js';
 import type { RunPlan } from './main.js';
-import { runInWorkers } from './worker-pool.js';
 
 /** The PATHs of a plan (after any subcommand name). */
 function paths(p: RunPlan): string[] {
@@ -125,6 +124,8 @@ export async function runManyInputs(p: RunPlan, run: CommandRun): Promise<number
         bar?.update(i + 1);
       }
     } else {
+      // Loaded only here: a run on this thread never pays for worker_threads.
+      const { runInWorkers } = await import('./worker-pool.js');
       await runInWorkers(all, {
         jobs,
         emit: (result) => printer.emit(result),

@@ -13,7 +13,7 @@ export interface PoolOptions {
 }
 
 /** The worker entry beside the bundled CLI in dist/. */
-const WORKER_URL = new URL('./input-worker.js', import.meta.url);
+const WORKER_URL = new URL('./input-worker.cjs', import.meta.url);
 
 export async function runInWorkers(tasks: readonly InputTask[], pool: PoolOptions): Promise<void> {
   const results: (InputResult | undefined)[] = new Array(tasks.length);

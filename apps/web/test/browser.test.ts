@@ -275,7 +275,7 @@ describe.skipIf(!chromiumPath)('the page in headless Chromium', () => {
     'opens the report `dmasim report` writes for %s with no console error',
     async (name, input) => {
       const out = join(outDir, `report-${name}.html`);
-      execFileSync(process.execPath, [join(simDir, 'dist/cli.js'), 'report', input, '-o', out]);
+      execFileSync(process.execPath, [join(simDir, 'dist/cli.cjs'), 'report', input, '-o', out]);
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const problems = watch(page);
       await page.goto(`file://${out}`);
