@@ -29,7 +29,12 @@ export interface InputResult {
   stdout: string;
   /** What goes to stderr: the error, when the input failed. */
   stderr: string;
-  /** The command's --json value (for a summary); absent when the input failed. */
+  /** Whether the command ran on this input (when not, its error is in stdout and stderr). */
+  ok: boolean;
+  /**
+   * The command's --json value, kept only for a command with a summary: anything else needs
+   * just the text, and a worker thread would pay to copy the value across.
+   */
   json?: unknown;
   attachment?: string;
 }
@@ -70,7 +75,8 @@ export function runInputTask(task: InputTask, command: Command, run: CommandRun)
       status: out.status ?? 0,
       stdout: asJson ? record(out.json as object) : `== ${file}\n${out.text.trimEnd()}\n`,
       stderr: '',
-      json: out.json,
+      ok: true,
+      ...(run.summarize ? { json: out.json } : {}),
       ...(out.attachment !== undefined ? { attachment: out.attachment } : {}),
     };
   } catch (e) {
@@ -80,6 +86,7 @@ export function runInputTask(task: InputTask, command: Command, run: CommandRun)
       status: failed.status,
       stdout: asJson ? record({ error: errorJson(e) }) : '',
       stderr: failed.text,
+      ok: false,
     };
   } finally {
     forgetInputs();

@@ -55,8 +55,8 @@ class Printer {
     }
     if (result.stderr) process.stderr.write(result.stderr);
     this.status = Math.max(this.status, result.status);
-    if (result.json === undefined) this.failed++;
-    else
+    if (!result.ok) this.failed++;
+    else if (this.run.summarize)
       this.done.push({
         file: result.file,
         json: result.json,
@@ -128,6 +128,10 @@ export async function runManyInputs(p: RunPlan, run: CommandRun): Promise<number
       const { runInWorkers } = await import('./worker-pool.js');
       await runInWorkers(all, {
         jobs,
+        runHere: async (task) => {
+          await prepareInputTask(task, p.command);
+          return runInputTask(task, p.command, run);
+        },
         emit: (result) => printer.emit(result),
         progress: (done) => bar?.update(done),
       });

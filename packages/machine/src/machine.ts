@@ -49,7 +49,7 @@ import type { ConfiguredDevice, MachineDevice } from './machine-device.js';
 import { bootMemory } from './memory.js';
 import { ofConfigureDevices } from './of-configure.js';
 import { hostBridgeWindows, msiDoorbell } from './of-pci-host.js';
-import { pciTopology, platformFunction, ridOf } from './pci-topology.js';
+import { pciTopology, platformFunction, ridOf, type ScannedFunction } from './pci-topology.js';
 
 /** A PCI function asked for on top of the platform description (e.g. `--pci`). */
 export interface PciRequest {
@@ -151,6 +151,51 @@ function withPciRequests(
   return out;
 }
 
+/**
+ * A configured device as the bind stage starts on it. Fields are copied one by one: spreading
+ * the differently shaped devices of a large tree was one of the boot's slowest steps.
+ */
+function unboundDevice(d: ConfiguredDevice, driverBound: boolean | null): MachineDevice {
+  const m: MachineDevice = {
+    path: d.path,
+    device: d.device,
+    ret: d.ret,
+    host: d.host,
+    pci: d.pci,
+    infrastructure: d.infrastructure,
+    driverBound,
+    iommuRet: 0,
+    group: null,
+    dmaIommu: null,
+    msiAddress: null,
+  };
+  if (d.node !== undefined) m.node = d.node;
+  if (d.bridge !== undefined) m.bridge = d.bridge;
+  if (d.port !== undefined) m.port = d.port;
+  return m;
+}
+
+/**
+ * Each host bridge's PCI functions in probe order: the topology a function's IOMMU probe walks
+ * for its DMA aliases. Gathered once, not per probed device, which made large trees quadratic.
+ */
+function pciFunctionsByHost(
+  probeOrder: readonly ConfiguredDevice[],
+): Map<string | null, ScannedFunction[]> {
+  const byHost = new Map<string | null, ScannedFunction[]>();
+  for (const o of probeOrder) {
+    if (!o.device.pci) continue;
+    let list = byHost.get(o.host);
+    if (!list) byHost.set(o.host, (list = []));
+    list.push({
+      rid: pciDevid(o.device.pci),
+      bridge: o.bridge ?? null,
+      port: o.port ?? null,
+    });
+  }
+  return byHost;
+}
+
 function appendDeviceLogs(log: MachineLogEntry[], devices: readonly ConfiguredDevice[]) {
   for (const d of devices) {
     for (const e of d.device.log) log.push({ level: e.level, msg: e.msg, device: d.device.name });
@@ -234,34 +279,27 @@ export function bootMachine(firmware: Firmware, options: BootOptions = {}): Mach
     log: iommuLog,
   };
   const machineDevices = new Map<ConfiguredDevice, MachineDevice>();
+  const pciSiblings = pciFunctionsByHost(probeOrder);
   for (const d of probeOrder) {
     const isPci = d.device.bus === 'pci';
     const bound = isPci ? (d.pci?.driver ?? true) : null;
-    const m: MachineDevice = {
-      ...d,
-      driverBound: bound,
-      iommuRet: 0,
-      group: null,
-      dmaIommu: null,
-      msiAddress: null,
-    };
+    const m = unboundDevice(d, bound);
     machineDevices.set(d, m);
     const probeIt = isPci ? d.ret === 0 && bound === true : d.ret === 0 && d.device.fwspec !== null;
     if (probeIt) {
       const segment = d.device.pci?.segment ?? 0;
       const hostSpec = pciHosts.find((h) => h.host === d.host);
-      const siblings = probeOrder
-        .filter((o) => o.host === d.host && o.device.pci)
-        .map((o) => ({
-          rid: pciDevid(o.device.pci!),
-          bridge: o.bridge ?? null,
-          port: o.port ?? null,
-        }));
       const hostNode = of && d.host ? of.byPath.get(d.host) : undefined;
       const r = iommuProbe(probeCtx, {
         dev: d.device,
         pciTopology: isPci
-          ? pciTopology(hostSpec, segment, siblings, acpi ? 'acpi' : 'dt', instances.length > 0)
+          ? pciTopology(
+              hostSpec,
+              segment,
+              pciSiblings.get(d.host) ?? [],
+              acpi ? 'acpi' : 'dt',
+              instances.length > 0,
+            )
           : null,
         hostBridge: hostNode ? hostBridgeWindows(of!, hostNode) : null,
         firmwareResv:

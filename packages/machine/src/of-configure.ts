@@ -15,7 +15,6 @@ import {
   ofPlatformDmaConfigure,
   ofPlatformPopulate,
   type PciFunctionHint,
-  walkNodes,
 } from '@dmasim/of';
 import type { PciHostSpec } from './firmware.js';
 import type { ConfiguredDevice } from './machine-device.js';
@@ -51,7 +50,7 @@ export function ofConfigureDevices(
     iommuDrivers,
   };
   const populated = ofPlatformPopulate(ctx, log);
-  const order = new Map([...walkNodes(ctx.tree.root)].map((n, i) => [n, i]));
+  const order = new Map(ctx.nodes.map((n, i) => [n, i]));
   const parents = new Set(populated.map((p) => p.node.parent));
   const iommuNodes = new Set<string>();
   const platform = populated.map((pdev): ConfiguredDevice => {

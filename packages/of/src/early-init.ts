@@ -4,7 +4,7 @@
 import { type KernelLog, logErr } from '@dmasim/dma-mapping';
 import { EARLY_INIT_TABLE, type EarlyInitEntry } from './early-init-table.js';
 import { findNodeByPhandle, type OfContext } from './of-context.js';
-import { type DtNode, hasProperty, isAvailable, readStrings, readU32, walkNodes } from './tree.js';
+import { type DtNode, hasProperty, isAvailable, readStrings, readU32 } from './tree.js';
 
 /** Why a node has no platform device: the early init call that claimed it. */
 export interface EarlyClaim {
@@ -56,7 +56,7 @@ function irqInitClaims(
   log: KernelLog,
 ): void {
   let pending: { node: DtNode; entry: EarlyInitEntry; parent: DtNode | null }[] = [];
-  for (const node of walkNodes(ctx.tree.root)) {
+  for (const node of ctx.nodes) {
     if (!hasProperty(node, 'interrupt-controller') || !isAvailable(node)) continue;
     const entry = bestMatch(node, table, ['irqchip']);
     if (!entry) continue;
@@ -87,7 +87,7 @@ function irqInitClaims(
  */
 function clkInitClaims(table: readonly EarlyInitEntry[], ctx: OfContext): Map<DtNode, EarlyClaim> {
   const claims = new Map<DtNode, EarlyClaim>();
-  for (const node of walkNodes(ctx.tree.root)) {
+  for (const node of ctx.nodes) {
     if (!isAvailable(node)) continue;
     const entry = bestMatch(node, table, ['clk', 'clk-driver']);
     if (entry && entry.kind === 'clk') claims.set(node, { by: 'of_clk_init', entry });

@@ -143,7 +143,7 @@ export function readReservedMemory(tree: DeviceTree): ReservedMemoryScan {
         ? cellsToU64(readCells(node, alignProp), 0, alignProp.value.length / 4)
         : null,
       allocRanges: readPairs(node, 'alloc-ranges', ac, sc) ?? [],
-      compatible,
+      compatible: [...compatible],
       noMap: hasProperty(node, 'no-map'),
       reusable: hasProperty(node, 'reusable'),
       cmaDefault: hasProperty(node, 'linux,cma-default'),

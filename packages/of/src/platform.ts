@@ -35,7 +35,6 @@ import {
   isCompatible,
   nodeBaseName,
   readU32,
-  walkNodes,
 } from './tree.js';
 
 /** A device created from a DT node by of_platform_populate(). */
@@ -171,7 +170,7 @@ export function ofPlatformPopulate(
     devices: [],
     log,
   };
-  for (const node of walkNodes(ctx.tree.root)) {
+  for (const node of ctx.nodes) {
     if (matchesAny(node, RESERVED_MEM_COMPATIBLES)) createPlatform(state, node);
   }
   const firmware = ctx.tree.root.children.find((c) => c.name === 'firmware');
@@ -213,7 +212,7 @@ export interface OfPciEndpoint {
 
 /** Nodes that are PCI buses whose parent is not: the host bridges, in tree order. */
 export function pciHostBridges(ctx: OfContext): DtNode[] {
-  return [...walkNodes(ctx.tree.root)].filter(
+  return ctx.nodes.filter(
     (n) => isPciBusNode(n) && !(n.parent && isPciBusNode(n.parent)),
   );
 }

@@ -3,8 +3,14 @@ import { DmasimError } from '@dmasim/dma-mapping';
 
 export interface DtProperty {
   name: string;
-  /** Raw big-endian bytes exactly as in the blob. */
+  /** Raw big-endian bytes exactly as in the blob; never written in place once read. */
   value: Uint8Array;
+  /**
+   * `value` as NUL-separated strings, filled in by readStrings() on first use. Matching reads
+   * `compatible` many times per node (bus match tables, early init, IOMMU drivers); decoding it
+   * each time was the largest cost of a whole-directory inspect.
+   */
+  strings?: readonly string[];
 }
 
 export interface DtNode {
@@ -94,24 +100,33 @@ export function readCells(node: DtNode, prop: DtProperty): number[] {
   return cells;
 }
 
+/** The big-endian u32 at `at` in `bytes` (the caller checked the length). */
+export function beU32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+}
+
 /** of_property_read_u32(): the first cell, or undefined when absent or too short. */
 export function readU32(node: DtNode, name: string): number | undefined {
   const prop = getProperty(node, name);
   if (!prop || prop.value.length < 4) return undefined;
-  return new DataView(prop.value.buffer, prop.value.byteOffset, 4).getUint32(0);
+  return beU32(prop.value, 0);
 }
 
 // One decoder for every string property: constructing one per call dominated whole-corpus runs.
 const latin1 = new TextDecoder('latin1');
 
-/** The NUL-separated strings of a string-list property (compatible, reg-names, ...). */
-export function readStrings(node: DtNode, name: string): string[] {
-  const prop = getProperty(node, name);
-  if (!prop || prop.value.length === 0) return [];
-  const text = latin1.decode(prop.value);
-  const parts = text.split('\0');
+function decodeStrings(value: Uint8Array): readonly string[] {
+  const parts = latin1.decode(value).split('\0');
   if (parts[parts.length - 1] === '') parts.pop();
   return parts;
+}
+
+/** The NUL-separated strings of a string-list property (compatible, reg-names, ...). */
+export function readStrings(node: DtNode, name: string): readonly string[] {
+  const prop = getProperty(node, name);
+  if (!prop || prop.value.length === 0) return [];
+  prop.strings ??= decodeStrings(prop.value);
+  return prop.strings;
 }
 
 export function readString(node: DtNode, name: string): string | undefined {
@@ -208,8 +223,13 @@ export function nodePhandle(node: DtNode): number | undefined {
 
 /** phandle → node index for of_find_node_by_phandle(); built once per tree. */
 export function buildPhandleIndex(tree: DeviceTree): Map<number, DtNode> {
+  return phandleIndex(walkNodes(tree.root));
+}
+
+/** The phandle index over `nodes` (tree order: the first node with a phandle keeps it). */
+export function phandleIndex(nodes: Iterable<DtNode>): Map<number, DtNode> {
   const index = new Map<number, DtNode>();
-  for (const node of walkNodes(tree.root)) {
+  for (const node of nodes) {
     const ph = nodePhandle(node);
     if (ph !== undefined && ph !== 0 && ph !== 0xffffffff && !index.has(ph)) index.set(ph, node);
   }

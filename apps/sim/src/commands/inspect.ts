@@ -19,9 +19,13 @@ export function inspectCommand(args: ParsedArgs): CommandOutput {
   const tableMessages = source.tableLog.map((e) => `IORT: ${e.level}: ${e.msg}\n`).join('');
   return {
     json: report,
-    text:
-      (tableMessages ? `${tableMessages}\n` : '') +
-      formatInspectTable(report, args.flags.has('--verbose') ? 'debug' : 'info') +
-      (report.memory ? `\n\n${formatMemoryReport(report.memory).join('\n')}` : ''),
+    // Formatted only when printed: --json runs over whole directories never need the table.
+    get text() {
+      return (
+        (tableMessages ? `${tableMessages}\n` : '') +
+        formatInspectTable(report, args.flags.has('--verbose') ? 'debug' : 'info') +
+        (report.memory ? `\n\n${formatMemoryReport(report.memory).join('\n')}` : '')
+      );
+    },
   };
 }
