@@ -30,7 +30,9 @@ export interface WorkerBatch {
 }
 
 /** A worker's messages: ready for batches, or a batch's results. */
-export type WorkerReply = { ready: true } | { ready?: undefined; first: number; results: InputResult[] };
+export type WorkerReply =
+  | { ready: true }
+  | { ready?: undefined; first: number; results: InputResult[] };
 
 /** The worker entry beside the bundled CLI in dist/. */
 const WORKER_URL = new URL('./input-worker.cjs', import.meta.url);

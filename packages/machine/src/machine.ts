@@ -185,8 +185,8 @@ function pciFunctionsByHost(
   const byHost = new Map<string | null, ScannedFunction[]>();
   for (const o of probeOrder) {
     if (!o.device.pci) continue;
-    let list = byHost.get(o.host);
-    if (!list) byHost.set(o.host, (list = []));
+    const list = byHost.get(o.host) ?? [];
+    byHost.set(o.host, list);
     list.push({
       rid: pciDevid(o.device.pci),
       bridge: o.bridge ?? null,

@@ -18,7 +18,7 @@ function cloneTree(root: DtNode): DtNode {
     path: node.path,
     parent,
     children: [],
-    properties: node.properties.map((p) => ({ ...p })),
+    properties: node.properties.map((p) => ({ name: p.name, value: p.value })),
   });
   const top = copy(root, null);
   const stack: Array<[DtNode, DtNode]> = [[root, top]];

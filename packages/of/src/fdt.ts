@@ -6,6 +6,7 @@ import {
   createNode,
   type DeviceTree,
   type DtNode,
+  type DtProperty,
   MAX_DT_NODES,
   type MemReserveEntry,
 } from './tree.js';
@@ -44,6 +45,11 @@ export class FdtError extends DmasimError {
 /** Bytes as one char code each, so names survive a write back unchanged whatever they hold. */
 export function latin1(bytes: Uint8Array, start: number, end: number): string {
   let text = '';
+  // Node names are short: char by char beats making a subarray to apply over.
+  if (end - start <= 32) {
+    for (let at = start; at < end; at++) text += String.fromCharCode(bytes[at]!);
+    return text;
+  }
   for (let at = start; at < end; at += 4096) {
     text += String.fromCharCode.apply(null, bytes.subarray(at, Math.min(end, at + 4096)) as never);
   }
@@ -51,6 +57,31 @@ export function latin1(bytes: Uint8Array, start: number, end: number): string {
 }
 
 const align4 = (offset: number) => (offset + 3) & ~3;
+
+/**
+ * A property read from a blob: its bytes are viewed (a subarray of the blob) when first asked
+ * for. Most properties are only ever looked up by name, and making a view for each of the
+ * million or so properties of a directory of blobs was much of the reader's cost.
+ */
+class BlobProperty implements DtProperty {
+  decoded?: { from: Uint8Array; strings: readonly string[] };
+  private view: Uint8Array | undefined;
+  constructor(
+    readonly name: string,
+    private readonly blob: Uint8Array,
+    private readonly start: number,
+    private readonly end: number,
+  ) {}
+
+  get value(): Uint8Array {
+    this.view ??= this.blob.subarray(this.start, this.end);
+    return this.view;
+  }
+
+  set value(bytes: Uint8Array) {
+    this.view = bytes;
+  }
+}
 
 interface Header {
   totalSize: number;
@@ -278,7 +309,7 @@ function readStructure(
           name = latin1(blob, stringsStart + nameOffset, nul);
           propNames.set(nameOffset, name);
         }
-        node.properties.push({ name, value: blob.subarray(dataStart, dataStart + length) });
+        node.properties.push(new BlobProperty(name, blob, dataStart, dataStart + length));
         p = align4(dataStart + length);
         break;
       }

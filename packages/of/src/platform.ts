@@ -212,9 +212,7 @@ export interface OfPciEndpoint {
 
 /** Nodes that are PCI buses whose parent is not: the host bridges, in tree order. */
 export function pciHostBridges(ctx: OfContext): DtNode[] {
-  return ctx.nodes.filter(
-    (n) => isPciBusNode(n) && !(n.parent && isPciBusNode(n.parent)),
-  );
+  return ctx.nodes.filter((n) => isPciBusNode(n) && !(n.parent && isPciBusNode(n.parent)));
 }
 
 /** The PCI domain of a host: linux,pci-domain, else its position among the host bridges. */

@@ -3,14 +3,15 @@ import { DmasimError } from '@dmasim/dma-mapping';
 
 export interface DtProperty {
   name: string;
-  /** Raw big-endian bytes exactly as in the blob; never written in place once read. */
+  /** Raw big-endian bytes exactly as in the blob (replace them, never write into them). */
   value: Uint8Array;
   /**
-   * `value` as NUL-separated strings, filled in by readStrings() on first use. Matching reads
-   * `compatible` many times per node (bus match tables, early init, IOMMU drivers); decoding it
-   * each time was the largest cost of a whole-directory inspect.
+   * `value` as NUL-separated strings, kept by readStrings() with the bytes they came from (a
+   * replaced value is decoded afresh). Matching reads `compatible` many times per node (bus match
+   * tables, early init, IOMMU drivers); decoding it each time was the largest cost of a
+   * whole-directory inspect.
    */
-  strings?: readonly string[];
+  decoded?: { from: Uint8Array; strings: readonly string[] };
 }
 
 export interface DtNode {
@@ -102,7 +103,9 @@ export function readCells(node: DtNode, prop: DtProperty): number[] {
 
 /** The big-endian u32 at `at` in `bytes` (the caller checked the length). */
 export function beU32(bytes: Uint8Array, at: number): number {
-  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+  return (
+    ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0
+  );
 }
 
 /** of_property_read_u32(): the first cell, or undefined when absent or too short. */
@@ -115,9 +118,34 @@ export function readU32(node: DtNode, name: string): number | undefined {
 // One decoder for every string property: constructing one per call dominated whole-corpus runs.
 const latin1 = new TextDecoder('latin1');
 
+/** Longer values, or any byte past ASCII, go through the decoder. */
+const SHORT_ASCII_VALUE = 64;
+
+/** The NUL-separated strings of `value`; a trailing NUL ends the last string, it adds none. */
 function decodeStrings(value: Uint8Array): readonly string[] {
+  if (value.length <= SHORT_ASCII_VALUE) {
+    const short = shortAsciiStrings(value);
+    if (short) return short;
+  }
   const parts = latin1.decode(value).split('\0');
   if (parts[parts.length - 1] === '') parts.pop();
+  return parts;
+}
+
+// Most string properties are a few ASCII words: read byte by byte, since a decoder call costs
+// more than such a string. null when a byte is past ASCII.
+function shortAsciiStrings(value: Uint8Array): string[] | null {
+  const parts: string[] = [];
+  let part = '';
+  for (let i = 0; i < value.length; i++) {
+    const byte = value[i]!;
+    if (byte >= 0x80) return null;
+    if (byte === 0) {
+      parts.push(part);
+      part = '';
+    } else part += String.fromCharCode(byte);
+  }
+  if (part !== '') parts.push(part);
   return parts;
 }
 
@@ -125,8 +153,9 @@ function decodeStrings(value: Uint8Array): readonly string[] {
 export function readStrings(node: DtNode, name: string): readonly string[] {
   const prop = getProperty(node, name);
   if (!prop || prop.value.length === 0) return [];
-  prop.strings ??= decodeStrings(prop.value);
-  return prop.strings;
+  const { value } = prop;
+  if (prop.decoded?.from !== value) prop.decoded = { from: value, strings: decodeStrings(value) };
+  return prop.decoded.strings;
 }
 
 export function readString(node: DtNode, name: string): string | undefined {
