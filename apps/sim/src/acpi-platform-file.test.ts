@@ -79,76 +79,87 @@ pci:
     });
   });
 
+  // Each names the file, the line and the key path; the schema's words for wrong types and
+  // unknown keys, the reader's for what a schema cannot say (a name listed twice).
   const bad: [string, string, string][] = [
-    ['devices: [{ path: "\\\\_SB_.X", cca: 2 }]', 'cca must be 0 or 1', 'f.yaml: devices[0]'],
+    [
+      'devices: [{ path: "\\\\_SB_.X", cca: 2 }]',
+      'expected _CCA: 0 or 1',
+      'f.yaml:1: devices[0].cca',
+    ],
     [
       'devices: [{ path: "_SB_.X" }]',
-      'path must be a full ACPI path such as "\\_SB_.DEV0"',
-      'f.yaml: devices[0]',
+      'expected a full ACPI path such as "\\\\_SB_.DEV0"',
+      'f.yaml:1: devices[0].path',
     ],
     [
       'devices: [{ path: "\\\\X", dma: [{ start: 0, end: -1 }] }]',
-      'end must be a 64-bit number, got "-1"',
-      'f.yaml: devices[0].dma[0]',
+      'expected an address or size: a number, or text like "0x1000" or "4K"',
+      'f.yaml:1: devices[0].dma[0].end',
     ],
     [
       'devices: [{ path: "\\\\X", dma: [{ start: 0, end: "0x1_0000_0000_0000_0000" }] }]',
-      'end must be a 64-bit number, got "0x1_0000_0000_0000_0000"',
-      'f.yaml: devices[0].dma[0]',
+      'value does not fit in 64 bits: "0x1_0000_0000_0000_0000"',
+      'f.yaml:1: devices[0].dma[0].end',
+    ],
+    [
+      'devices: [{ path: "\\\\X", dma: [{ start: 0, end: 0x10000000000000000 }] }]',
+      'value does not fit in 64 bits: "18446744073709551616"',
+      'f.yaml:1: devices[0].dma[0].end',
     ],
     [
       'devices: [{ path: "\\\\X", dma: { start: 0 } }]',
-      'dma must be a list of { start, end, offset } windows',
-      'f.yaml: devices[0]',
+      'expected a list of _DMA windows { start, end, offset }',
+      'f.yaml:1: devices[0].dma',
     ],
     [
       'devices: [{ path: "\\\\X", cca: 1, ccA: 0 }]',
-      'unknown field "ccA" (known: path, parent, cca, dma, crs, initialMask)',
-      'f.yaml: devices[0]',
+      'unknown key "ccA" (known: path, parent, cca, dma, crs, initialMask)',
+      'f.yaml:1: devices[0]',
     ],
     [
-      'devices: [{ path: "\\\\X" }, { path: "\\\\X" }]',
-      'path \\X is listed twice',
-      'f.yaml: devices[1]',
+      'devices:\n  - path: "\\\\X"\n  - path: "\\\\X"\n',
+      '\\X is listed twice',
+      'f.yaml:3: devices[1].path',
     ],
     [
       'devices: [{ path: "\\\\X", parent: "\\\\Y" }]',
-      'parent \\Y is not a listed device',
-      'f.yaml: devices[0]',
+      '\\Y is not a listed device',
+      'f.yaml:1: devices[0].parent',
     ],
     [
       'pci: [{ host: "\\\\P", devices: [{ bdf: "00:20.0" }] }]',
-      'bdf: "00:20.0": device number 0x20 is above 0x1f',
-      'f.yaml: pci[0].devices[0]',
+      '"00:20.0": device number 0x20 is above 0x1f',
+      'f.yaml:1: pci[0].devices[0].bdf',
     ],
     [
       'pci: [{ host: "\\\\P", devices: [{ bdf: "0:00:01.0" }] }]',
-      `bdf: "0:00:01.0": write BB:DD.F: the host bridge's segment applies`,
-      'f.yaml: pci[0].devices[0]',
+      'expected bus:device.function, e.g. "00:01.0"',
+      'f.yaml:1: pci[0].devices[0].bdf',
     ],
     [
       'pci: [{ host: "\\\\P", segment: 65536 }]',
-      'segment must be an integer from 0 to 65535',
-      'f.yaml: pci[0]',
+      'expected the PCI segment, 0 to 65535',
+      'f.yaml:1: pci[0].segment',
     ],
     [
       'pci: [{ host: "\\\\P", devices: [{ bdf: "00:01.0", aliases: [] }] }]',
-      'aliases must be a non-empty list of requester IDs',
-      'f.yaml: pci[0].devices[0]',
+      "expected a non-empty list of DMA alias requester IDs (replacing the topology's)",
+      'f.yaml:1: pci[0].devices[0].aliases',
     ],
-    ['pci: [{ segment: 0, bdf: "00:01.0" }]', 'needs a host', 'f.yaml: pci[0]'],
+    ['pci: [{ segment: 0, bdf: "00:01.0" }]', 'is missing', 'f.yaml:1: pci[0].host'],
     [
       'pci: [{ host: "PCI0" }]',
-      'host must be a full ACPI path such as "\\_SB_.PCI0"',
-      'f.yaml: pci[0]',
+      'expected the host bridge\'s full ACPI path, e.g. "\\\\_SB_.PCI0"',
+      'f.yaml:1: pci[0].host',
     ],
     [
       'pci: [{ host: "\\\\P", preserveConfig: 1 }]',
-      'preserveConfig must be true or false',
-      'f.yaml: pci[0]',
+      'expected _DSM function 5: gates IORT RMRs for PCI',
+      'f.yaml:1: pci[0].preserveConfig',
     ],
-    ['its: [{ id: 0 }]', 'base must be a 64-bit number, got "undefined"', 'f.yaml: its[0]'],
-    ['pci: {}', 'pci must be a list', 'f.yaml: pci'],
+    ['its: [{ id: 0 }]', 'is missing', 'f.yaml:1: its[0].base'],
+    ['pci: {}', 'expected a list', 'f.yaml:1: pci'],
     [
       'iort: a.bin\niortSpec: {}',
       'give either iort (a file) or iortSpec (inline), not both',
@@ -156,13 +167,23 @@ pci:
     ],
     [
       'iortSpec: { nodes: [{ type: smmu-v4 }] }',
-      'type must be one of its-group, named-component, root-complex, smmu, smmu-v3, pmcg, rmr, unknown, got "smmu-v4"',
-      'f.yaml: iortSpec: nodes[0]',
+      'expected its-group, named-component, root-complex, smmu, smmu-v3, pmcg, rmr or unknown',
+      'f.yaml:1: iortSpec.nodes[0].type',
     ],
     [
-      'device: []',
-      'unknown field "device" (known: iort, iortSpec, memory, cmdline, devices, its, pci)',
-      'f.yaml',
+      'iortSpec:\n  nodes:\n    - type: smmu-v3\n      baseAdress: 1\n',
+      'unknown key "baseAdress" (known: type, name, offset, length, revision, identifier, mappingOffset, mappings, baseAddress, flags, vatosAddress, model, eventGsiv, priGsiv, gerrGsiv, syncGsiv, pxm, idMappingIndex)',
+      'f.yaml:4: iortSpec.nodes[0]',
+    ],
+    [
+      'iortSpec: { nodes: [{ type: rmr, rmrFlags: "0x1_0000_0000" }] }',
+      '"0x1_0000_0000" does not fit in 32 bits',
+      'f.yaml:1: iortSpec.nodes[0].rmrFlags',
+    ],
+    [
+      'cmdline: ""\ndevice: []',
+      'unknown key "device" (known: iort, iortSpec, memory, cmdline, devices, its, pci)',
+      'f.yaml:2',
     ],
     ['[1, 2]', 'the top level must be a mapping', 'f.yaml'],
   ];
@@ -223,17 +244,18 @@ describe('loading an ACPI platform', () => {
     expect(err).toMatchObject({ byteOffset: 4 });
   });
 
-  it('a spec value that does not fit is an IortError from the writer', () => {
+  it("a spec value that does not fit its field is an error naming the key; a layout error is the writer's IortError", () => {
     expect(() =>
-      parseIortSpec('nodes: [{ type: root-complex, memoryAddressLimit: 256 }]'),
-    ).not.toThrow();
-    expect(() =>
-      loadAcpi(
-        file(
-          'big.yaml',
-          'iortSpec: { nodes: [{ type: root-complex, memoryAddressLimit: 256 }] }\n',
-        ),
+      parseIortSpec('nodes: [{ type: root-complex, memoryAddressLimit: 256 }]', 's.yaml'),
+    ).toThrow(
+      new PlatformFileError(
+        'expected address bits the root complex can drive',
+        's.yaml:1: nodes[0].memoryAddressLimit',
       ),
+    );
+    // What only the layout shows (a node too short for its data) is the writer's to find.
+    expect(() =>
+      loadAcpi(file('short.yaml', 'iortSpec: { nodes: [{ type: root-complex, length: 8 }] }\n')),
     ).toThrow(IortError);
   });
 });

@@ -166,15 +166,17 @@ describe('RAM in the platform file and on the command line', () => {
 
   it('names the bad bank', () => {
     expect(() => parsePlatformFile('memory:\n  - { start: 0 }\n', 'p.yaml')).toThrow(
-      new PlatformFileError(
-        'start and size must be numbers or strings like "4G"',
-        'p.yaml: memory[0]',
-      ),
+      new PlatformFileError('is missing', 'p.yaml:2: memory[0].size'),
     );
     expect(() => parsePlatformFile('memory: [ "1G" ]', 'p.yaml')).toThrow(
-      /p\.yaml: memory\[0\]: RAM wants START:SIZE/,
+      'p.yaml:1: memory[0]: expected a RAM bank: "START:SIZE" or { start, size }',
     );
-    expect(() => parsePlatformFile('memory: [ "0:0" ]', 'p.yaml')).toThrow(/has no size/);
+    expect(() => parsePlatformFile('memory: [ "0:0" ]', 'p.yaml')).toThrow(
+      'p.yaml:1: memory[0]: RAM "0:0" has no size',
+    );
+    expect(() => parsePlatformFile('memory: [ "zz:1G" ]', 'p.yaml')).toThrow(
+      'p.yaml:1: memory[0]: RAM "zz:1G": not a number: "zz"',
+    );
     const r = cli(['inspect', resolve(exampleDir, 'example-soc.dts'), '--memory', 'lots']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--memory wants START:SIZE/);

@@ -67,12 +67,12 @@ describe('workload counts', () => {
     `generate:\n${generate}\n  mix:\n    - op: map\n      sizes: [4096]\n`;
   it('generate.count past the limit is a WorkloadFileError', () => {
     expect(() => parseWorkloadFile(workload('  count: 4294967296'), 'w.yaml')).toThrow(
-      `w.yaml: generate.count: expected a whole number from 0 to ${MAX_WORKLOAD_COUNT}`,
+      `w.yaml:2: generate.count: expected a whole number from 0 to ${MAX_WORKLOAD_COUNT}`,
     );
   });
   it('generate.inFlight past the limit is a WorkloadFileError', () => {
     expect(() => parseWorkloadFile(workload('  inFlight: 100000000'), 'w.yaml')).toThrow(
-      `w.yaml: generate.inFlight: expected a whole number from 1 to ${MAX_IN_FLIGHT}`,
+      `w.yaml:2: generate.inFlight: expected a whole number from 1 to ${MAX_IN_FLIGHT}`,
     );
   });
   it('--count past the limit is a usage error', () => {

@@ -38,7 +38,12 @@ pci:
     ]);
     expect(() =>
       parsePlatformFile('pci: [{ host: /p, devices: [{ bdf: "00:01.0", dmaAliases: ["20.0"] }] }]'),
-    ).toThrow(/dmaAliases\[0\]: "20\.0": device number 0x20 is above 0x1f/);
+    ).toThrow(
+      'platform:1: pci[0].devices[0].dmaAliases[0]: "20.0": device number 0x20 is above 0x1f',
+    );
+    expect(() =>
+      parsePlatformFile('pci: [{ host: /p, devices: [{ bdf: "00:01.0", dmaAliases: ["1f"] }] }]'),
+    ).toThrow('platform:1: pci[0].devices[0].dmaAliases[0]: expected "DD.F", e.g. "1f.0"');
   });
 
   it('names where a bad entry is', () => {
@@ -46,21 +51,43 @@ pci:
       parsePlatformFile('pci: [{ host: /p, devices: [{ bdf: "0:40.0" }] }]', 'f.yaml'),
     ).toThrow(
       new PlatformFileError(
-        'bdf: "0:40.0": device number 0x40 is above 0x1f',
-        'f.yaml: pci[0].devices[0]',
+        '"0:40.0": device number 0x40 is above 0x1f',
+        'f.yaml:1: pci[0].devices[0].bdf',
       ),
     );
     expect(() =>
-      parsePlatformFile('pci: [{ host: /p, devices: [{ bdf: "00:01.0", driverMask: 65 }] }]'),
-    ).toThrow(PlatformFileError);
+      parsePlatformFile(
+        'pci:\n  - host: /p\n    devices:\n      - { bdf: "00:01.0", driverMask: 65 }\n',
+        'f.yaml',
+      ),
+    ).toThrow(
+      new PlatformFileError(
+        "expected the driver's DMA mask in bits",
+        'f.yaml:4: pci[0].devices[0].driverMask',
+      ),
+    );
+    expect(() =>
+      parsePlatformFile(
+        'pci: [{ host: /p, devices: [{ bdf: "00:01.0", bridge: { secondary: 2, subordinate: 1 } }] }]',
+        'f.yaml',
+      ),
+    ).toThrow(
+      new PlatformFileError('bus range 2..1 is empty', 'f.yaml:1: pci[0].devices[0].bridge'),
+    );
     // ACPI host keys belong to the ACPI platform file.
     expect(() => parsePlatformFile('pci: [{ host: /p, segment: 1 }]', 'f.yaml')).toThrow(
-      new PlatformFileError('unknown field "segment" (known: host, devices)', 'f.yaml: pci[0]'),
+      new PlatformFileError('unknown key "segment" (known: host, devices)', 'f.yaml:1: pci[0]'),
     );
     expect(() => parsePlatformFile('cmdline: 1', 'f.yaml')).toThrow(
-      new PlatformFileError('cmdline must be a string', 'f.yaml: cmdline'),
+      new PlatformFileError(
+        'expected the kernel command line, e.g. "iommu.strict=0 swiotlb=1024"',
+        'f.yaml:1: cmdline',
+      ),
     );
-    expect(() => parsePlatformFile('[1, 2]')).toThrow(PlatformFileError);
+    expect(() => parsePlatformFile('[1, 2]', 'f.yaml')).toThrow(
+      new PlatformFileError('the top level must be a mapping', 'f.yaml'),
+    );
+    expect(parsePlatformFile('', 'f.yaml')).toEqual({});
     expect(() => parsePlatformFile('a: [')).toThrow(PlatformFileError);
   });
 });

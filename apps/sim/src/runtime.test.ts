@@ -140,15 +140,15 @@ steps:
 
   it('bad workload files get typed errors naming the place', () => {
     expect(() => parseWorkloadFile('steps: [{ op: zap, id: 0 }]', 'w.yaml')).toThrow(
-      /w\.yaml: steps\[0\]\.op/,
+      'w.yaml:1: steps[0].op: expected map, unmap, map-sg, unmap-sg, alloc or free',
     );
     expect(() => parseWorkloadFile('steps: []\ngenerate: {}', 'w.yaml')).toThrow(WorkloadFileError);
     expect(() =>
       parseWorkloadFile('generate: { mix: [{ op: map, sizes: [0] }] }', 'w.yaml'),
-    ).toThrow(WorkloadFileError);
+    ).toThrow(new WorkloadFileError('sizes must all be above 0', 'w.yaml:1: generate.mix[0]'));
     expect(() =>
       parseWorkloadFile('steps: [{ op: map, id: 0, phys: -4, size: 1 }]', 'w.yaml'),
-    ).toThrow(/steps\[0\]\.phys/);
+    ).toThrow(/^w\.yaml:1: steps\[0\]\.phys: expected an address or size/);
   });
 });
 

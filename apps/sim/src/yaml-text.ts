@@ -32,10 +32,26 @@ export class YamlTextError extends DmasimError {
   override name = 'YamlTextError';
 }
 
+/** A parsed input file: its value, and where in the text a key path is. */
+export interface YamlDocument {
+  value: unknown;
+  /** The 1-based line of the key (or list item) at `path`; undefined when it is not in the text. */
+  lineOf(path: readonly string[]): number | undefined;
+}
+
 /** The document's value; a syntax error or a repeated key in a mapping is a YamlTextError. */
 export function parseYamlText(text: string, options: { intAsBigInt?: boolean } = {}): unknown {
+  return parseYamlDocument(text, options).value;
+}
+
+/** As parseYamlText(), keeping the document so that an error can name a key's line. */
+export function parseYamlDocument(
+  text: string,
+  options: { intAsBigInt?: boolean } = {},
+): YamlDocument {
   try {
-    const { isMap, isScalar, parseDocument, visit } = yamlLibrary();
+    const library = yamlLibrary();
+    const { isMap, isScalar, parseDocument, visit } = library;
     const doc = parseDocument(text, { uniqueKeys: false, intAsBigInt: options.intAsBigInt });
     if (doc.errors.length > 0) throw new YamlTextError(doc.errors[0]!.message);
     visit(doc, {
@@ -54,10 +70,44 @@ export function parseYamlText(text: string, options: { intAsBigInt?: boolean } =
         }
       },
     });
-    return doc.toJS({ maxAliasCount: 100 });
+    const value = doc.toJS({ maxAliasCount: 100 });
+    return { value, lineOf: (path) => lineAt(text, offsetOf(library, doc, path)) };
   } catch (e) {
     if (e instanceof YamlTextError) throw e;
     // The library's own errors (alias expansion, nesting too deep for its recursion).
     throw new YamlTextError(e instanceof Error ? e.message : String(e));
   }
+}
+
+/** The text offset of the key (in a mapping) or item (in a list) that `path` ends at. */
+function offsetOf(
+  library: typeof Yaml,
+  doc: Yaml.Document,
+  path: readonly string[],
+): number | undefined {
+  const { isAlias, isMap, isScalar, isSeq } = library;
+  let node: unknown = doc.contents;
+  let offset: number | undefined;
+  for (const key of path) {
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+      if (!pair) return offset;
+      offset = (pair.key as Yaml.Scalar).range?.[0] ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && /^\d+$/.test(key)) {
+      const item = node.items[Number(key)];
+      if (item === undefined) return offset;
+      offset = (item as { range?: [number, number, number] }).range?.[0] ?? offset;
+      node = item;
+    } else return offset;
+  }
+  return offset;
+}
+
+function lineAt(text: string, offset: number | undefined): number | undefined {
+  if (offset === undefined) return undefined;
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
 }

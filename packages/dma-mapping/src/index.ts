@@ -133,6 +133,7 @@ export {
   subU64,
   U32_MAX,
   U64_MAX,
+  U64ParseError,
   u64,
 } from './u64.js';
 export { warnOnce } from './warn-once.js';

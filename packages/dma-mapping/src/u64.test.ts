@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { DmasimError } from './dmasim-error.js';
 import {
   addU64,
   dmaBitMask,
@@ -9,6 +10,7 @@ import {
   parseU64,
   subU64,
   U64_MAX,
+  U64ParseError,
 } from './u64.js';
 
 describe('u64 helpers', () => {
@@ -62,7 +64,58 @@ describe('u64 helpers', () => {
     expect(parseU64('0x1000')).toBe(0x1000n);
     expect(parseU64('4K')).toBe(4096n);
     expect(parseU64('1G')).toBe(1n << 30n);
-    expect(() => parseU64('0x1_0000_0000_0000_0000')).toThrow(RangeError);
-    expect(() => parseU64('zz')).toThrow(SyntaxError);
+    expect(parseU64(' 0x8000_0000 ')).toBe(0x8000_0000n);
+    expect(parseU64('0xffff_ffff_ffff_ffff')).toBe(U64_MAX);
+  });
+
+  it('a number it cannot read is a U64ParseError (a DmasimError with a code), never a built-in', () => {
+    const thrown = (text: string) => {
+      try {
+        parseU64(text);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    };
+    for (const text of [
+      'zz',
+      '',
+      '0x',
+      '0x_',
+      '_',
+      '1.5',
+      '-1',
+      '4KB',
+      '0x1_0000_0000_0000_0000',
+      '16T0',
+    ]) {
+      const e = thrown(text);
+      expect(e, text).toBeInstanceOf(U64ParseError);
+      expect(e, text).toBeInstanceOf(DmasimError);
+      expect(e, text).toMatchObject({ code: 'DMASIM_U64_PARSE', text });
+    }
+    expect(thrown('0x1_0000_0000_0000_0000')).toMatchObject({
+      message: 'value does not fit in 64 bits: "0x1_0000_0000_0000_0000"',
+    });
+    expect(thrown('0x_')).toMatchObject({ message: 'not a number: "0x_"' });
+    expect(thrown('16777216T')).toMatchObject({
+      message: 'value does not fit in 64 bits: "16777216T"',
+    });
+  });
+
+  it('any text is a u64 or a U64ParseError', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom(...'0123456789abcdefxX_kKmMgGtT .-') }),
+        (text) => {
+          try {
+            const v = parseU64(text);
+            expect(v >= 0n && v <= U64_MAX).toBe(true);
+          } catch (e) {
+            expect(e).toBeInstanceOf(U64ParseError);
+          }
+        },
+      ),
+    );
   });
 });

@@ -1,4 +1,5 @@
 // u64 arithmetic as the kernel does it on dma_addr_t / phys_addr_t / u64.
+import { DmasimError } from './dmasim-error.js';
 
 export const U64_MAX = 0xffff_ffff_ffff_ffffn;
 export const U32_MAX = 0xffff_ffffn;
@@ -62,14 +63,28 @@ export function hex64(x: bigint): string {
   return `0x${x.toString(16).padStart(16, '0')}`;
 }
 
-/** Parse a user-supplied number ("0x1000", "4096", "4K", "1G") into a u64 bigint. */
+/** A user's number that parseU64() cannot read, or that does not fit in 64 bits. */
+export class U64ParseError extends DmasimError {
+  static override readonly code: string = 'DMASIM_U64_PARSE';
+  override name = 'U64ParseError';
+  constructor(
+    message: string,
+    /** The text as given. */
+    readonly text: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Parse a user-supplied number ("0x1000", "4096", "4K", "1G", "0x8000_0000") into a u64 bigint. */
 export function parseU64(text: string): bigint {
   const t = text.trim();
-  const m = /^(0[xX][0-9a-fA-F_]+|[0-9_]+)([kKmMgGtT]?)$/.exec(t);
-  if (!m) throw new SyntaxError(`not a number: "${text}"`);
+  // At least one digit: "0x_" and "_" are not numbers (BigInt would throw or read 0).
+  const m = /^(0[xX](?=_*[0-9a-fA-F])[0-9a-fA-F_]+|(?=_*[0-9])[0-9_]+)([kKmMgGtT]?)$/.exec(t);
+  if (!m) throw new U64ParseError(`not a number: "${text}"`, text);
   let v = BigInt(m[1]!.replaceAll('_', ''));
   const shift = { '': 0n, k: 10n, m: 20n, g: 30n, t: 40n }[m[2]!.toLowerCase()] ?? 0n;
   v <<= shift;
-  if (v > U64_MAX) throw new RangeError(`value does not fit in 64 bits: "${text}"`);
+  if (v > U64_MAX) throw new U64ParseError(`value does not fit in 64 bits: "${text}"`, text);
   return v;
 }

@@ -93,7 +93,7 @@ describe('dmasim inspect on ACPI inputs', () => {
     const r = cli(['inspect', resolve(exampleDir, 'qemu-virt.platform.yaml')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
-      /PlatformFileError: .*qemu-virt\.platform\.yaml: pci\[0\]: host must be a full ACPI path/,
+      /PlatformFileError: .*qemu-virt\.platform\.yaml:4: pci\[0\]\.host: expected the host bridge's full ACPI path/,
     );
   });
 });

@@ -5,7 +5,7 @@ import { readIort, writeIort } from '@dmasim/acpi-iort';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { exampleIortBinPath, exampleIortSpec, exampleIortSpecPath } from '../acpi/example-iort.js';
 import { corpusDir, exampleDir, hasCorpus } from '../corpus.js';
-import { iortTableJson } from '../iort-spec.js';
+import { iortTableJson } from '../iort-json.js';
 import { cli, commandArgs } from '../test-cli.js';
 import { iortCommand } from './iort.js';
 
@@ -124,10 +124,12 @@ describe('dmasim iort through main(): exit codes', () => {
 
   it('1 for a spec with a bad shape, naming the node', () => {
     const spec = join(dir, 'bad-type.yaml');
-    writeFileSync(spec, 'nodes: [{ type: its-group }, { type: gic }]\n');
+    writeFileSync(spec, 'nodes:\n  - type: its-group\n  - type: gic\n');
     const r = cli(['iort', 'build', spec, '-o', join(dir, 'never.bin')]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`PlatformFileError: ${spec}: nodes[1]: type must be one of`);
+    expect(r.stderr).toBe(
+      `dmasim iort build: PlatformFileError: ${spec}:3: nodes[1].type: expected its-group, named-component, root-complex, smmu, smmu-v3, pmcg, rmr or unknown\n`,
+    );
   });
 
   it('2 for a wrong command line', () => {

@@ -3,7 +3,8 @@ import { dumpIort, readIort, writeIort } from '@dmasim/acpi-iort';
 import { hex } from '@dmasim/dma-mapping';
 import { loadAcpi } from '../acpi-file.js';
 import { option, type ParsedArgs, UsageError } from '../args.js';
-import { iortTableJson, parseIortSpec } from '../iort-spec.js';
+import { iortTableJson } from '../iort-json.js';
+import { parseIortSpec } from '../iort-spec.js';
 import { LoadError, loadPlatformFile, writeOutputFile } from '../load.js';
 import type { CommandOutput } from './common.js';
 

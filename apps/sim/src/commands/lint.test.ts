@@ -4,7 +4,7 @@ import { writeIort } from '@dmasim/acpi-iort';
 import type { Finding } from '@dmasim/report';
 import { describe, expect, it } from 'vitest';
 import { corpusDir, exampleDir, hasCorpus } from '../corpus.js';
-import { iortSpecFromDocument, parseYamlExact } from '../iort-spec.js';
+import { parseIortSpec } from '../iort-spec.js';
 import { cli } from '../test-cli.js';
 
 const bad = join(exampleDir, 'bad');
@@ -38,10 +38,7 @@ const PLANTED: [file: string, rule: string, severity: string, where: string][] =
 
 /** The table bytes a spec builds, to check an offset names what the finding says it does. */
 function tableBytes(file: string): DataView {
-  const spec = iortSpecFromDocument(
-    parseYamlExact(readFileSync(join(bad, file), 'utf8'), file),
-    file,
-  );
+  const spec = parseIortSpec(readFileSync(join(bad, file), 'utf8'), file);
   const bytes = writeIort(spec);
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
