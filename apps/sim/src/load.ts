@@ -149,8 +149,8 @@ export function dtsFileReader(includeDirs: readonly string[]) {
   };
 }
 
-/** Options whose value is a YAML/JSON file (--platform, a --workload file) or uses its syntax. */
-const YAML_OPTIONS = ['--platform', '--workload', '--memory'];
+/** Options whose value is a YAML/JSON file (--platform, a --workload file). */
+const YAML_OPTIONS = ['--platform', '--workload'];
 
 /** An input that is YAML/JSON by its content, or a directory (which may hold such files). */
 function mayBeYamlInput(path: string): boolean {

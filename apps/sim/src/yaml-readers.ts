@@ -4,5 +4,5 @@
 // file, so `inspect board.dtb` never loads the schema library.
 export { parseAcpiPlatformFile } from './acpi-platform-file.js';
 export { parseIortSpec } from './iort-spec.js';
-export { parsePlatformFile, parseRamRange } from './platform-file.js';
+export { parsePlatformFile } from './platform-file.js';
 export { parseWorkloadFile } from './workload-file.js';

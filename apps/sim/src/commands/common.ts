@@ -19,6 +19,7 @@ import type { TreeLoadOptions } from '../device-tree-file.js';
 import { readInputText } from '../load.js';
 import { loadMachineSource, type MachineSource } from '../machine-file.js';
 import type { PlatformViewOptions } from '../platform-view.js';
+import { parseRamRange } from '../ram-range.js';
 import { yamlReaders } from '../yaml-inputs.js';
 
 /** What a command produces: the --json object and the human text. */
@@ -38,7 +39,7 @@ export interface CommandOutput {
 export function memoryOption(args: ParsedArgs): MemoryRange[] | undefined {
   const ram = options(args, '--memory').map((text) => {
     try {
-      return yamlReaders().parseRamRange(text);
+      return parseRamRange(text);
     } catch (e) {
       throw new UsageError(`--memory: ${(e as Error).message}`);
     }
