@@ -103,4 +103,21 @@ describe.skipIf(!existsSync(cliJs))('dmasim in a shell', () => {
     expect(viaStdin.stdout).toMatch(/"domain": "identity"/);
     expect(direct.stdout).not.toMatch(/"domain": "identity"/);
   });
+
+  // stdout.ts tells a terminal from a file, a pipe or /dev/null without building process.stdout.
+  it.skipIf(spawnSync('script', ['--version']).status !== 0)(
+    'colour on a terminal only: not into a pipe or a file, nor with NO_COLOR',
+    () => {
+      const bold = '\x1b[1mDEVICE';
+      const inTerminal = (env: string) =>
+        sh(`${env} script -qec "$DMASIM inspect ${blob}" /dev/null`).stdout;
+      expect(inTerminal('NO_COLOR=')).toContain(bold);
+      expect(inTerminal('NO_COLOR=1')).not.toContain(bold);
+      const file = join(dir, 'out.txt');
+      const piped = sh(`$DMASIM inspect ${blob} | cat; $DMASIM inspect ${blob} > ${file}`);
+      expect(piped.code).toBe(0);
+      expect(piped.stdout).toMatch(/^arch: arm64\nDEVICE /);
+      expect(readFileSync(file, 'utf8')).toBe(piped.stdout);
+    },
+  );
 });

@@ -18,6 +18,7 @@ import {
 import { failureReport } from './failure.js';
 import { forgetInputs, prepareYamlReaders } from './load.js';
 import { isManyInputsRun, runManyInputs, runManyInputsSerial } from './many-inputs.js';
+import { stdout } from './stdout.js';
 import { outputStyleFor, setOutputStyle } from './terminal.js';
 import { versionText } from './version.js';
 
@@ -61,11 +62,11 @@ function plan(argv: readonly string[]): Plan {
   const [name, ...rest] = argv;
   if (name === undefined) return usageExit('', 'no command given', topUsage());
   if (name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${topUsage()}\n`);
+    stdout.write(`${topUsage()}\n`);
     return { exit: 0 };
   }
   if (name === '--version' || name === '-V') {
-    process.stdout.write(`${versionText()}\n`);
+    stdout.write(`${versionText()}\n`);
     return { exit: 0 };
   }
   const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
@@ -78,7 +79,7 @@ function plan(argv: readonly string[]): Plan {
   } else {
     const [sub, ...subRest] = rest;
     if (sub === '--help' || sub === '-h') {
-      process.stdout.write(`${groupUsage(name, entry)}\n`);
+      stdout.write(`${groupUsage(name, entry)}\n`);
       return { exit: 0 };
     }
     if (sub === undefined) return usageExit(name, 'missing subcommand', groupUsage(name, entry));
@@ -91,7 +92,7 @@ function plan(argv: readonly string[]): Plan {
   try {
     const args = parseCommandArgs(command.spec, tail, leading);
     if (args === null) {
-      process.stdout.write(`${formatHelp(command.spec)}\n`);
+      stdout.write(`${formatHelp(command.spec)}\n`);
       return { exit: 0 };
     }
     return { command, args, inputs: args.positionals.length - leading.length };
@@ -160,11 +161,11 @@ function execute(p: RunPlan, run: CommandRun): number {
   }
   // Text for a terminal may be coloured and fitted to its width; JSON and pipes get plain text.
   setOutputStyle(
-    asJson ? { color: false, width: null } : outputStyleFor(process.stdout, process.env),
+    asJson ? { color: false, width: null } : outputStyleFor(stdout.terminal(), process.env),
   );
   try {
     const out = run(args);
-    process.stdout.write(
+    stdout.write(
       asJson
         ? jsonText({ schema: command.schema, ...(out.json as object) })
         : `${out.text.trimEnd()}\n`,

@@ -13,6 +13,7 @@ import {
   toTaskArgs,
 } from './input-task.js';
 import type { RunPlan } from './main.js';
+import { stdout } from './stdout.js';
 
 /** The PATHs of a plan (after any subcommand name). */
 function paths(p: RunPlan): string[] {
@@ -50,7 +51,7 @@ class Printer {
   emit(result: InputResult): void {
     const asJson = this.p.args.flags.has('--json');
     if (result.stdout) {
-      process.stdout.write(!asJson && this.printed > 0 ? `\n${result.stdout}` : result.stdout);
+      stdout.write(!asJson && this.printed > 0 ? `\n${result.stdout}` : result.stdout);
       this.printed++;
     }
     if (result.stderr) process.stderr.write(result.stderr);
@@ -70,7 +71,7 @@ class Printer {
     if (!summarize || this.done.length === 0) return this.status;
     const out = summarize(this.done, this.failed, this.p.args);
     const asJson = this.p.args.flags.has('--json');
-    process.stdout.write(
+    stdout.write(
       asJson
         ? `${JSON.stringify({ schema: this.p.command.schema, ...(out.json as object) })}\n`
         : `${this.printed > 0 ? '\n' : ''}${out.text.trimEnd()}\n`,

@@ -10,6 +10,7 @@ import {
   isCommand,
 } from './command-table.js';
 import { mainWith } from './main.js';
+import { stdout as stdoutSink } from './stdout.js';
 
 const loaded = new Map<Command, CommandRun>(
   await Promise.all(allCommands().map(async (c) => [c, await c.load()] as const)),
@@ -18,9 +19,8 @@ const loaded = new Map<Command, CommandRun>(
 export function cli(argv: string[]): { code: number; stdout: string; stderr: string } {
   let stdout = '';
   let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    stdout += String(s);
-    return true;
+  vi.spyOn(stdoutSink, 'write').mockImplementation((s) => {
+    stdout += s;
   });
   vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
     stderr += String(s);

@@ -89,17 +89,31 @@ export function createSwiotlbPool(
     nslabs,
     nareas,
     areaNslabs: Math.floor(nslabs / nareas),
-    list: new Uint16Array(nslabs),
+    list: initialSlotList(nslabs),
     origAddr: new BigUint64Array(nslabs).fill(INVALID_PHYS_ADDR),
     allocSize: new Uint32Array(nslabs),
     padSlots: new Uint16Array(nslabs),
     areaIndex: new Uint32Array(nareas),
     areaUsed: new Uint32Array(nareas),
   };
-  for (let i = 0; i < nslabs; i++) {
-    pool.list[i] = Math.min(IO_TLB_SEGSIZE - (i & (IO_TLB_SEGSIZE - 1)), nslabs - i);
-  }
   return pool;
+}
+
+/**
+ * The free-run counts swiotlb_init_io_tlb_pool() gives the slots, min(IO_TLB_SEGSIZE -
+ * io_tlb_offset(i), nslabs - i): each whole segment counts down from IO_TLB_SEGSIZE to 1, a short
+ * last one from its length. Whole segments are copied, not computed slot by slot: a default pool
+ * has 32,768 slots, and every boot makes one.
+ */
+export function initialSlotList(nslabs: number): Uint16Array {
+  const list = new Uint16Array(nslabs);
+  const whole = nslabs - (nslabs % IO_TLB_SEGSIZE);
+  for (let i = 0; i < Math.min(IO_TLB_SEGSIZE, whole); i++) list[i] = IO_TLB_SEGSIZE - i;
+  for (let done = IO_TLB_SEGSIZE; done < whole; done *= 2) {
+    list.copyWithin(done, 0, Math.min(done, whole - done));
+  }
+  for (let i = whole; i < nslabs; i++) list[i] = nslabs - i;
+  return list;
 }
 
 export function createSwiotlbMem(

@@ -13,7 +13,7 @@ import { dmaCapable, dmaDirectMapPage, dmaDirectUnmapPage, dmaToPhys } from './d
 import { createPlatform } from './platform.js';
 import { dmaToPhysIndexed, physToDmaIndexed } from './range-index.js';
 import { parseSwiotlbParam } from './swiotlb.js';
-import { IO_TLB_SIZE, poolState } from './swiotlb-pool.js';
+import { IO_TLB_SEGSIZE, IO_TLB_SIZE, initialSlotList, poolState } from './swiotlb-pool.js';
 
 const GiB = 1n << 30n;
 
@@ -45,6 +45,22 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 describe('swiotlb allocator properties', () => {
+  it("a new pool's free-run counts are swiotlb_init_io_tlb_pool()'s, slot by slot", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 5 * IO_TLB_SEGSIZE + 17 }), (nslabs) => {
+        const expected = Array.from({ length: nslabs }, (_, i) =>
+          Math.min(IO_TLB_SEGSIZE - (i % IO_TLB_SEGSIZE), nslabs - i),
+        );
+        expect(Array.from(initialSlotList(nslabs))).toEqual(expected);
+      }),
+    );
+    // The default 64 MiB pool: 256 whole segments.
+    const list = initialSlotList(32768);
+    expect([list[0], list[127], list[128], list[32767], list[32640]]).toEqual([
+      128, 1, 128, 1, 128,
+    ]);
+  });
+
   it('map/unmap in any interleaving leaves the pool exactly as it started', () => {
     fc.assert(
       fc.property(
