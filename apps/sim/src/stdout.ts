@@ -20,7 +20,10 @@ function streamWrite(bytes: Uint8Array): void {
 
 function write(text: string): void {
   const bytes = Buffer.from(text, 'utf8');
-  if (viaStream) return streamWrite(bytes);
+  if (viaStream) {
+    streamWrite(bytes);
+    return;
+  }
   for (let at = 0; at < bytes.length; ) {
     try {
       at += writeSync(1, bytes, at);
@@ -29,7 +32,8 @@ function write(text: string): void {
       if (code === 'EPIPE') process.exit(0);
       // A non-blocking descriptor that is full: the stream waits for it, and keeps the order.
       if (code !== 'EAGAIN') throw e;
-      return streamWrite(bytes.subarray(at));
+      streamWrite(bytes.subarray(at));
+      return;
     }
   }
 }
