@@ -120,4 +120,30 @@ describe.skipIf(!existsSync(cliJs))('dmasim in a shell', () => {
       expect(readFileSync(file, 'utf8')).toBe(piped.stdout);
     },
   );
+
+  it('loads the YAML and TypeBox libraries only for a command line that names a YAML file', () => {
+    // Reports every require() of either library (the bundled CLI requires them on first use).
+    const hook = join(dir, 'report-loads.cjs');
+    writeFileSync(
+      hook,
+      `const Module = require('node:module');
+const load = Module._load;
+Module._load = function (request, ...rest) {
+  if (/^(yaml|@sinclair\\/typebox)/.test(request)) process.stderr.write('loads ' + request + '\\n');
+  return load.call(this, request, ...rest);
+};
+`,
+    );
+    const loads = (args: string) =>
+      sh(`node -r ${hook} ${cliJs} ${args} >/dev/null`).stderr.match(/^loads \S+$/gm) ?? [];
+    const iortBin = resolve(exampleDir, 'example-acpi.iort.bin');
+    expect(loads(`inspect ${blob}`)).toEqual([]);
+    expect(loads(`inspect ${dts} --json`)).toEqual([]);
+    expect(loads(`iort dump ${iortBin}`)).toEqual([]);
+    expect(loads(`iommu groups ${blob}`)).toEqual([]);
+    expect(loads(`run ${blob} --workload nvme --count 10`)).toEqual([]);
+    const yaml = loads(`inspect ${resolve(exampleDir, 'example-acpi.platform.yaml')}`);
+    expect(yaml).toContain('loads yaml');
+    expect(yaml).toContain('loads @sinclair/typebox');
+  });
 });

@@ -1,6 +1,14 @@
 // Reading platform descriptions from disk (the only place besides cli.ts that touches Node APIs),
 // and loading the YAML readers when a command line names a YAML/JSON file.
-import { closeSync, fstatSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  openSync,
+  readSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import type { CommandSpec, ParsedArgs } from './args.js';
@@ -149,8 +157,11 @@ export function dtsFileReader(includeDirs: readonly string[]) {
   };
 }
 
-/** Options whose value is a YAML/JSON file (--platform, a --workload file). */
-const YAML_OPTIONS = ['--platform', '--workload'];
+/** --platform (always a file), and --workload when it names a file rather than a built-in. */
+function namesYamlOption(args: ParsedArgs): boolean {
+  if (args.options.has('--platform')) return true;
+  return (args.options.get('--workload') ?? []).some((w) => w === '-' || existsSync(w));
+}
 
 /** An input that is YAML/JSON by its content, or a directory (which may hold such files). */
 function mayBeYamlInput(path: string): boolean {
@@ -174,7 +185,7 @@ export async function prepareYamlReaders(
 ): Promise<void> {
   if (yamlReadersLoaded()) return;
   const firmware = spec.positionals[0]?.variadic ? inputs : inputs.slice(0, 1);
-  if (YAML_OPTIONS.some((o) => args.options.has(o)) || firmware.some(mayBeYamlInput)) {
+  if (namesYamlOption(args) || firmware.some(mayBeYamlInput)) {
     await loadYamlReaders();
   }
 }

@@ -1,39 +1,19 @@
-// Workloads for `dmasim run`: the built-in driver-like ones of workload.ts (nic-rx, nvme,
-// gpu-alloc) and workload files (YAML or JSON) holding a fixed step list or a seeded generator.
+// Workload files for `dmasim run` (YAML or JSON): a fixed step list or a seeded generator. The
+// built-in workloads are in workload-builtins.ts.
 
-import { type Device, DMA_BIDIRECTIONAL, DmasimError, dmaBitMask } from '@dmasim/dma-mapping';
+import { DMA_BIDIRECTIONAL, DmasimError, dmaBitMask } from '@dmasim/dma-mapping';
 import type { StaticDecode } from '@sinclair/typebox';
 import { readInputFile } from './input-check.js';
-import { MAX_IN_FLIGHT, MAX_WORKLOAD_COUNT, WORKLOAD_FILE } from './schema/input.js';
+import { WORKLOAD_FILE } from './schema/input.js';
 import {
   type BufferPlacement,
-  gpuAllocWorkload,
-  nicRxWorkload,
-  nvmeWorkload,
-  type Workload,
+  MAX_IN_FLIGHT,
+  MAX_WORKLOAD_COUNT,
   type WorkloadStep,
 } from './workload.js';
+import type { WorkloadRunOptions, WorkloadSpec } from './workload-builtins.js';
 
 export { MAX_IN_FLIGHT, MAX_WORKLOAD_COUNT };
-
-export interface WorkloadRunOptions {
-  /** Packets (nic-rx), commands (nvme), buffers (gpu-alloc), operations (a file's generator). */
-  count?: number;
-  seed?: number;
-  /** Overrides the workload's driver mask (bits). */
-  maskBits?: number;
-}
-
-/** A workload before it is bound to a device and to where its buffers live. */
-export interface WorkloadSpec {
-  name: string;
-  /** The device the workload names, if any (--device overrides). */
-  device?: string;
-  /** Bind to a device; `placement` is where generated buffers live unless the file says. */
-  build(device: Device, placement: BufferPlacement, options: WorkloadRunOptions): Workload;
-  /** Steps the run will take (for the progress bar); null when unknown. */
-  expectedSteps(options: WorkloadRunOptions): number | null;
-}
 
 export class WorkloadFileError extends DmasimError {
   static override readonly code: string = 'DMASIM_WORKLOAD_FILE';
@@ -45,46 +25,6 @@ export class WorkloadFileError extends DmasimError {
     super(`${where}: ${message}`);
   }
 }
-
-const maskOption = (o: WorkloadRunOptions) =>
-  o.maskBits === undefined ? {} : { mask: dmaBitMask(o.maskBits) };
-const seedOption = (o: WorkloadRunOptions) => (o.seed === undefined ? {} : { seed: o.seed });
-
-const NIC_RING = 256;
-
-export const BUILTIN_WORKLOADS: Record<string, WorkloadSpec> = {
-  'nic-rx': {
-    name: 'nic-rx',
-    build: (dev, placement, o) =>
-      nicRxWorkload(dev, placement, {
-        ring: NIC_RING,
-        ...(o.count !== undefined ? { packets: o.count } : {}),
-        ...maskOption(o),
-        ...seedOption(o),
-      }),
-    expectedSteps: (o) => 2 * NIC_RING + 2 * (o.count ?? 10_000),
-  },
-  nvme: {
-    name: 'nvme',
-    build: (dev, placement, o) =>
-      nvmeWorkload(dev, placement, {
-        ...(o.count !== undefined ? { commands: o.count } : {}),
-        ...maskOption(o),
-        ...seedOption(o),
-      }),
-    expectedSteps: (o) => 2 * (o.count ?? 2_000),
-  },
-  'gpu-alloc': {
-    name: 'gpu-alloc',
-    build: (dev, _placement, o) =>
-      gpuAllocWorkload(dev, {
-        ...(o.count !== undefined ? { buffers: o.count } : {}),
-        ...maskOption(o),
-        ...seedOption(o),
-      }),
-    expectedSteps: (o) => 2 * (o.count ?? 64),
-  },
-};
 
 type WorkloadDocument = StaticDecode<typeof WORKLOAD_FILE>;
 /** A generator's mix entry, decoded with its defaults (schema/input.ts). */

@@ -27,6 +27,18 @@ import {
   sgInitTable,
 } from '@dmasim/dma-mapping';
 
+/**
+ * Most operations one run may generate (generate.count and --count): 10^8, minutes of work.
+ * A workload is a generator, so the count costs time, not memory.
+ */
+export const MAX_WORKLOAD_COUNT = 100_000_000;
+/**
+ * Most buffers a generated workload keeps alive at once: 2^20. Each live buffer holds its
+ * mapping (an IOVA, page-table entries or swiotlb slots) in the model, about a few hundred
+ * bytes, so this keeps a run's live state well under 1 GiB.
+ */
+export const MAX_IN_FLIGHT = 1 << 20;
+
 /** One step of a workload. Buffers are named by `id`; unmap/free refer to a live id. */
 export type WorkloadStep =
   | { op: 'map'; id: number; phys: bigint; size: bigint; dir: DmaDataDirection; attrs?: number }

@@ -4,8 +4,8 @@ import { hex } from '@dmasim/dma-mapping';
 import { loadAcpi } from '../acpi-file.js';
 import { option, type ParsedArgs, UsageError } from '../args.js';
 import { iortTableJson } from '../iort-json.js';
-import { parseIortSpec } from '../iort-spec.js';
 import { LoadError, loadPlatformFile, writeOutputFile } from '../load.js';
+import { yamlReaders } from '../yaml-inputs.js';
 import type { CommandOutput } from './common.js';
 
 export const IORT_USAGE = `dmasim iort dump FILE [--json]           (an IORT binary, spec or ACPI platform file)
@@ -26,7 +26,7 @@ function build(spec: string, out: string | undefined): CommandOutput {
   if (source.kind !== 'acpi-platform') {
     throw new LoadError(`${spec} is not an IORT spec (.yaml or .json)`);
   }
-  const bytes = writeIort(parseIortSpec(source.text, spec));
+  const bytes = writeIort(yamlReaders().parseIortSpec(source.text, spec));
   // Read it back: the writer's output must be a table the reader (and so the kernel) accepts.
   const { table } = readIort(bytes);
   writeOutputFile(out, bytes);

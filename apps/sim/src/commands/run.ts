@@ -6,15 +6,14 @@ import { findDevice, type Machine } from '@dmasim/machine';
 import { option, type ParsedArgs, UsageError } from '../args.js';
 import { readInputText } from '../load.js';
 import { buildRunReport, formatRunReport, type RunReport } from '../run-report.js';
-import { runWorkload } from '../workload.js';
+import { MAX_WORKLOAD_COUNT, runWorkload } from '../workload.js';
 import {
   BUILTIN_WORKLOADS,
-  MAX_WORKLOAD_COUNT,
-  parseWorkloadFile,
   type WorkloadRunOptions,
   type WorkloadSpec,
-} from '../workload-file.js';
+} from '../workload-builtins.js';
 import { defaultPlacement, defaultWorkloadDevice } from '../workload-target.js';
+import { yamlReaders } from '../yaml-inputs.js';
 import { bootFromArgs, type CommandOutput } from './common.js';
 
 export const RUN_USAGE = `dmasim run FILE --workload nic-rx|nvme|gpu-alloc|W.yaml [--device D] [--platform P.yaml] [--cmdline "..."] [--seed N] [--count N] [--mask BITS] [--json]
@@ -37,7 +36,7 @@ function workloadSpec(name: string): WorkloadSpec {
     throw new UsageError(
       `--workload ${name}: not a built-in (${Object.keys(BUILTIN_WORKLOADS).join(', ')}) nor a file`,
     );
-  return parseWorkloadFile(readInputText(name), name);
+  return yamlReaders().parseWorkloadFile(readInputText(name), name);
 }
 
 /** A progress bar on stderr, redrawn at most every 100 ms. */

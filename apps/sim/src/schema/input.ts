@@ -17,6 +17,7 @@ import {
 import type { MemoryRange } from '@dmasim/machine';
 import { Type as T, type TSchema } from '@sinclair/typebox';
 import { parseRamRange } from '../ram-range.js';
+import { MAX_IN_FLIGHT, MAX_WORKLOAD_COUNT } from '../workload.js';
 
 const strict = { additionalProperties: false } as const;
 
@@ -120,18 +121,6 @@ const Step = T.Union(
   ],
   { description: 'one DMA API call: map, unmap, map-sg, unmap-sg, alloc or free' },
 );
-
-/**
- * Most operations one run may generate (generate.count and --count): 10^8, minutes of work.
- * A workload is a generator, so the count costs time, not memory.
- */
-export const MAX_WORKLOAD_COUNT = 100_000_000;
-/**
- * Most buffers a generated workload keeps alive at once: 2^20. Each live buffer holds its
- * mapping (an IOVA, page-table entries or swiotlb slots) in the model, about a few hundred
- * bytes, so this keeps a run's live state well under 1 GiB.
- */
-export const MAX_IN_FLIGHT = 1 << 20;
 
 const MixEntry = T.Transform(
   T.Object(
