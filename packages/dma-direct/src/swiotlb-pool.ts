@@ -20,6 +20,15 @@ export interface SwiotlbPool {
   nslabs: number;
   nareas: number;
   areaNslabs: number;
+  /**
+   * The slot and area state, made on the pool's first use (poolSlots()): the default pool has
+   * 32,768 slots, and most boots (every `inspect`) never bounce a buffer.
+   */
+  slots: SwiotlbSlots | null;
+}
+
+/** io_tlb_slot[] and io_tlb_area[] of a pool, as typed arrays indexed by slot and area. */
+export interface SwiotlbSlots {
   /** Free slots from each slot to the end of its segment run (0 = in use). */
   list: Uint16Array;
   origAddr: BigUint64Array;
@@ -83,12 +92,21 @@ export function createSwiotlbPool(
   if (!Number.isSafeInteger(nareas) || nareas < 1 || nareas > Math.max(1, nslabs)) {
     throw new SwiotlbSizeError(`${name} (${nareas} areas)`, nslabs);
   }
-  const pool: SwiotlbPool = {
+  return {
     start,
     end: start + (BigInt(nslabs) << BigInt(IO_TLB_SHIFT)),
     nslabs,
     nareas,
     areaNslabs: Math.floor(nslabs / nareas),
+    slots: null,
+  };
+}
+
+/** The pool's slot state, every slot free as swiotlb_init_io_tlb_pool() leaves it, made on first use. */
+export function poolSlots(pool: SwiotlbPool): SwiotlbSlots {
+  if (pool.slots) return pool.slots;
+  const { nslabs, nareas } = pool;
+  const slots: SwiotlbSlots = {
     list: initialSlotList(nslabs),
     origAddr: new BigUint64Array(nslabs).fill(INVALID_PHYS_ADDR),
     allocSize: new Uint32Array(nslabs),
@@ -96,14 +114,15 @@ export function createSwiotlbPool(
     areaIndex: new Uint32Array(nareas),
     areaUsed: new Uint32Array(nareas),
   };
-  return pool;
+  pool.slots = slots;
+  return slots;
 }
 
 /**
  * The free-run counts swiotlb_init_io_tlb_pool() gives the slots, min(IO_TLB_SEGSIZE -
  * io_tlb_offset(i), nslabs - i): each whole segment counts down from IO_TLB_SEGSIZE to 1, a short
  * last one from its length. Whole segments are copied, not computed slot by slot: a default pool
- * has 32,768 slots, and every boot makes one.
+ * has 32,768 slots.
  */
 export function initialSlotList(nslabs: number): Uint16Array {
   const list = new Uint16Array(nslabs);
@@ -171,11 +190,12 @@ export function searchPoolArea(
   iotlbAlignMask = (iotlbAlignMask & ~allocAlignMask) >>> 0;
   const stride = (Math.max(allocAlignMask, iotlbAlignMask) >>> IO_TLB_SHIFT) + 1;
 
-  if (nslots > pool.areaNslabs - (pool.areaUsed[areaIndex] as number)) return -1;
+  const slots = poolSlots(pool);
+  if (nslots > pool.areaNslabs - (slots.areaUsed[areaIndex] as number)) return -1;
   const slotBase = areaIndex * pool.areaNslabs;
-  let index = pool.areaIndex[areaIndex] as number;
+  let index = slots.areaIndex[areaIndex] as number;
   const origMasked = req.origLow & iotlbAlignMask;
-  const list = pool.list;
+  const list = slots.list;
   let slotIndex = -1;
   let found = false;
   for (let checked = 0; checked < pool.areaNslabs; ) {
@@ -203,14 +223,14 @@ export function searchPoolArea(
 
   for (let i = slotIndex; i < slotIndex + nslots; i++) {
     list[i] = 0;
-    pool.allocSize[i] = req.allocSize - (offset + (i - slotIndex) * IO_TLB_SIZE);
+    slots.allocSize[i] = req.allocSize - (offset + (i - slotIndex) * IO_TLB_SIZE);
   }
   let count = 0;
   for (let i = slotIndex - 1; (i & (IO_TLB_SEGSIZE - 1)) !== IO_TLB_SEGSIZE - 1 && list[i]; i--) {
     list[i] = ++count;
   }
-  pool.areaIndex[areaIndex] = wrapAreaIndex(pool, index + nslots);
-  pool.areaUsed[areaIndex] = (pool.areaUsed[areaIndex] as number) + nslots;
+  slots.areaIndex[areaIndex] = wrapAreaIndex(pool, index + nslots);
+  slots.areaUsed[areaIndex] = (slots.areaUsed[areaIndex] as number) + nslots;
   mem.totalUsed += nslots;
   if (mem.totalUsed > mem.usedHiwater) mem.usedHiwater = mem.totalUsed;
   return slotIndex;
@@ -245,23 +265,24 @@ export function releaseSlots(
   rel: number,
   offset: number,
 ): number {
+  const slots = poolSlots(pool);
   let index = (rel - offset) >>> IO_TLB_SHIFT;
-  index -= pool.padSlots[index] as number;
-  const nslots = nrSlots((pool.allocSize[index] as number) + offset);
+  index -= slots.padSlots[index] as number;
+  const nslots = nrSlots((slots.allocSize[index] as number) + offset);
   const aindex = Math.floor(index / pool.areaNslabs);
-  const list = pool.list;
+  const list = slots.list;
   let count =
     index + nslots < alignUp(index + 1, IO_TLB_SEGSIZE) ? (list[index + nslots] as number) : 0;
   for (let i = index + nslots - 1; i >= index; i--) {
     list[i] = ++count;
-    pool.origAddr[i] = INVALID_PHYS_ADDR;
-    pool.allocSize[i] = 0;
-    pool.padSlots[i] = 0;
+    slots.origAddr[i] = INVALID_PHYS_ADDR;
+    slots.allocSize[i] = 0;
+    slots.padSlots[i] = 0;
   }
   for (let i = index - 1; (i & (IO_TLB_SEGSIZE - 1)) !== IO_TLB_SEGSIZE - 1 && list[i]; i--) {
     list[i] = ++count;
   }
-  pool.areaUsed[aindex] = (pool.areaUsed[aindex] as number) - nslots;
+  slots.areaUsed[aindex] = (slots.areaUsed[aindex] as number) - nslots;
   mem.totalUsed -= nslots;
   return nslots;
 }
@@ -282,9 +303,10 @@ export function poolState(pool: SwiotlbPool): {
   areaUsed: number[];
   areaIndex: number[];
 } {
+  const slots = poolSlots(pool);
   return {
-    list: Array.from(pool.list),
-    areaUsed: Array.from(pool.areaUsed),
-    areaIndex: Array.from(pool.areaIndex),
+    list: Array.from(slots.list),
+    areaUsed: Array.from(slots.areaUsed),
+    areaIndex: Array.from(slots.areaIndex),
   };
 }

@@ -13,7 +13,7 @@ import { dmaCapable, dmaDirectMapPage, dmaDirectUnmapPage, dmaToPhys } from './d
 import { createPlatform } from './platform.js';
 import { dmaToPhysIndexed, physToDmaIndexed } from './range-index.js';
 import { parseSwiotlbParam } from './swiotlb.js';
-import { IO_TLB_SEGSIZE, IO_TLB_SIZE, initialSlotList, poolState } from './swiotlb-pool.js';
+import { IO_TLB_SEGSIZE, IO_TLB_SIZE, initialSlotList, poolSlots, poolState } from './swiotlb-pool.js';
 
 const GiB = 1n << 30n;
 
@@ -87,9 +87,9 @@ describe('swiotlb allocator properties', () => {
               // The slot remembers the original buffer; min_align_mask bits survive.
               const slot = Number(tlb - pool.start) >> 11;
               const within = (tlb - pool.start) % BigInt(IO_TLB_SIZE);
-              expect((pool.origAddr[slot] as bigint) + within - (op.phys & minAlign & 0x7ffn)).toBe(
-                op.phys,
-              );
+              expect(
+                (poolSlots(pool).origAddr[slot] as bigint) + within - (op.phys & minAlign & 0x7ffn),
+              ).toBe(op.phys);
               expect(tlb & minAlign).toBe(op.phys & minAlign);
               live.push({ dma, size: op.size, phys: op.phys });
             } else if (live.length > 0) {
@@ -97,7 +97,7 @@ describe('swiotlb allocator properties', () => {
               if (m) dmaDirectUnmapPage(plat, dev, m.dma, m.size, DMA_BIDIRECTIONAL, 0);
             }
             expect(plat.swiotlb.totalUsed).toBe(
-              Array.from(pool.areaUsed).reduce((a, b) => a + b, 0),
+              Array.from(poolSlots(pool).areaUsed).reduce((a, b) => a + b, 0),
             );
           }
           for (const m of live) dmaDirectUnmapPage(plat, dev, m.dma, m.size, DMA_BIDIRECTIONAL, 0);
@@ -106,7 +106,9 @@ describe('swiotlb allocator properties', () => {
           expect(after.areaUsed).toEqual(initial.areaUsed);
           expect(plat.swiotlb.totalUsed).toBe(0);
           expect(plat.stats.swiotlbUsedSlots).toBe(0);
-          expect(Array.from(pool.origAddr).every((a) => a === 0xffff_ffff_ffff_ffffn)).toBe(true);
+          expect(
+            Array.from(poolSlots(pool).origAddr).every((a) => a === 0xffff_ffff_ffff_ffffn),
+          ).toBe(true);
         },
       ),
       { numRuns: 150 },

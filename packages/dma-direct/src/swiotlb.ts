@@ -35,6 +35,7 @@ import {
   IO_TLB_SHIFT,
   IO_TLB_SIZE,
   nrSlots,
+  poolSlots,
   releaseSlots,
   type SlotRequest,
   type SwiotlbMem,
@@ -318,11 +319,12 @@ function swiotlbBounce(
   size: number,
 ): void {
   const index = rel >>> IO_TLB_SHIFT;
-  const orig = pool.origAddr[index] as bigint;
+  const slots = poolSlots(pool);
+  const orig = slots.origAddr[index] as bigint;
   if (orig === INVALID_PHYS_ADDR) return;
   const minAlign = minAlignMaskOf(dev);
   const tlbOffset = (rel & (IO_TLB_SIZE - 1)) - (minAlign ? Number(orig & 0x7ffn) & minAlign : 0);
-  const allocSize = (pool.allocSize[index] as number) - tlbOffset;
+  const allocSize = (slots.allocSize[index] as number) - tlbOffset;
   let n = size;
   if (n > allocSize) {
     warnOnce(
@@ -390,11 +392,12 @@ export function swiotlbTblMapSingle(
   const padSlots = offset >>> IO_TLB_SHIFT;
   offset &= IO_TLB_SIZE - 1;
   index += padSlots;
-  pool.padSlots[index] = padSlots;
+  const slots = poolSlots(pool);
+  slots.padSlots[index] = padSlots;
   const n = nrSlots(size) - padSlots;
   let orig = origAddr;
   for (let i = 0; i < n; i++) {
-    pool.origAddr[index + i] = orig;
+    slots.origAddr[index + i] = orig;
     orig += SLOT_BYTES;
   }
   const rel = index * IO_TLB_SIZE + offset;

@@ -60,8 +60,18 @@ export interface IovaRcaches {
   stats: IovaRcacheStats;
 }
 
+// A magazine's storage comes with its first pfn: a domain starts with two per CPU per order, and
+// allocating them all up front dominated booting a board with many IOMMU masters.
+const NO_PFNS = new Float64Array(0);
+
 function newMagazine(): IovaMagazine {
-  return { size: 0, pfns: new Float64Array(IOVA_MAG_SIZE) };
+  return { size: 0, pfns: NO_PFNS };
+}
+
+/** iova_magazine_push() */
+function magazinePush(mag: IovaMagazine, pfn: number): void {
+  if (mag.pfns === NO_PFNS) mag.pfns = new Float64Array(IOVA_MAG_SIZE);
+  mag.pfns[mag.size++] = pfn;
 }
 
 /** iova_domain_init_rcaches() */
@@ -153,7 +163,7 @@ function rcacheInsert(rc: IovaRcaches, pfn: number, size: number, cpu: number): 
       c.loaded = newMagazine();
     }
   }
-  c.loaded.pfns[c.loaded.size++] = pfn;
+  magazinePush(c.loaded, pfn);
   return true;
 }
 

@@ -31,6 +31,7 @@ import {
 } from '@dmasim/iommu-core';
 import {
   createOfContext,
+  type DtNode,
   type OfContext,
   ofIommuGetResvRegions,
   readStrings,
@@ -258,10 +259,12 @@ export function bootMachine(firmware: Firmware, options: BootOptions = {}): Mach
   );
   let devices: ConfiguredDevice[];
   let probeOrder: ConfiguredDevice[];
+  let ofNodes = new Map<ConfiguredDevice, DtNode>();
   if (firmware.kind === 'device-tree') {
     const r = ofConfigureDevices(of!, { kernel, arch: hooks, notReady, pci: pciHosts }, klog);
     devices = r.devices;
     probeOrder = r.probeOrder;
+    ofNodes = r.ofNodes;
   } else {
     devices = acpiConfigureDevices(firmware, { kernel, arch: hooks, notReady, pci: pciHosts });
     probeOrder = devices;
@@ -314,7 +317,7 @@ export function bootMachine(firmware: Firmware, options: BootOptions = {}): Mach
               kernel.has('of-iommu-addresses-resv-regions')
               ? ofIommuGetResvRegions(
                   of!,
-                  of!.byPath.get(isPci ? (d.node ?? '') : d.path) ?? null,
+                  ofNodes.get(d) ?? null,
                   { defaultCoherent: hooks.defaultCoherent },
                   d.device.log,
                 )

@@ -7,9 +7,11 @@ import {
   parseBdf,
 } from '@dmasim/dma-mapping';
 import {
+  type DtNode,
   type OfContext,
   type OfDmaConfigureOptions,
   type OfIommuDrivers,
+  type OfPlatformDevice,
   ofPciDmaConfigure,
   ofPciEndpoints,
   ofPlatformDmaConfigure,
@@ -33,6 +35,8 @@ export interface OfConfigured {
   devices: ConfiguredDevice[];
   /** The same devices in the order they were created and configured (drivers bind in it). */
   probeOrder: ConfiguredDevice[];
+  /** dev->of_node of each device that has one: its own node, or a PCI function's child node. */
+  ofNodes: Map<ConfiguredDevice, DtNode>;
 }
 
 /** Populate and configure every platform, AMBA and PCI device of the tree. */
@@ -50,13 +54,13 @@ export function ofConfigureDevices(
     iommuDrivers,
   };
   const populated = ofPlatformPopulate(ctx, log);
-  const order = new Map(ctx.nodes.map((n, i) => [n, i]));
   const parents = new Set(populated.map((p) => p.node.parent));
   const iommuNodes = new Set<string>();
+  const ofNodes = new Map<ConfiguredDevice, DtNode>();
   const platform = populated.map((pdev): ConfiguredDevice => {
     const ret = ofPlatformDmaConfigure(ctx, pdev, configure);
     if (pdev.device.fwspec?.hasOps) iommuNodes.add(pdev.device.fwspec.iommuNode);
-    return {
+    const d: ConfiguredDevice = {
       path: pdev.node.path,
       device: pdev.device,
       ret,
@@ -64,6 +68,8 @@ export function ofConfigureDevices(
       pci: null,
       infrastructure: parents.has(pdev.node),
     };
+    ofNodes.set(d, pdev.node);
+    return d;
   });
 
   // The bus scan: the tree's functions and the platform's, bridges numbered as the kernel does.
@@ -100,7 +106,7 @@ export function ofConfigureDevices(
     }
     const ret = ofPciDmaConfigure(ctx, endpoint, configure);
     if (endpoint.device.fwspec?.hasOps) iommuNodes.add(endpoint.device.fwspec.iommuNode);
-    return {
+    const d: ConfiguredDevice = {
       path: `pci:${endpoint.device.name}`,
       ...(endpoint.node ? { node: endpoint.node.path } : {}),
       device: endpoint.device,
@@ -111,11 +117,29 @@ export function ofConfigureDevices(
       port: endpoint.port,
       infrastructure: false,
     };
+    if (endpoint.node) ofNodes.set(d, endpoint.node);
+    return d;
   });
   // An IOMMU's own platform device is infrastructure too: no workload runs on it.
   for (const d of platform) if (iommuNodes.has(d.path)) d.infrastructure = true;
-  const byTreeOrder = [...platform].sort(
-    (a, b) => order.get(ctx.byPath.get(a.path)!)! - order.get(ctx.byPath.get(b.path)!)!,
-  );
-  return { devices: [...byTreeOrder, ...pci], probeOrder: [...platform, ...pci] };
+  return {
+    devices: [...inTreeOrder(ctx, populated, platform), ...pci],
+    probeOrder: [...platform, ...pci],
+    ofNodes,
+  };
+}
+
+/** The platform devices (one per node, `configured[i]` made from `populated[i]`) in tree order. */
+function inTreeOrder(
+  ctx: OfContext,
+  populated: readonly OfPlatformDevice[],
+  configured: readonly ConfiguredDevice[],
+): ConfiguredDevice[] {
+  const byNode = new Map(populated.map((pdev, i) => [pdev.node, configured[i]!]));
+  const out: ConfiguredDevice[] = [];
+  for (const node of ctx.nodes) {
+    const d = byNode.get(node);
+    if (d) out.push(d);
+  }
+  return out;
 }

@@ -3,7 +3,7 @@
 
 import { addU64, type KernelLog, logWarn, subU64 } from '@dmasim/dma-mapping';
 import { OF_BAD_ADDR } from './of-bad-addr.js';
-import { type DtNode, type DtProperty, nodeBaseName, readString, readU32 } from './tree.js';
+import { beU32, type DtNode, type DtProperty, nodeBaseName, readString, readU32 } from './tree.js';
 
 export const IORESOURCE_IO = 0x100;
 export const IORESOURCE_MEM = 0x200;
@@ -16,15 +16,22 @@ export const ROOT_SIZE_CELLS_DEFAULT = 1;
 
 /** The cells of a property; a trailing partial cell is ignored, as `len / 4` does in the kernel. */
 export function propertyCells(prop: DtProperty): number[] {
-  const count = Math.floor(prop.value.length / 4);
-  const view = new DataView(prop.value.buffer, prop.value.byteOffset, prop.value.byteLength);
-  const cells: number[] = [];
-  for (let i = 0; i < count; i++) cells.push(view.getUint32(i * 4));
+  const bytes = prop.value;
+  const count = Math.floor(bytes.length / 4);
+  const cells: number[] = new Array(count);
+  for (let i = 0; i < count; i++) cells[i] = beU32(bytes, i * 4);
   return cells;
 }
 
+const isU32 = (cell: number) => cell >= 0 && cell <= 0xffff_ffff && Number.isInteger(cell);
+
 /** of_read_number(): fold `n` big-endian cells into a u64; with n > 2 the high cells shift out. */
 export function readNumber(cells: readonly number[], start: number, n: number): bigint {
+  // One or two u32 cells (nearly every address and size) fit without masking: fewer BigInt steps.
+  const hi = cells[start] ?? 0;
+  const lo = cells[start + 1] ?? 0;
+  if (n === 1 && isU32(hi)) return BigInt(hi);
+  if (n === 2 && isU32(hi) && isU32(lo)) return BigInt(hi * 2 ** 32) + BigInt(lo);
   let value = 0n;
   for (let i = 0; i < n; i++)
     value = ((value << 32n) | BigInt(cells[start + i] ?? 0)) & OF_BAD_ADDR;

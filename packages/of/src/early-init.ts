@@ -12,14 +12,30 @@ export interface EarlyClaim {
   entry: EarlyInitEntry;
 }
 
+/** A table's entries by compatible, in table order; made once per table, not per node. */
+const byCompatible = new WeakMap<readonly EarlyInitEntry[], Map<string, EarlyInitEntry[]>>();
+
+function tableIndex(table: readonly EarlyInitEntry[]): Map<string, EarlyInitEntry[]> {
+  let index = byCompatible.get(table);
+  if (!index) {
+    index = new Map();
+    for (const e of table) index.set(e.compatible, [...(index.get(e.compatible) ?? []), e]);
+    byCompatible.set(table, index);
+  }
+  return index;
+}
+
 // of_match_node(): the entry matching the node's earliest compatible string.
 function bestMatch(
   node: DtNode,
   table: readonly EarlyInitEntry[],
   kinds: readonly string[],
 ): EarlyInitEntry | null {
-  for (const c of readStrings(node, 'compatible')) {
-    const hit = table.find((e) => e.compatible === c && kinds.includes(e.kind));
+  const compatibles = readStrings(node, 'compatible');
+  if (compatibles.length === 0) return null;
+  const index = tableIndex(table);
+  for (const c of compatibles) {
+    const hit = index.get(c)?.find((e) => kinds.includes(e.kind));
     if (hit) return hit;
   }
   return null;

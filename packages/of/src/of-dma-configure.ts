@@ -28,7 +28,7 @@ import {
 import { ofGetDmaParent } from './address.js';
 import { ofDmaIsCoherent } from './coherent.js';
 import { ofDmaGetRange } from './dma-range.js';
-import { nodeOfPath, type OfContext } from './of-context.js';
+import { nodeOfDevice, type OfContext } from './of-context.js';
 import { type OfIommuDrivers, ofIommuConfigure, ofIommuConfigureLegacy } from './of-iommu.js';
 import { ofDmaSetRestrictedBuffer, type RestrictedPoolInit } from './restricted-pool.js';
 import type { DtNode } from './tree.js';
@@ -74,7 +74,7 @@ export function ofDmaConfigureId(
 ): number {
   const { kernel } = options;
   // of_get_dma_parent() of the root is NULL; of_dma_get_range(NULL) then finds nothing.
-  const devNode = nodeOfPath(ctx, dev.fwNode);
+  const devNode = nodeOfDevice(ctx, dev.fwNode, np);
   const busNp = np === devNode ? ofGetDmaParent(ctx, np) : np;
   const range = busNp ? ofDmaGetRange(ctx, busNp, dev.log) : noBusNode(dev);
   const { ret, map } = range;

@@ -34,6 +34,7 @@ import {
   isAvailable,
   isCompatible,
   nodeBaseName,
+  readStrings,
   readU32,
 } from './tree.js';
 
@@ -76,8 +77,10 @@ export function ofDeviceMakeBusId(ctx: OfContext, node: DtNode): string {
   return name ?? '';
 }
 
+/** Whether any of `compatibles` is among the node's (its `compatible` read once). */
 function matchesAny(node: DtNode, compatibles: readonly string[]): boolean {
-  return compatibles.some((c) => isCompatible(node, c));
+  const own = readStrings(node, 'compatible');
+  return own.length > 0 && compatibles.some((c) => own.includes(c));
 }
 
 interface PopulateState {

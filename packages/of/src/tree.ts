@@ -110,9 +110,7 @@ export function beU32(bytes: Uint8Array, at: number): number {
 
 /** of_property_read_u32(): the first cell, or undefined when absent or too short. */
 export function readU32(node: DtNode, name: string): number | undefined {
-  const prop = getProperty(node, name);
-  if (!prop || prop.value.length < 4) return undefined;
-  return beU32(prop.value, 0);
+  return firstU32(getProperty(node, name));
 }
 
 // One decoder for every string property: constructing one per call dominated whole-corpus runs.
@@ -247,7 +245,18 @@ export function findNodeByPath(tree: DeviceTree, path: string): DtNode | undefin
 
 /** The phandle a node carries ("phandle", or the legacy "linux,phandle"). */
 export function nodePhandle(node: DtNode): number | undefined {
-  return readU32(node, 'phandle') ?? readU32(node, 'linux,phandle');
+  // One pass over the properties for both names: this runs on every node of every tree.
+  let phandle: DtProperty | undefined;
+  let legacy: DtProperty | undefined;
+  for (const p of node.properties) {
+    if (p.name === 'phandle') phandle ??= p;
+    else if (p.name === 'linux,phandle') legacy ??= p;
+  }
+  return firstU32(phandle) ?? firstU32(legacy);
+}
+
+function firstU32(prop: DtProperty | undefined): number | undefined {
+  return prop && prop.value.length >= 4 ? beU32(prop.value, 0) : undefined;
 }
 
 /** phandle → node index for of_find_node_by_phandle(); built once per tree. */

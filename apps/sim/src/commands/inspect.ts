@@ -1,7 +1,7 @@
 // `dmasim inspect FILE`: every device's DMA configuration.
 import { type ParsedArgs, UsageError } from '../args.js';
 import { formatMemoryReport } from '../memory-report.js';
-import { inspectReport } from '../report.js';
+import { type InspectReport, inspectReport } from '../report.js';
 import { formatInspectTable } from '../table.js';
 import { bootFromArgs, type CommandOutput } from './common.js';
 
@@ -17,15 +17,27 @@ export function inspectCommand(args: ParsedArgs): CommandOutput {
   const report = inspectReport(machine);
   // Table-wide messages (checksum, node pointer overflow) belong to no device: text only.
   const tableMessages = source.tableLog.map((e) => `IORT: ${e.level}: ${e.msg}\n`).join('');
-  return {
-    json: report,
-    // Formatted only when printed: --json runs over whole directories never need the table.
-    get text() {
-      return (
-        (tableMessages ? `${tableMessages}\n` : '') +
-        formatInspectTable(report, args.flags.has('--verbose') ? 'debug' : 'info') +
-        (report.memory ? `\n\n${formatMemoryReport(report.memory).join('\n')}` : '')
-      );
-    },
-  };
+  return new InspectOutput(report, tableMessages, args.flags.has('--verbose') ? 'debug' : 'info');
+}
+
+/**
+ * The report, and its text formatted only when printed: --json runs over whole directories never
+ * need the table. (A class, not an object literal with a getter: the literal's closure kept each
+ * report alive through the next young-generation collections.)
+ */
+class InspectOutput implements CommandOutput {
+  constructor(
+    readonly json: InspectReport,
+    private readonly tableMessages: string,
+    private readonly level: 'debug' | 'info',
+  ) {}
+
+  get text(): string {
+    const report = this.json;
+    return (
+      (this.tableMessages ? `${this.tableMessages}\n` : '') +
+      formatInspectTable(report, this.level) +
+      (report.memory ? `\n\n${formatMemoryReport(report.memory).join('\n')}` : '')
+    );
+  }
 }
