@@ -36,6 +36,21 @@ describe('iommu_fwspec_init compares the driver', () => {
     expect(iommuDriverForCompatible(['arm,smmu-v3'])).toBe('arm-smmu-v3');
     expect(iommuDriverForCompatible(['acme,no-such-iommu'])).toBeNull();
   });
+
+  it.each([
+    'arm,smmu-v3',
+    'arm,mmu-500',
+    'qcom,smmu-v2',
+    'virtio,mmio',
+    'mediatek,mt8183-m4u',
+    'rockchip,rk3568-iommu',
+    'samsung,exynos-sysmmu',
+    'nvidia,tegra210-smmu',
+    'allwinner,sun50i-h6-iommu',
+  ])('%s: the driver named is the one whose instance binds the node', (compatible) => {
+    const instance = iommuInstanceFromCompatible('/iommu@0', [compatible]);
+    expect(instance?.driverName).toBe(iommuDriverForCompatible([compatible]));
+  });
 });
 
 describe('exynos-sysmmu keeps per-instance state', () => {

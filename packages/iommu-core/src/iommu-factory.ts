@@ -39,6 +39,40 @@ const GENERIC_PREFIXES: [RegExp, string, boolean][] = [
   [/^allwinner,sun50i-h6-iommu$/, 'sun50i-iommu', true],
 ];
 
+/** The driver that binds a compatible string, and how it makes an instance for a node. */
+interface DriverMatch {
+  driverName: string;
+  instance: (id: string) => IommuInstance;
+}
+
+// The IOMMU drivers' of_match tables, first match of the node's first matching string.
+function matchDriver(compatible: readonly string[]): DriverMatch | null {
+  for (const c of compatible) {
+    if (c === 'arm,smmu-v3') {
+      return { driverName: 'arm-smmu-v3', instance: (id) => smmuV3Instance({ id }) };
+    }
+    const model = ARM_SMMU_COMPATIBLES[c];
+    if (model !== undefined) {
+      return { driverName: 'arm-smmu', instance: (id) => armSmmuInstance({ id, model }) };
+    }
+    // The virtio-iommu binding: a PCI function (pci1af4,1057) or a virtio-mmio transport.
+    if (c === 'virtio,pci-iommu' || c === 'pci1af4,1057' || c === 'virtio,mmio') {
+      return { driverName: 'virtio-iommu', instance: (id) => virtioIommuInstance({ id }) };
+    }
+    for (const [re, driverName, groupPerInstance] of GENERIC_PREFIXES) {
+      if (re.test(c)) {
+        const linksMasters = driverName === 'exynos-sysmmu';
+        return {
+          driverName,
+          instance: (id) =>
+            genericIommuInstance({ id, driverName, groupPerInstance, linksMasters }),
+        };
+      }
+    }
+  }
+  return null;
+}
+
 /**
  * The instance for a DT node that is the target of `iommus`/`iommu-map`, chosen by the first of
  * its compatible strings that a driver matches; null when no modelled driver binds it.
@@ -47,30 +81,16 @@ export function iommuInstanceFromCompatible(
   id: string,
   compatible: readonly string[],
 ): IommuInstance | null {
-  for (const c of compatible) {
-    if (c === 'arm,smmu-v3') return smmuV3Instance({ id });
-    const model = ARM_SMMU_COMPATIBLES[c];
-    if (model !== undefined) return armSmmuInstance({ id, model });
-    // The virtio-iommu binding: a PCI function (pci1af4,1057) or a virtio-mmio transport.
-    if (c === 'virtio,pci-iommu' || c === 'pci1af4,1057' || c === 'virtio,mmio') {
-      return virtioIommuInstance({ id });
-    }
-    for (const [re, driverName, groupPerInstance] of GENERIC_PREFIXES) {
-      if (re.test(c)) {
-        const linksMasters = driverName === 'exynos-sysmmu';
-        return genericIommuInstance({ id, driverName, groupPerInstance, linksMasters });
-      }
-    }
-  }
-  return null;
+  return matchDriver(compatible)?.instance(id) ?? null;
 }
 
 /**
  * The driver (its ops) that binds an IOMMU node with these compatibles, by the driver's name;
- * null when no modelled driver matches. iommu_fwspec_init() compares this.
+ * null when no modelled driver matches. iommu_fwspec_init() compares this. (No instance is made:
+ * this runs for every IOMMU master.)
  */
 export function iommuDriverForCompatible(compatible: readonly string[]): string | null {
-  return iommuInstanceFromCompatible('', compatible)?.driverName ?? null;
+  return matchDriver(compatible)?.driverName ?? null;
 }
 
 /** IORT node types that describe an SMMU. */

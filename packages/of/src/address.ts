@@ -39,12 +39,12 @@ export function ofGetDmaParent(ctx: OfContext, node: DtNode): DtNode | null {
 
 /**
  * Walks `start` and its DMA parents (of_get_next_dma_parent), throwing OfCycleError where the
- * kernel's loop would never end.
+ * kernel's loop would never end; `lookup` names the walk in that error ("<lookup> from <start>").
  */
-export function* dmaParentWalk(ctx: OfContext, start: DtNode, walk: string): Generator<DtNode> {
+export function* dmaParentWalk(ctx: OfContext, start: DtNode, lookup: string): Generator<DtNode> {
   const seen = new Set<DtNode>();
   for (let node: DtNode | null = start; node; node = ofGetDmaParent(ctx, node)) {
-    if (seen.has(node)) throw new OfCycleError(node.path, walk);
+    if (seen.has(node)) throw new OfCycleError(node.path, `${lookup} from ${start.path}`);
     seen.add(node);
     yield node;
   }

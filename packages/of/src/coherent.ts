@@ -8,7 +8,7 @@ import { type DtNode, hasProperty } from './tree.js';
  * (→ false), dma-coherent checked first on each node; otherwise dma_default_coherent.
  */
 export function ofDmaIsCoherent(ctx: OfContext, np: DtNode, defaultCoherent: boolean): boolean {
-  for (const node of dmaParentWalk(ctx, np, `coherency lookup from ${np.path}`)) {
+  for (const node of dmaParentWalk(ctx, np, 'coherency lookup')) {
     if (hasProperty(node, 'dma-coherent')) return true;
     if (hasProperty(node, 'dma-noncoherent')) return false;
   }

@@ -26,7 +26,7 @@ export interface DmaRangeResult {
  */
 export function findDmaRangesNode(ctx: OfContext, np: DtNode): DtNode | 'broken' | 'none' {
   let found = false;
-  for (const node of dmaParentWalk(ctx, np, `dma-ranges lookup from ${np.path}`)) {
+  for (const node of dmaParentWalk(ctx, np, 'dma-ranges lookup')) {
     const prop = getProperty(node, 'dma-ranges');
     if (prop && prop.value.length > 0) return node;
     if (found && !prop) return 'broken';
