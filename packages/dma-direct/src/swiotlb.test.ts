@@ -13,7 +13,13 @@ import { dmaCapable, dmaDirectMapPage, dmaDirectUnmapPage, dmaToPhys } from './d
 import { createPlatform } from './platform.js';
 import { dmaToPhysIndexed, physToDmaIndexed } from './range-index.js';
 import { parseSwiotlbParam } from './swiotlb.js';
-import { IO_TLB_SEGSIZE, IO_TLB_SIZE, initialSlotList, poolSlots, poolState } from './swiotlb-pool.js';
+import {
+  IO_TLB_SEGSIZE,
+  IO_TLB_SIZE,
+  initialSlotList,
+  poolSlots,
+  poolState,
+} from './swiotlb-pool.js';
 
 const GiB = 1n << 30n;
 
