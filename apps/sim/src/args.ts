@@ -1,7 +1,10 @@
 // The argument layer: every command declares its options and positionals in a CommandSpec, and
 // node:util's parseArgs (strict) reads argv against it. Commands see only what their spec allows.
+
 import { parseArgs as parseArgv } from 'node:util';
 import { DmasimError, PciAddressError, parseBdf } from '@dmasim/dma-mapping';
+import { formatColumns } from './columns.js';
+import { type OutputStyle, PLAIN_STYLE } from './terminal.js';
 
 /** A wrong command line: exit status 2, the message and the command's usage. */
 export class UsageError extends DmasimError {
@@ -230,15 +233,14 @@ export function synopsis(spec: CommandSpec): string {
   return ['dmasim', spec.name, ...positionals, ...required, '[options]'].join(' ');
 }
 
-/** --help: synopsis, summary, every option with its help. */
-export function formatHelp(spec: CommandSpec): string {
+/** --help: synopsis, summary, every option with its help (wrapped to `style.width`). */
+export function formatHelp(spec: CommandSpec, style: OutputStyle = PLAIN_STYLE): string {
   const rows = Object.entries({ ...spec.options, help: HELP }).map(([name, o]) => {
     const short = o.short ? `-${o.short}, ` : '';
     const value = o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : '';
     const more = o.multiple ? ' (repeatable)' : '';
-    return [`${short}--${name}${value}`, `${o.help}${more}`] as const;
+    return [`${short}--${name}${value}`, `${o.help}${more}`];
   });
-  const width = Math.max(...rows.map(([left]) => left.length));
   return [
     `usage: ${synopsis(spec)}`,
     '',
@@ -246,6 +248,6 @@ export function formatHelp(spec: CommandSpec): string {
     ...(spec.notes?.length ? ['', ...spec.notes] : []),
     '',
     'options:',
-    ...rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`),
+    ...formatColumns(rows, style, { indent: '  ' }),
   ].join('\n');
 }

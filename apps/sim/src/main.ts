@@ -92,7 +92,7 @@ function plan(argv: readonly string[]): Plan {
   try {
     const args = parseCommandArgs(command.spec, tail, leading);
     if (args === null) {
-      stdout.write(`${formatHelp(command.spec)}\n`);
+      stdout.write(`${formatHelp(command.spec, outputStyleFor(stdout.terminal(), process.env))}\n`);
       return { exit: 0 };
     }
     return { command, args, inputs: args.positionals.length - leading.length };

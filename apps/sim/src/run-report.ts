@@ -1,8 +1,11 @@
 // What `dmasim run` reports: the DMA layer's counters over one workload, in JSON and as text
 // carrying the same numbers.
+
 import { type DmaStats, IO_TLB_SIZE } from '@dmasim/dma-direct';
 import type { DmaIommuDomainStats } from '@dmasim/dma-iommu';
 import { errName, hex } from '@dmasim/dma-mapping';
+import { formatColumns } from './columns.js';
+import { type OutputStyle, outputStyle } from './terminal.js';
 import type { WorkloadReport } from './workload.js';
 
 export interface RunIommuReport {
@@ -113,12 +116,14 @@ export function buildRunReport(input: RunReportInput): RunReport {
   };
 }
 
-const row = (label: string, value: string | number) => `${`${label}:`.padEnd(22)}${value}`;
+const row = (label: string, value: string | number) => [`${label}:`.padEnd(22), String(value)];
 
-/** The report as text: one "label: value" line per counter. */
-export function formatRunReport(r: RunReport): string[] {
-  const lines = [
-    `${r.workload} on ${r.device} through ${r.ops}, ${r.steps} steps`,
+/**
+ * The report as text: one "label: value" row per counter; on a terminal a long value wraps
+ * under itself.
+ */
+export function formatRunReport(r: RunReport, style: OutputStyle = outputStyle()): string[] {
+  const rows = [
     row(
       'driver mask',
       r.setMask
@@ -143,7 +148,7 @@ export function formatRunReport(r: RunReport): string[] {
   ];
   if (r.iommu) {
     const i = r.iommu;
-    lines.push(
+    rows.push(
       row('IOMMU domain', i.domain),
       row('IOVA allocations', i.iovaAllocs),
       row(
@@ -156,6 +161,10 @@ export function formatRunReport(r: RunReport): string[] {
       row('flush-queue flushes', i.flushQueueFlushes),
     );
   }
+  const lines = [
+    `${r.workload} on ${r.device} through ${r.ops}, ${r.steps} steps`,
+    ...formatColumns(rows, style, { gap: '' }),
+  ];
   if (r.failures.total > 0) {
     lines.push(
       `failures (${r.failures.first.length} of ${r.failures.total} shown):`,

@@ -23,6 +23,15 @@ describe('where output goes decides how it looks', () => {
       width: null,
     });
   });
+
+  it('the width: COLUMNS on a terminal, else its columns; never into a pipe', () => {
+    expect(outputStyleFor({ isTTY: true, columns: 80 }, { COLUMNS: '100' }).width).toBe(100);
+    expect(outputStyleFor({ isTTY: true }, { COLUMNS: '72' }).width).toBe(72);
+    expect(outputStyleFor({ isTTY: true, columns: 80 }, { COLUMNS: 'wide' }).width).toBe(80);
+    expect(outputStyleFor({ isTTY: true, columns: 80 }, { COLUMNS: '0' }).width).toBe(80);
+    expect(outputStyleFor({ isTTY: false, columns: 80 }, { COLUMNS: '100' }).width).toBe(null);
+    expect(outputStyleFor({}, { COLUMNS: '100' }).width).toBe(null);
+  });
 });
 
 describe('the inspect table on a terminal', () => {

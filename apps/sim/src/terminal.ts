@@ -3,11 +3,16 @@
 
 export interface OutputStyle {
   color: boolean;
-  /** Columns to fit tables into; null when stdout is no terminal (a file or a pipe). */
+  /**
+   * Columns to fit tables into: COLUMNS, else the terminal's width; null when stdout is no
+   * terminal (a file or a pipe), whatever COLUMNS says.
+   */
   width: number | null;
 }
 
-const PLAIN: OutputStyle = { color: false, width: null };
+/** Plain text: no colour, no width (a file, a pipe, JSON). */
+export const PLAIN_STYLE: OutputStyle = { color: false, width: null };
+const PLAIN = PLAIN_STYLE;
 let current: OutputStyle = PLAIN;
 
 /** The style for a stream and an environment. */
@@ -17,7 +22,9 @@ export function outputStyleFor(
 ): OutputStyle {
   if (stream.isTTY !== true) return PLAIN;
   const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
-  return { color: !noColor && env.TERM !== 'dumb', width: stream.columns ?? null };
+  // COLUMNS, when set to a width, wins over what the terminal says (as for ls and git).
+  const columns = /^[1-9]\d*$/.test(env.COLUMNS ?? '') ? Number(env.COLUMNS) : undefined;
+  return { color: !noColor && env.TERM !== 'dumb', width: columns ?? stream.columns ?? null };
 }
 
 /** Set once by the command line before a command runs; the formatters read it. */

@@ -6,6 +6,8 @@ import {
   kernelRelease,
 } from '@dmasim/dma-mapping';
 import type { ParsedArgs } from '../args.js';
+import { formatColumns, wrapWords } from '../columns.js';
+import { outputStyle } from '../terminal.js';
 import type { CommandOutput } from './common.js';
 
 export const KERNELS_USAGE = 'dmasim kernels [--json]';
@@ -20,11 +22,23 @@ export function kernelsCommand(_args: ParsedArgs): CommandOutput {
     };
   });
   const json = { default: DEFAULT_KERNEL_RELEASE, releases, changes: KERNEL_CHANGES };
-  const text: string[] = ['Releases (--kernel):'];
-  for (const r of releases) {
-    const mark = r.name === DEFAULT_KERNEL_RELEASE ? ' (default)' : '';
-    text.push(`  ${r.name.padEnd(5)} ${r.description}${mark}`);
-  }
+  const style = outputStyle();
+  const text: string[] = [
+    'Releases (--kernel):',
+    ...formatColumns(
+      releases.map((r) => [
+        r.name.padEnd(5),
+        `${r.description}${r.name === DEFAULT_KERNEL_RELEASE ? ' (default)' : ''}`,
+      ]),
+      style,
+      { indent: '  ', gap: ' ' },
+    ),
+  ];
+  /** A paragraph under a change, indented four and fitted to the terminal. */
+  const para = (line: string) =>
+    style.width === null
+      ? [`    ${line}`]
+      : wrapWords(line, Math.max(24, style.width - 4)).map((l) => `    ${l}`);
   text.push('', `Behaviour changes (${KERNEL_CHANGES.length}):`);
   for (const c of KERNEL_CHANGES) {
     const inRelease = releases.filter((r) => r.has.includes(c.id)).map((r) => r.name);
@@ -32,10 +46,10 @@ export function kernelsCommand(_args: ParsedArgs): CommandOutput {
     text.push(
       '',
       `  ${c.id}`,
-      `    "${c.title}"`,
-      `    first in ${c.firstRelease}${stable}; modelled in ${inRelease.join(', ') || 'none'}`,
-      `    ${c.effect}`,
-      ...c.checkedIn.map((where) => `    checked: ${where}`),
+      ...para(`"${c.title}"`),
+      ...para(`first in ${c.firstRelease}${stable}; modelled in ${inRelease.join(', ') || 'none'}`),
+      ...para(c.effect),
+      ...c.checkedIn.flatMap((where) => para(`checked: ${where}`)),
     );
   }
   return { json, text: text.join('\n') };
