@@ -66,7 +66,11 @@ function applyBytes(bytes, mutations) {
     else if (m.kind === 'u32' && out.length >= 4) {
       new DataView(out.buffer).setUint32((m.at % (out.length >> 2)) * 4, m.value);
     } else if (m.kind === 'truncate') out = out.slice(0, m.at % out.length);
-    else if (m.kind === 'extend') out = Uint8Array.from([...out, ...new Uint8Array(m.length)]);
+    else if (m.kind === 'extend') {
+      const longer = new Uint8Array(out.length + m.length);
+      longer.set(out);
+      out = longer;
+    }
   }
   return out;
 }

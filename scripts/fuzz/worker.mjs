@@ -1,8 +1,10 @@
 // One fuzz worker: generates its share of inputs of one format from a seed, runs each through the
-// dmasim CLI exactly as a user would (main() on files in a scratch directory), and reports every
-// input whose outcome is an internal error (exit status 70: an error that is not dmasim's own).
+// dmasim CLI exactly as a user would (main() on files in a scratch directory, their contents
+// handed over in memory with provideInputs: the same reading, size limit and parsing as files on
+// disk, without a write and a read per input), and reports every input whose outcome is an
+// internal error (exit status 70: an error that is not dmasim's own).
 // Runs inside a worker thread with a heap limit; the parent enforces the time limit.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
@@ -10,7 +12,7 @@ import fc from 'fast-check';
 import { arbitraries } from './arbitraries.mjs';
 
 const { root, corpus, memoryLimitMb } = workerData;
-const { main } = await import(join(root, 'apps/sim/dist/index.js'));
+const { main, provideInputs } = await import(join(root, 'apps/sim/dist/index.js'));
 const EXIT_INTERNAL_ERROR = 70;
 
 const scratch = join(
@@ -31,11 +33,18 @@ process.stderr.write = (s) => {
 
 const arbs = await arbitraries(root, corpus);
 
-/** Writes an input's files and runs its command line; the CLI's exit status and stderr. */
+const utf8 = new TextEncoder();
+
+/** Hands over an input's files and runs its command line; the CLI's exit status and stderr. */
 async function runInput(input) {
-  for (const [name, content] of Object.entries(input.files)) {
-    writeFileSync(join(scratch, name), content);
-  }
+  provideInputs(
+    new Map(
+      Object.entries(input.files).map(([name, content]) => [
+        join(scratch, name),
+        typeof content === 'string' ? utf8.encode(content) : content,
+      ]),
+    ),
+  );
   const argv = input.argv.map((a) => (a.startsWith('@') ? join(scratch, a.slice(1)) : a));
   stderr = '';
   let code;

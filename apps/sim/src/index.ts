@@ -1,3 +1,4 @@
+export { provideInputs } from './load.js';
 export { main } from './main.js';
 export { PlatformFileError, parsePlatformFile } from './platform-file.js';
 export { type DeviceReport, deviceReport, type InspectReport, inspectReport } from './report.js';

@@ -84,6 +84,28 @@ function readWhole(path: string): Uint8Array {
   }
 }
 
+/** Files handed over in memory (provideInputs), read in place of the file system. */
+let provided: ReadonlyMap<string, Uint8Array> = new Map();
+
+/**
+ * Hands the commands that follow files by path, in place of reading them from disk: a harness
+ * that generates thousands of inputs (pnpm fuzz) runs them through the same size limit and
+ * parsing as files. Replaces what was handed over before; other paths are read as usual.
+ */
+export function provideInputs(files: ReadonlyMap<string, Uint8Array>): void {
+  provided = files;
+}
+
+function readProvided(path: string): Uint8Array | undefined {
+  const bytes = provided.get(path);
+  if (bytes !== undefined && bytes.length > MAX_INPUT_FILE_BYTES) {
+    throw new InputSizeError(
+      `${path}: larger than the ${MAX_INPUT_FILE_BYTES}-byte limit on an input file`,
+    );
+  }
+  return bytes;
+}
+
 /**
  * Every input is read once per command: a second look at the same name (the kind, then the
  * parse) gets the same bytes, so pipes, /dev/stdin and <(...) work.
@@ -93,7 +115,7 @@ const inputs = new Map<string, Uint8Array>();
 export function readInputBytes(path: string): Uint8Array {
   let bytes = inputs.get(path);
   if (bytes === undefined) {
-    bytes = readWhole(path);
+    bytes = readProvided(path) ?? readWhole(path);
     inputs.set(path, bytes);
   }
   return bytes;

@@ -3,6 +3,7 @@
 // mapping of 100,000 keys takes it minutes; duplicates are found here with a set instead.
 import { DmasimError } from '@dmasim/dma-mapping';
 import type * as Yaml from 'yaml';
+import { parseJsonText } from './json-text.js';
 
 let yaml: typeof Yaml | undefined;
 
@@ -49,6 +50,16 @@ export function parseYamlDocument(
   text: string,
   options: { intAsBigInt?: boolean } = {},
 ): YamlDocument {
+  const json = parseJsonText(text, options);
+  // Plain JSON: the YAML document is made only if an error asks where a key is.
+  if (json !== undefined) {
+    let doc: YamlDocument | undefined;
+    return { value: json, lineOf: (path) => (doc ??= viaYaml(text, options)).lineOf(path) };
+  }
+  return viaYaml(text, options);
+}
+
+function viaYaml(text: string, options: { intAsBigInt?: boolean }): YamlDocument {
   try {
     const library = yamlLibrary();
     const { isMap, isScalar, parseDocument, visit } = library;

@@ -143,4 +143,41 @@ describe('RMR single-SID mapping', () => {
     });
     expect(iortFindRmrs(t, t.nodes[1]!, null, []).map((r) => r.sids)).toEqual([[0x20]]);
   });
+
+  // Found by pnpm fuzz (seed 13018245): the example table with its RMR mapping's id_count
+  // overwritten with 0xfffffffe made the model push 2^32 SIDs until V8 gave up.
+  it('an id_count past what krealloc_array() takes drops the node; one that wraps to 0 SIDs keeps it', () => {
+    const huge = rmrTable({
+      mappings: [
+        { inputBase: 0, idCount: 1, outputBase: 0x40, outputReference: 'smmu' },
+        { inputBase: 2, idCount: 0xffff_fff0, outputBase: 0x20, outputReference: 'smmu' },
+      ],
+      descriptors: [{ baseAddress: 0x10000n, length: 0x10000n }],
+    });
+    expect(iortFindRmrs(huge, huge.nodes[1]!, null, [])).toEqual([]);
+    // The count is u32: 2 SIDs + 0xffffffff more is 1, and krealloc_array() shrinks the array.
+    const shrunk = rmrTable({
+      mappings: [
+        { inputBase: 0, idCount: 1, outputBase: 0x40, outputReference: 'smmu' },
+        { inputBase: 2, idCount: 0xffff_fffe, outputBase: 0x20, outputReference: 'smmu' },
+      ],
+      descriptors: [{ baseAddress: 0x10000n, length: 0x10000n }],
+    });
+    expect(iortFindRmrs(shrunk, shrunk.nodes[1]!, null, []).map((x) => x.sids)).toEqual([[0x40]]);
+    // 4 MiB of u32 SIDs is the most one allocation holds.
+    const largest = rmrTable({
+      mappings: [{ inputBase: 0, idCount: (1 << 20) - 1, outputBase: 0, outputReference: 'smmu' }],
+      descriptors: [{ baseAddress: 0x10000n, length: 0x10000n }],
+    });
+    const [r] = iortFindRmrs(largest, largest.nodes[1]!, null, []);
+    expect(r?.sids.length).toBe(1 << 20);
+    expect(r?.sids.at(-1)).toBe((1 << 20) - 1);
+    // id_count + 1 wraps to 0 in u32: krealloc_array(NULL, 0) is ZERO_SIZE_PTR, not NULL, so the
+    // regions stand with no SIDs.
+    const wrapped = rmrTable({
+      mappings: [{ inputBase: 0, idCount: 0xffff_ffff, outputBase: 0x20, outputReference: 'smmu' }],
+      descriptors: [{ baseAddress: 0x10000n, length: 0x10000n }],
+    });
+    expect(iortFindRmrs(wrapped, wrapped.nodes[1]!, null, []).map((x) => x.sids)).toEqual([[]]);
+  });
 });

@@ -6,6 +6,7 @@ import {
   FW_BUG,
   hex,
   type KernelLog,
+  kcallocFits,
   logErr,
   logWarn,
   subU64,
@@ -36,7 +37,7 @@ import { NODE_POINTER_OVERFLOW } from './iort-reader.js';
 
 /** An RMR region with the StreamIDs it applies to (struct iommu_iort_rmr_data). */
 export interface RmrRegion extends ReservedRegion {
-  sids: number[];
+  readonly sids: readonly number[];
 }
 
 export interface RmrOptions {
@@ -93,7 +94,8 @@ function rmrRegion(
       `${FW_BUG}RMR descriptor[${hex(d.baseAddress)} - ${hex(subU64(addU64(d.baseAddress, d.length), 1n))}] not aligned to 64K, continue with [${hex(start)} - ${hex(subU64(addU64(start, length), 1n))}]`,
     );
   }
-  return { start, length, prot, type, sids: [...sids] };
+  // One array for all of a node's regions (the kernel copies it per region; nothing changes it).
+  return { start, length, prot, type, sids };
 }
 
 /** iort_get_rmrs(): the regions of one RMR node, sharing its SIDs. */
@@ -115,6 +117,19 @@ function rmrHasDev(dev: Device, idStart: number, idCount: number, opts: RmrOptio
   return (dev.fwspec?.ids ?? []).some((id) => id >= idStart && id <= last);
 }
 
+/**
+ * iort_rmr_alloc_sids(): `sids` grown by `newCount` SIDs from idStart, in the kernel's u32
+ * arithmetic (a count that wraps shrinks the array and fills nothing); false where
+ * krealloc_array() would return NULL (past KMALLOC_MAX_SIZE), before anything is pushed.
+ */
+function rmrAllocSids(sids: number[], idStart: number, newCount: number): boolean {
+  const total = (sids.length + newCount) >>> 0;
+  if (!kcallocFits(BigInt(total), 4)) return false;
+  if (total < sids.length) sids.length = total;
+  for (let i = sids.length, id = idStart; i < total; i++, id++) sids.push(id >>> 0);
+  return true;
+}
+
 /** iort_node_get_rmr_info() */
 function rmrNodeInfo(
   node: RmrNode,
@@ -129,13 +144,16 @@ function rmrNodeInfo(
   }
   if (!node.rmrOffset || node.descriptors.length === 0) return [];
   const sids: number[] = [];
+  let allocated = false;
   for (const map of node.mappings) {
     // id_count 0 is one SID (the v6.0 skip of such mappings was fixed in v6.5).
     if (map.outputReference !== iommu.offset) continue;
     if (dev && !rmrHasDev(dev, map.outputBase, map.idCount, opts)) continue;
-    for (let i = 0; i <= map.idCount; i++) sids.push((map.outputBase + i) >>> 0);
+    // A failed allocation drops the whole node (the SIDs gathered so far with it).
+    if (!rmrAllocSids(sids, map.outputBase, (map.idCount + 1) >>> 0)) return [];
+    allocated = true;
   }
-  if (sids.length === 0) return [];
+  if (!allocated) return [];
   return rmrRegions(node, sids, opts.pageSize ?? 0x1000n, log);
 }
 

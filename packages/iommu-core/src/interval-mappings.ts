@@ -2,7 +2,7 @@
 // viommu_del_mappings), and the device refuses a MAP overlapping an existing one.
 import { EINVAL } from '@dmasim/dma-mapping';
 import type { IotlbStats } from './domain.js';
-import type { MapPagesResult } from './io-pgtable.js';
+import type { MapPagesResult, MappedExtent } from './io-pgtable.js';
 
 export interface IntervalMapping {
   start: bigint;
@@ -93,6 +93,17 @@ export function intervalMappedBytes(m: IntervalMappings): bigint {
   let total = 0n;
   for (const r of m.mappings) total += r.last - r.start + 1n;
   return total;
+}
+
+/** The first mapping that ends at or after `iova` and starts before `limit`. */
+export function intervalNextMapping(
+  m: IntervalMappings,
+  iova: bigint,
+  limit: bigint,
+): MappedExtent | null {
+  const r = m.mappings[firstEndingAtOrAfter(m, iova)];
+  if (r === undefined || r.start >= limit) return null;
+  return { start: r.start, size: r.last - r.start + 1n, paddr: r.paddr };
 }
 
 export function intervalIovaToPhys(m: IntervalMappings, iova: bigint): bigint | null {

@@ -413,3 +413,42 @@ export function radixIovaToPhys(pt: RadixPageTable, iova: bigint): bigint | null
   }
   return null;
 }
+
+/** A live leaf entry: the iova range it maps (bytes) and the output address of its start. */
+export interface MappedExtent {
+  start: bigint;
+  size: bigint;
+  paddr: bigint;
+}
+
+/**
+ * The first live leaf (page or block) that ends after `iova` and starts before `limit`, by a walk
+ * from the root that skips empty entries and absent tables: the cost is the table entries
+ * passed, not the pages of the range.
+ */
+export function radixNextLeaf(
+  pt: RadixPageTable,
+  iova: bigint,
+  limit: bigint,
+): MappedExtent | null {
+  if (iova >= pt.inputLimit || limit <= iova) return null;
+  const from = iova < 0n ? 0n : iova;
+  const visit = (table: RadixTable, level: number, base: bigint): MappedExtent | null => {
+    const bytes = pt.entryBytes[level]!;
+    const first = from > base ? Number((from - base) / bytes) : 0;
+    for (let i = first; i < pt.entries; i++) {
+      const start = base + BigInt(i) * bytes;
+      if (start >= limit) return null;
+      const paddr = table.paddr[i];
+      if (paddr !== undefined) return { start, size: bytes, paddr };
+      const child = table.next?.[i];
+      if (child !== undefined) {
+        // Recursion over the table's levels (at most a handful), not over the input.
+        const found = visit(child, level + 1, start);
+        if (found !== null) return found;
+      }
+    }
+    return null;
+  };
+  return visit(pt.root, 0, 0n);
+}

@@ -6,16 +6,19 @@ import { domainIsPaging, type IommuDomain, iommuIotlbSync } from './domain.js';
 import {
   intervalIovaToPhys,
   intervalMapPages,
+  intervalNextMapping,
   intervalMappedBytes,
   intervalUnmapPages,
 } from './interval-mappings.js';
 import {
+  type MappedExtent,
   type MapPagesResult,
   type RadixPageTable,
   radixIovaToPhys,
   radixMapGranule,
   radixMapPages,
   radixMappedBytes,
+  radixNextLeaf,
   radixTablePages,
   radixUnmapGranule,
   radixUnmapPages,
@@ -271,6 +274,21 @@ export function iommuIovaToPhys(domain: IommuDomain, iova: bigint): bigint | nul
   const pt = domain.pageTable;
   if (pt === null) return null;
   return pt.kind === 'radix' ? radixIovaToPhys(pt, iova) : intervalIovaToPhys(pt, iova);
+}
+
+/**
+ * The first mapped extent of a paging domain (a page-table leaf, or a virtio-iommu mapping) that
+ * ends at or after `iova` and starts before `limit`; null when there is none. Lets a walk over a
+ * range find its mapped parts without asking iommuIovaToPhys() page by page.
+ */
+export function iommuNextMapped(
+  domain: IommuDomain,
+  iova: bigint,
+  limit: bigint,
+): MappedExtent | null {
+  const pt = domain.pageTable;
+  if (pt === null || domain.type === 'identity') return null;
+  return pt.kind === 'radix' ? radixNextLeaf(pt, iova, limit) : intervalNextMapping(pt, iova, limit);
 }
 
 /** Total bytes mapped in a paging domain. */

@@ -24,7 +24,7 @@ import {
   newGroupRegistry,
 } from './group.js';
 import { deviceResvRegions, type IommuInstance } from './iommu-instance.js';
-import { iommuIovaToPhys, iommuMap, minPageSize } from './iommu-map.js';
+import { iommuMap, iommuNextMapped, minPageSize } from './iommu-map.js';
 import type { PciTopology } from './pci-topology.js';
 import type { ReservedRegion } from './resv-region.js';
 
@@ -101,7 +101,10 @@ function leaveGroup(core: IommuCore, dev: Device, group: IommuGroup): void {
 
 /**
  * iommu_create_device_direct_mappings(): identity-map the device's DIRECT and DIRECT_RELAXABLE
- * regions in a DMA domain, page by page, skipping pages already mapped; one IOTLB flush after.
+ * regions in a DMA domain. The kernel walks each region page by page and maps every run of pages
+ * that iova_to_phys() finds unmapped (or translating to physical 0) in one iommu_map(); one
+ * IOTLB flush after. The same runs are found here from the table's mapped extents, so that a
+ * region of 2^48 bytes (a firmware RMR length) costs what is mapped in it, not 2^36 lookups.
  */
 export function iommuCreateDeviceDirectMappings(
   domain: IommuDomain,
@@ -114,20 +117,31 @@ export function iommuCreateDeviceDirectMappings(
   const alignUp = (v: bigint) => (v + pg - 1n) & ~(pg - 1n);
   for (const r of regions) {
     if (r.type !== 'direct' && r.type !== 'direct-relaxable') continue;
-    const start = alignUp(r.start);
     const end = alignUp(r.start + r.length);
-    let run = 0n;
-    for (let addr = start; addr <= end; addr += pg) {
-      const phys = addr === end ? null : iommuIovaToPhys(domain, addr);
-      if (addr !== end && (phys === null || phys === 0n)) {
-        run += pg;
+    // The pages from runStart up to `at` are a run still to map.
+    let runStart = alignUp(r.start);
+    let at = runStart;
+    while (at < end) {
+      const leaf = iommuNextMapped(domain, at, end);
+      if (leaf === null) break;
+      const leafEnd = leaf.start + leaf.size;
+      // The first page inside the leaf; the one whose address translates to 0 is a hole.
+      let mapped = alignUp(leaf.start > at ? leaf.start : at);
+      if (mapped < leafEnd && leaf.paddr + (mapped - leaf.start) === 0n) mapped += pg;
+      if (mapped >= leafEnd || mapped >= end) {
+        at = mapped;
         continue;
       }
-      if (run > 0n) {
-        const ret = iommuMap(domain, addr - run, addr - run, run, r.prot, log);
+      if (mapped > runStart) {
+        const ret = iommuMap(domain, runStart, runStart, mapped - runStart, r.prot, log);
         if (ret !== 0) return ret;
-        run = 0n;
       }
+      at = alignUp(leafEnd);
+      runStart = at;
+    }
+    if (end > runStart) {
+      const ret = iommuMap(domain, runStart, runStart, end - runStart, r.prot, log);
+      if (ret !== 0) return ret;
     }
   }
   if (regions.length > 0) domain.iotlb.flushAll++;
