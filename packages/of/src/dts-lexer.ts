@@ -112,13 +112,8 @@ const KEYWORDS = [
   '/omit-if-no-ref/',
   '/incbin/',
 ];
-const LABEL_RE = /[a-zA-Z_][a-zA-Z0-9_]*:/y;
-const IDENT_RE = /[a-zA-Z_][a-zA-Z0-9_]*/y;
-const NUMBER_RE = /(?:0[xX][0-9a-fA-F]+|[0-9]+)(?:ULL|UL|LL|U|L)?/y;
-const NAME_RE = /\\?[a-zA-Z0-9,._+*#?@-]+/y;
 const PATH_REF_RE = /&\{([a-zA-Z0-9,._+*#?@\-/]*)\}/y;
 const LABEL_REF_RE = /&([a-zA-Z_][a-zA-Z0-9_]*)/y;
-const BYTE_RE = /[0-9a-fA-F]{2}/y;
 const LINEMARKER_HEAD_RE = /#(?:line)?[ \t]+([0-9]+)[ \t]+"/y;
 const DIRECTIVE_RE =
   /#[ \t]*(include|define|undef|ifdef|ifndef|if|elif|else|endif|error|warning|pragma)(?=[\s<"]|$)/y;
@@ -126,6 +121,40 @@ const TWO_CHAR_OPS = new Set(['<<', '>>', '<=', '>=', '==', '!=', '&&', '||']);
 const MAX_INCLUDE_DEPTH = 100;
 
 const utf8 = new TextEncoder();
+
+// Character classes of the lexer's patterns, by char code (ASCII only): tokens are scanned with
+// these rather than sticky regular expressions, which cost a match object per token.
+const IDENT_START = 1;
+const IDENT = 2;
+const NAME = 4;
+const DIGIT = 8;
+const HEX = 16;
+const CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[a-zA-Z_]/.test(ch)) CLASS[c]! |= IDENT_START;
+  if (/[a-zA-Z0-9_]/.test(ch)) CLASS[c]! |= IDENT;
+  if (/[a-zA-Z0-9,._+*#?@-]/.test(ch)) CLASS[c]! |= NAME;
+  if (/[0-9]/.test(ch)) CLASS[c]! |= DIGIT;
+  if (/[0-9a-fA-F]/.test(ch)) CLASS[c]! |= HEX;
+}
+const is = (code: number, cls: number) => code < 128 && (CLASS[code]! & cls) !== 0;
+
+/** The end of the run of `cls` characters starting at `from`. */
+function scan(text: string, from: number, cls: number): number {
+  let i = from;
+  while (i < text.length && is(text.charCodeAt(i), cls)) i++;
+  return i;
+}
+
+/** The integer suffix at `at` (dtc's (U|L|UL|LL|ULL)?, longest alternative first): its length. */
+function suffixLength(text: string, at: number): number {
+  for (const suffix of ['ULL', 'UL', 'LL', 'U', 'L']) if (text.startsWith(suffix, at)) return suffix.length;
+  return 0;
+}
+
+/** Token.bytes of the tokens that carry none (shared, never written). */
+const NO_BYTES: number[] = [];
 
 /**
  * The end of a quoted body starting at `from` (just past the opening quote): the index of the
@@ -186,6 +215,18 @@ function escapeAt(text: string, i: number): [number, number] {
   }
 }
 
+/** The UTF-8 bytes of text[from, to): ASCII directly, anything else through the encoder. */
+function pushUtf8(out: number[], text: string, from: number, to: number): void {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) {
+      for (const b of utf8.encode(text.slice(i, to))) out.push(b);
+      return;
+    }
+    out.push(c);
+  }
+}
+
 /** data_copy_escape_string(): the bytes of a quoted string's body, escapes decoded. */
 function decodeEscapes(body: string, pos: Pos): number[] {
   const out: number[] = [];
@@ -193,7 +234,7 @@ function decodeEscapes(body: string, pos: Pos): number[] {
   while (i < body.length) {
     const slash = body.indexOf('\\', i);
     const plainEnd = slash < 0 ? body.length : slash;
-    if (plainEnd > i) for (const b of utf8.encode(body.slice(i, plainEnd))) out.push(b);
+    if (plainEnd > i) pushUtf8(out, body, i, plainEnd);
     if (slash < 0) break;
     const [byte, next] = escapeAt(body, slash + 1);
     if (byte < 0) throw errorAt(pos, '\\x used with no following hex digits');
@@ -205,6 +246,10 @@ function decodeEscapes(body: string, pos: Pos): number[] {
 
 /** strtoull(text, 0) as dtc's lexer applies it to an integer literal. */
 function parseLiteral(text: string, pos: Pos): bigint {
+  // Most literals are short decimal or hex numbers, exact as doubles.
+  if (text.length <= 12 && /^(?:[1-9][0-9]*|0|0[xX][0-9a-fA-F]+)$/.test(text)) {
+    return BigInt(Number(text));
+  }
   const digits = text.replace(/[UL]+$/, '');
   let value: bigint;
   if (/^0[xX]/.test(digits)) value = BigInt(digits);
@@ -220,13 +265,12 @@ function parseLiteral(text: string, pos: Pos): bigint {
 
 export class DtsLexer {
   private readonly stack: { source: Source; offset: number }[] = [];
-  private cached: {
-    mode: LexMode;
-    source: Source;
-    offset: number;
-    token: Token;
-    end: number;
-  } | null = null;
+  // The last token lexed, for the peek-then-next pattern: where and how, and where it ends.
+  private cachedMode: LexMode | null = null;
+  private cachedSource: Source | null = null;
+  private cachedOffset = -1;
+  private cachedToken: Token | null = null;
+  private cachedEnd = 0;
 
   /** Source characters and /incbin/ bytes read so far, against MAX_DTS_INPUT_BYTES. */
   private inputBytes = 0;
@@ -263,16 +307,25 @@ export class DtsLexer {
   peek(mode: LexMode): Token {
     this.skipTrivia();
     const { source, offset } = this.top;
-    const c = this.cached;
-    if (c && c.mode === mode && c.source === source && c.offset === offset) return c.token;
-    const [token, end] = this.lex(mode, source, offset);
-    this.cached = { mode, source, offset, token, end };
+    if (
+      this.cachedToken !== null &&
+      this.cachedMode === mode &&
+      this.cachedSource === source &&
+      this.cachedOffset === offset
+    ) {
+      return this.cachedToken;
+    }
+    const token = this.lex(mode, source, offset);
+    this.cachedMode = mode;
+    this.cachedSource = source;
+    this.cachedOffset = offset;
+    this.cachedToken = token;
     return token;
   }
 
   next(mode: LexMode): Token {
     const token = this.peek(mode);
-    this.top.offset = this.cached!.end;
+    this.top.offset = this.cachedEnd;
     return token;
   }
 
@@ -388,33 +441,27 @@ export class DtsLexer {
     throw errorAt(pos, `Couldn't open "${name}": not found`);
   }
 
-  private lex(mode: LexMode, source: Source, offset: number): [Token, number] {
+  /** One token of `mode` at `offset`; its end goes to cachedEnd. */
+  private lex(mode: LexMode, source: Source, offset: number): Token {
     const text = source.text;
     const pos: Pos = { source, offset };
-    const make = (
-      kind: TokenKind,
-      tokenText: string,
-      end: number,
-      value = 0n,
-      bytes: number[] = [],
-    ) => [{ kind, text: tokenText, value, bytes, pos }, end] as [Token, number];
-    if (offset >= text.length) return make('eof', '', offset);
-    const sticky = (re: RegExp) => {
-      re.lastIndex = offset;
-      return re.exec(text);
+    const make = (kind: TokenKind, tokenText: string, end: number, value = 0n, bytes = NO_BYTES) => {
+      this.cachedEnd = end;
+      return { kind, text: tokenText, value, bytes, pos };
     };
-    const ch = text[offset]!;
-    if (ch === '/') {
+    if (offset >= text.length) return make('eof', '', offset);
+    const code = text.charCodeAt(offset);
+    if (code === 0x2f /* / */) {
       for (const kw of KEYWORDS)
         if (text.startsWith(kw, offset)) return make('keyword', kw, offset + kw.length);
     }
-    if (ch === '"') {
+    if (code === 0x22 /* " */) {
       const close = quotedEnd(text, offset + 1, '"', false);
       if (close < 0) throw errorAt(pos, 'unterminated string');
       const bytes = decodeEscapes(text.slice(offset + 1, close), pos);
       return make('string', text.slice(offset, close + 1), close + 1, 0n, bytes);
     }
-    if (ch === "'") {
+    if (code === 0x27 /* ' */) {
       // As the former /'((?:[^']|\\')*)'/ matched: the body ends at the first quote.
       const close = text.indexOf("'", offset + 1);
       if (close >= 0) {
@@ -426,29 +473,38 @@ export class DtsLexer {
         return make('char', text.slice(offset, close + 1), close + 1, BigInt(bytes[0]!));
       }
     }
-    if (ch === '&') {
-      const path = sticky(PATH_REF_RE);
+    if (code === 0x26 /* & */) {
+      PATH_REF_RE.lastIndex = offset;
+      const path = PATH_REF_RE.exec(text);
       if (path) return make('ref', path[1]!, offset + path[0].length);
-      const label = sticky(LABEL_REF_RE);
+      LABEL_REF_RE.lastIndex = offset;
+      const label = LABEL_REF_RE.exec(text);
       if (label) return make('ref', label[1]!, offset + label[0].length);
     }
-    const label = sticky(LABEL_RE);
-    if (label) return make('label', label[0].slice(0, -1), offset + label[0].length);
+    // An identifier followed by ':' is a label in every mode.
+    const identEnd = is(code, IDENT_START) ? scan(text, offset + 1, IDENT) : offset;
+    if (identEnd > offset && text.charCodeAt(identEnd) === 0x3a /* : */) {
+      return make('label', text.slice(offset, identEnd), identEnd + 1);
+    }
     if (mode === 'name') {
-      const name = sticky(NAME_RE);
-      if (name) {
-        const raw = name[0];
-        return make('name', raw.startsWith('\\') ? raw.slice(1) : raw, offset + raw.length);
-      }
+      const start = code === 0x5c /* \ */ ? offset + 1 : offset;
+      const end = scan(text, start, NAME);
+      if (end > start) return make('name', text.slice(start, end), end);
     } else if (mode === 'bytes') {
-      const byte = sticky(BYTE_RE);
-      if (byte) return make('byte', byte[0], offset + 2, BigInt(Number.parseInt(byte[0], 16)));
+      if (is(code, HEX) && is(text.charCodeAt(offset + 1), HEX)) {
+        const byte = text.slice(offset, offset + 2);
+        return make('byte', byte, offset + 2, BigInt(Number.parseInt(byte, 16)));
+      }
     } else {
-      const number = sticky(NUMBER_RE);
-      if (number)
-        return make('number', number[0], offset + number[0].length, parseLiteral(number[0], pos));
-      const ident = sticky(IDENT_RE);
-      if (ident) return make('ident', ident[0], offset + ident[0].length);
+      if (is(code, DIGIT)) {
+        const x = text.charCodeAt(offset + 1);
+        const hex = code === 0x30 && (x === 0x78 || x === 0x58) && is(text.charCodeAt(offset + 2), HEX);
+        const digitsEnd = hex ? scan(text, offset + 2, HEX) : scan(text, offset, DIGIT);
+        const end = digitsEnd + suffixLength(text, digitsEnd);
+        const literal = text.slice(offset, end);
+        return make('number', literal, end, parseLiteral(literal, pos));
+      }
+      if (identEnd > offset) return make('ident', text.slice(offset, identEnd), identEnd);
     }
     const two = text.slice(offset, offset + 2);
     if (mode === 'value' && TWO_CHAR_OPS.has(two)) return make('op', two, offset + 2);

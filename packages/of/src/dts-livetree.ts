@@ -233,7 +233,7 @@ export function toDeviceTree(
   for (let pair = pending.pop(); pair; pair = pending.pop()) {
     const [live, out] = pair;
     for (const prop of liveProps(live)) {
-      out.properties.push({ name: prop.name, value: Uint8Array.from(prop.data.bytes) });
+      out.properties.push({ name: prop.name, value: new Uint8Array(prop.data.bytes) });
     }
     for (const child of liveChildren(live)) {
       const node = createNode(child.name, out);

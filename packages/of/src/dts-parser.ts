@@ -377,9 +377,7 @@ class Parser {
       } else {
         value = this.integerPrim(0) & mask;
       }
-      for (let shift = bits - 8; shift >= 0; shift -= 8) {
-        data.bytes.push(Number((value >> BigInt(shift)) & 0xffn));
-      }
+      pushBigEndian(data.bytes, value, bits);
     }
   }
 
@@ -432,6 +430,18 @@ class Parser {
     }
     return this.integerPrim(depth);
   }
+}
+
+/** An element of `bits` bits (already masked), most significant byte first. */
+function pushBigEndian(bytes: number[], value: bigint, bits: number): void {
+  // Up to 32 bits as one double; a 64-bit element as two halves.
+  if (bits === 64) {
+    pushBigEndian(bytes, value >> 32n, 32);
+    pushBigEndian(bytes, value & 0xffff_ffffn, 32);
+    return;
+  }
+  const v = Number(value);
+  for (let shift = bits - 8; shift >= 0; shift -= 8) bytes.push((v >>> shift) & 0xff);
 }
 
 /** dtc's precedence, loosest first (the ternary sits above these). */
