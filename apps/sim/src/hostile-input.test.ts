@@ -1,5 +1,6 @@
 // Hostile inputs at the CLI (issue 13): unbounded files, huge pools and counts, blown-up YAML.
 // Each ends in a typed error naming the input, or in the kernel's own result.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +43,40 @@ describe.skipIf(!haveDevZero)('unbounded reads stop at the input limit', () => {
         /^dmasim inspect: \S*zero\.dts: InputSizeError: \/dev\/zero: larger than the 67108864-byte/,
       );
     }
+  });
+});
+
+// The C preprocessor comes from the system (Debian's cpp); without it --cpp cannot run at all.
+const haveCpp = spawnSync('cpp', ['--version']).status === 0;
+if (!haveCpp) console.log('hostile-input.test.ts: no cpp on this machine: the --cpp test skips');
+
+describe.skipIf(!haveDevZero || !haveCpp)('--cpp over an #include of /dev/zero', () => {
+  it('ends in a typed size error, not a preprocessor that grows without end', () => {
+    const r = cli([
+      'inspect',
+      '--cpp',
+      file('cppzero.dts', '/dts-v1/;\n#include "/dev/zero"\n/ { };\n'),
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^dmasim inspect: InputSizeError: \S*cppzero\.dts: the C preprocessor's output passes the 67108864-byte limit on an input file \(or its input the 512 MiB it may use\)\n$/,
+    );
+  });
+});
+
+describe('a dma-iommu buffer larger than its page array can be', () => {
+  // Found while capping sizes: 2 PiB through the IOMMU on 4 PiB of RAM took pages 4 MiB at a
+  // time, 2^29 of them. The kernel's kvcalloc() of the page pointers fails first.
+  it('fails the allocation at once', () => {
+    const w = file(
+      'huge-alloc.yaml',
+      'device: pci:0000:00:01.0\nsteps:\n  - { op: alloc, id: 0, size: 0x8000000000000 }\n',
+    );
+    const soc = join(exampleDir, 'example-soc.dts');
+    const r = cli(['run', soc, '--workload', w, '--memory', '0x0:0x10000000000000']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/through iommu-dma/);
+    expect(r.stdout).toMatch(/alloc failures: +1\n/);
   });
 });
 

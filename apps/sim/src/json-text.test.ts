@@ -22,7 +22,8 @@ describe('the JSON fast path', () => {
   });
 
   it('takes plain JSON, integers exact as bigints when asked', () => {
-    const text = '{"nodes": [{"a": 1, "b": "x\\"y", "c": [true, null, -7]}], "n": 9007199254740991}';
+    const text =
+      '{"nodes": [{"a": 1, "b": "x\\"y", "c": [true, null, -7]}], "n": 9007199254740991}';
     expect(parseJsonText(text)).toEqual(JSON.parse(text));
     expect(parseJsonText(text, { intAsBigInt: true })).toEqual({
       nodes: [{ a: 1n, b: 'x"y', c: [true, null, -7n] }],

@@ -34,7 +34,9 @@ function differsFromYaml(text: string, exactIntegers: boolean): boolean {
       }
       const keys = open[open.length - 1];
       if (keyNext && keys) {
-        const key = escaped ? (JSON.parse(text.slice(i, end + 1)) as string) : text.slice(i + 1, end);
+        const key = escaped
+          ? (JSON.parse(text.slice(i, end + 1)) as string)
+          : text.slice(i + 1, end);
         if (keys.has(key) || key === '__proto__') return true;
         keys.add(key);
         keyNext = false;

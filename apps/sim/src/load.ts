@@ -148,6 +148,10 @@ export function writeOutputFile(path: string, bytes: Uint8Array): void {
   }
 }
 
+/** The address space cpp may use (KiB), and how long it may run. */
+const CPP_MEMORY_KIB = 1 << 19;
+const CPP_TIMEOUT_MS = 60_000;
+
 /** Run the system C preprocessor over a DTS the way the kernel's dtc rule does. */
 export function preprocessDts(path: string, includeDirs: readonly string[]): string {
   const args = ['-nostdinc', '-undef', '-D__DTS__', '-x', 'assembler-with-cpp'];
@@ -158,7 +162,23 @@ export function preprocessDts(path: string, includeDirs: readonly string[]): str
   const { spawnSync } = createRequire(import.meta.url)(
     'node:child_process',
   ) as typeof import('node:child_process');
-  const result = spawnSync('cpp', args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  // cpp reads an #include whole before it writes a line, so `#include "/dev/zero"` grows it
+  // without end: it runs under a 1 GiB address-space limit (where the shell can set one), and its
+  // output stops at MAX_INPUT_FILE_BYTES, as any other input does.
+  const result = spawnSync(
+    'sh',
+    ['-c', `ulimit -v ${CPP_MEMORY_KIB} 2>/dev/null; exec cpp "$@"`, 'cpp', ...args],
+    { encoding: 'utf8', maxBuffer: MAX_INPUT_FILE_BYTES, timeout: CPP_TIMEOUT_MS },
+  );
+  const code = (result.error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOBUFS' || /out of memory/.test(result.stderr ?? '')) {
+    throw new InputSizeError(
+      `${path}: the C preprocessor's output passes the ${MAX_INPUT_FILE_BYTES}-byte limit on an input file (or its input the ${CPP_MEMORY_KIB >> 10} MiB it may use)`,
+    );
+  }
+  if (code === 'ETIMEDOUT') {
+    throw new InputSizeError(`${path}: the C preprocessor ran past ${CPP_TIMEOUT_MS / 1000} s`);
+  }
   if (result.error) throw new LoadError(`cannot run cpp: ${result.error.message}`);
   if (result.status !== 0) throw new LoadError(`cpp failed on ${path}:\n${result.stderr}`);
   return result.stdout;

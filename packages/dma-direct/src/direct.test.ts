@@ -121,6 +121,20 @@ describe('streaming mappings on a Raspberry Pi 4-like machine', () => {
     expect(plat.stats.bounceBytes).toBe(16384);
   });
 
+  it('maps that keep failing on a full pool log ten warnings, as dev_warn_ratelimited() prints', () => {
+    const plat = smallPool();
+    const t = table(plat);
+    const dev = identityLimited();
+    for (let i = 0; i < 4; i++) {
+      dmaMapSingle(t, dev, 0x8000_0000n + BigInt(i) * 0x10_0000n, 65536n, DMA_TO_DEVICE);
+    }
+    for (let i = 0; i < 1000; i++) {
+      expect(dmaMapSingle(t, dev, 0x9000_0000n, 65536n, DMA_TO_DEVICE)).toBe(DMA_MAPPING_ERROR);
+    }
+    expect(plat.stats.mapFailures).toBe(1000);
+    expect(dev.log.filter((e) => e.msg.startsWith('swiotlb buffer is full'))).toHaveLength(10);
+  });
+
   it('an exhausted pool fails with the kernel message and leaks no slot', () => {
     const plat = smallPool();
     const t = table(plat);

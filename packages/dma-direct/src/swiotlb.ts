@@ -20,6 +20,7 @@ import {
   kcallocFits,
   kernelRelease,
   warnOnce,
+  warnRatelimited,
 } from '@dmasim/dma-mapping';
 import type { Memblock } from './memblock.js';
 import { memblockAlloc } from './memblock.js';
@@ -355,10 +356,10 @@ export function swiotlbTblMapSingle(
 ): bigint {
   const pool = mem.pool;
   if (!pool) {
-    dev.log.push({
-      level: 'warn',
-      msg: "Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer",
-    });
+    warnRatelimited(
+      dev,
+      "Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer",
+    );
     return DMA_MAPPING_ERROR;
   }
   if (allocAlignMask > PAGE_SIZE - 1) {
@@ -381,10 +382,11 @@ export function swiotlbTblMapSingle(
   let index = findSlots(mem, ctx.cpu, req);
   if (index === -1) {
     if (!(attrs & DMA_ATTR_NO_WARN)) {
-      dev.log.push({
-        level: 'warn',
-        msg: `swiotlb buffer is full (sz: ${size} bytes), total ${pool.nslabs} (slots), used ${mem.totalUsed} (slots)`,
-      });
+      warnRatelimited(
+        dev,
+        'swiotlb buffer is full',
+        `swiotlb buffer is full (sz: ${size} bytes), total ${pool.nslabs} (slots), used ${mem.totalUsed} (slots)`,
+      );
     }
     return DMA_MAPPING_ERROR;
   }

@@ -136,4 +136,4 @@ export {
   U64ParseError,
   u64,
 } from './u64.js';
-export { warnOnce } from './warn-once.js';
+export { RATELIMIT_BURST, warnOnce, warnRatelimited } from './warn-once.js';

@@ -6,13 +6,13 @@ import { domainIsPaging, type IommuDomain, iommuIotlbSync } from './domain.js';
 import {
   intervalIovaToPhys,
   intervalMapPages,
-  intervalNextMapping,
   intervalMappedBytes,
+  intervalNextMapping,
   intervalUnmapPages,
 } from './interval-mappings.js';
 import {
-  type MappedExtent,
   type MapPagesResult,
+  type MappedExtent,
   type RadixPageTable,
   radixIovaToPhys,
   radixMapGranule,
@@ -288,7 +288,9 @@ export function iommuNextMapped(
 ): MappedExtent | null {
   const pt = domain.pageTable;
   if (pt === null || domain.type === 'identity') return null;
-  return pt.kind === 'radix' ? radixNextLeaf(pt, iova, limit) : intervalNextMapping(pt, iova, limit);
+  return pt.kind === 'radix'
+    ? radixNextLeaf(pt, iova, limit)
+    : intervalNextMapping(pt, iova, limit);
 }
 
 /** Total bytes mapped in a paging domain. */

@@ -9,6 +9,7 @@ import {
   EPROBE_DEFER,
   type KernelLog,
   logDebug,
+  maxU64,
 } from '@dmasim/dma-mapping';
 import {
   type GroupMemberPolicy,
@@ -126,7 +127,7 @@ export function iommuCreateDeviceDirectMappings(
       if (leaf === null) break;
       const leafEnd = leaf.start + leaf.size;
       // The first page inside the leaf; the one whose address translates to 0 is a hole.
-      let mapped = alignUp(leaf.start > at ? leaf.start : at);
+      let mapped = alignUp(maxU64(leaf.start, at));
       if (mapped < leafEnd && leaf.paddr + (mapped - leaf.start) === 0n) mapped += pg;
       if (mapped >= leafEnd || mapped >= end) {
         at = mapped;

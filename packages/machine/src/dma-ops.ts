@@ -17,6 +17,9 @@ import {
   GFP_KERNEL,
 } from '@dmasim/dma-mapping';
 
+/** kvmalloc_node()'s limit on one allocation: INT_MAX bytes. */
+const KVMALLOC_MAX_BYTES = 0x7fff_ffffn;
+
 /**
  * __iommu_dma_alloc_pages(): the buffer is gathered from blocks of at most MAX_PAGE_ORDER pages,
  * highest order first. The IOMMU maps them as one run from the first block's address (the
@@ -26,7 +29,13 @@ function iommuPageAllocator(plat: DirectPlatform) {
   const blocks = new Map<bigint, Array<{ pfn: number; order: number }>>();
   return {
     allocPages(_dev: Device, size: bigint): bigint | null {
-      let pages = Number((size + 4095n) >> 12n);
+      // The array of page pointers comes first: kvcalloc(count, 8), which kvmalloc() refuses
+      // past INT_MAX bytes (with a WARN), so a buffer of 1 TiB or more fails before any page is
+      // taken. (The kernel's count is an unsigned int, which wraps from 2^44 bytes on; here
+      // those sizes fail the same check.)
+      const count = (size + 4095n) >> 12n;
+      if (count * 8n > KVMALLOC_MAX_BYTES) return null;
+      let pages = Number(count);
       const got: Array<{ pfn: number; order: number }> = [];
       while (pages > 0) {
         let order = Math.min(getOrder(BigInt(pages) << 12n), MAX_PAGE_ORDER);

@@ -149,7 +149,8 @@ function scan(text: string, from: number, cls: number): number {
 
 /** The integer suffix at `at` (dtc's (U|L|UL|LL|ULL)?, longest alternative first): its length. */
 function suffixLength(text: string, at: number): number {
-  for (const suffix of ['ULL', 'UL', 'LL', 'U', 'L']) if (text.startsWith(suffix, at)) return suffix.length;
+  for (const suffix of ['ULL', 'UL', 'LL', 'U', 'L'])
+    if (text.startsWith(suffix, at)) return suffix.length;
   return 0;
 }
 
@@ -445,7 +446,13 @@ export class DtsLexer {
   private lex(mode: LexMode, source: Source, offset: number): Token {
     const text = source.text;
     const pos: Pos = { source, offset };
-    const make = (kind: TokenKind, tokenText: string, end: number, value = 0n, bytes = NO_BYTES) => {
+    const make = (
+      kind: TokenKind,
+      tokenText: string,
+      end: number,
+      value = 0n,
+      bytes = NO_BYTES,
+    ) => {
       this.cachedEnd = end;
       return { kind, text: tokenText, value, bytes, pos };
     };
@@ -498,7 +505,8 @@ export class DtsLexer {
     } else {
       if (is(code, DIGIT)) {
         const x = text.charCodeAt(offset + 1);
-        const hex = code === 0x30 && (x === 0x78 || x === 0x58) && is(text.charCodeAt(offset + 2), HEX);
+        const hex =
+          code === 0x30 && (x === 0x78 || x === 0x58) && is(text.charCodeAt(offset + 2), HEX);
         const digitsEnd = hex ? scan(text, offset + 2, HEX) : scan(text, offset, DIGIT);
         const end = digitsEnd + suffixLength(text, digitsEnd);
         const literal = text.slice(offset, end);
