@@ -54,7 +54,11 @@ export function parseYamlDocument(
   // Plain JSON: the YAML document is made only if an error asks where a key is.
   if (json !== undefined) {
     let doc: YamlDocument | undefined;
-    return { value: json, lineOf: (path) => (doc ??= viaYaml(text, options)).lineOf(path) };
+    const lineOf = (path: readonly string[]) => {
+      doc ??= viaYaml(text, options);
+      return doc.lineOf(path);
+    };
+    return { value: json, lineOf };
   }
   return viaYaml(text, options);
 }
