@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { arbitraries } from './arbitraries.mjs';
 
 const { root, corpus, memoryLimitMb } = workerData;
-const { main, provideInputs } = await import(join(root, 'apps/sim/dist/index.js'));
+const { main, provideInputs, stdout } = await import(join(root, 'apps/sim/dist/index.js'));
 const EXIT_INTERNAL_ERROR = 70;
 
 const scratch = join(
@@ -26,6 +26,8 @@ process.env.DMASIM_DEBUG = '1';
 // The CLI writes to stdout and stderr; keep only stderr, to report what went wrong.
 let stderr = '';
 process.stdout.write = () => true;
+// The CLI writes its report straight to fd 1, through this object.
+stdout.write = () => {};
 process.stderr.write = (s) => {
   if (stderr.length < 4096) stderr += String(s);
   return true;

@@ -96,6 +96,11 @@ export function provideInputs(files: ReadonlyMap<string, Uint8Array>): void {
   provided = files;
 }
 
+/** Whether `path` names an input: a file handed over in memory, or one on disk. */
+export function inputExists(path: string): boolean {
+  return provided.has(path) || existsSync(path);
+}
+
 function readProvided(path: string): Uint8Array | undefined {
   const bytes = provided.get(path);
   if (bytes !== undefined && bytes.length > MAX_INPUT_FILE_BYTES) {
@@ -202,13 +207,13 @@ export function dtsFileReader(includeDirs: readonly string[]) {
 /** --platform (always a file), and --workload when it names a file rather than a built-in. */
 function namesYamlOption(args: ParsedArgs): boolean {
   if (args.options.has('--platform')) return true;
-  return (args.options.get('--workload') ?? []).some((w) => w === '-' || existsSync(w));
+  return (args.options.get('--workload') ?? []).some((w) => w === '-' || inputExists(w));
 }
 
 /** An input that is YAML/JSON by its content, or a directory (which may hold such files). */
 function mayBeYamlInput(path: string): boolean {
   try {
-    if (path !== '-' && statSync(path).isDirectory()) return true;
+    if (path !== '-' && !provided.has(path) && statSync(path).isDirectory()) return true;
     return loadPlatformFile(path).kind === 'acpi-platform';
   } catch {
     return false; // unreadable: the command says so

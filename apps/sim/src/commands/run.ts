@@ -1,10 +1,9 @@
 // `dmasim run FILE --workload W`: drive the DMA API on one device of a platform and report
 // what the kernel's DMA layer did.
-import { existsSync } from 'node:fs';
 import { dmaIommuDomainStats } from '@dmasim/dma-iommu';
 import { findDevice, type Machine } from '@dmasim/machine';
 import { option, type ParsedArgs, UsageError } from '../args.js';
-import { readInputText } from '../load.js';
+import { inputExists, readInputText } from '../load.js';
 import { buildRunReport, formatRunReport, type RunReport } from '../run-report.js';
 import { MAX_WORKLOAD_COUNT, runWorkload } from '../workload.js';
 import {
@@ -32,7 +31,7 @@ function intOption(args: ParsedArgs, name: string, min: number, max: number): nu
 function workloadSpec(name: string): WorkloadSpec {
   const builtin = BUILTIN_WORKLOADS[name];
   if (builtin) return builtin;
-  if (name !== '-' && !existsSync(name))
+  if (name !== '-' && !inputExists(name))
     throw new UsageError(
       `--workload ${name}: not a built-in (${Object.keys(BUILTIN_WORKLOADS).join(', ')}) nor a file`,
     );
