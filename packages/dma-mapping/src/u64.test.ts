@@ -26,6 +26,16 @@ describe('u64 helpers', () => {
     expect(ilog2(0n)).toBe(-1);
     expect(ilog2(1n)).toBe(0);
     expect(ilog2(U64_MAX)).toBe(63);
+    expect(ilog2(0xffff_ffffn)).toBe(31);
+    expect(ilog2(0x1_0000_0000n)).toBe(32);
+  });
+
+  it('ilog2 is the index of the highest set bit', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n, max: U64_MAX }), (x) => {
+        expect(ilog2(x)).toBe(x.toString(2).length - 1);
+      }),
+    );
   });
 
   it('mask(end) table of edge case 44', () => {

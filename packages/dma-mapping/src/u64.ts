@@ -30,7 +30,10 @@ export function dmaBitMask(n: number): bigint {
 /** ilog2() on a runtime u64: fls64(x) - 1, so ilog2(0) = -1. */
 export function ilog2(x: bigint): number {
   const v = u64(x);
-  return v === 0n ? -1 : v.toString(2).length - 1;
+  if (v === 0n) return -1;
+  // Two 32-bit halves and clz32: no binary string per call (this runs for every device's masks).
+  const high = Number(v >> 32n);
+  return high !== 0 ? 63 - Math.clz32(high) : 31 - Math.clz32(Number(v));
 }
 
 /** DMA_BIT_MASK(ilog2(end) + 1): the smallest all-ones mask covering `end`. */

@@ -12,6 +12,7 @@ import type { ArchName, KernelRelease } from '@dmasim/dma-mapping';
 import {
   createOfContext,
   type DeviceTree,
+  type OfContext,
   ofDmaGetMaxCpuAddress,
   type ReservedMemoryRegion,
   readMemoryBanks,
@@ -34,6 +35,8 @@ export interface MemoryPlatformOptions {
   cmaBytes?: bigint;
   /** num_possible_cpus(); default: the /cpus nodes. */
   cpus?: number;
+  /** The tree's OF context when the caller has one (else one is made): no second tree walk. */
+  ofContext?: OfContext;
 }
 
 /** num_possible_cpus() from /cpus: its device_type = "cpu" children that are not disabled. */
@@ -100,7 +103,7 @@ export function dtMemoryInput(
   tree: DeviceTree,
   options: MemoryPlatformOptions,
 ): MemoryPlatformInput {
-  const ctx = createOfContext(tree, options.kernel);
+  const ctx = options.ofContext ?? createOfContext(tree, options.kernel);
   const banks = normalizeBanks(
     readMemoryBanks(tree).map((b) => ({ start: b.start, size: b.size })),
   );

@@ -233,6 +233,7 @@ export function bootMachine(firmware: Firmware, options: BootOptions = {}): Mach
     platformMemory: platform.memory,
     swiotlb: cmdline.swiotlb,
     log: klog,
+    ...(of ? { ofContext: of } : {}),
   });
   flush();
 

@@ -3,7 +3,7 @@
 import { acpiIortDmaGetMaxCpuAddress } from '@dmasim/acpi-iort';
 import { createPlatform, type DirectPlatform, type SwiotlbParam } from '@dmasim/dma-direct';
 import type { ArchName, KernelLog, KernelRelease } from '@dmasim/dma-mapping';
-import { readMemoryBanks } from '@dmasim/of';
+import { type OfContext, readMemoryBanks } from '@dmasim/of';
 import { acpiMemoryInput } from './acpi-memory.js';
 import { countCpus, dtMemoryInput, type FirmwareReservation } from './dt-memory.js';
 import type { Firmware, MemoryRange } from './firmware.js';
@@ -30,10 +30,12 @@ export interface MemoryBootOptions {
   platformMemory: readonly MemoryRange[] | undefined;
   swiotlb: SwiotlbParam | undefined;
   log: KernelLog;
+  /** Device tree: the tree's OF context, when the caller has made it. */
+  ofContext?: OfContext;
 }
 
 export function bootMemory(firmware: Firmware, options: MemoryBootOptions): MemoryBoot {
-  const { arch, kernel, platformMemory, swiotlb, log } = options;
+  const { arch, kernel, platformMemory, swiotlb, log, ofContext } = options;
   if (firmware.kind === 'device-tree') {
     const cpus = countCpus(firmware.tree);
     if (readMemoryBanks(firmware.tree).length === 0) return { memory: null, cpus, reserved: [] };
@@ -41,7 +43,13 @@ export function bootMemory(firmware: Firmware, options: MemoryBootOptions): Memo
       input,
       log: scanLog,
       reservations,
-    } = dtMemoryInput(firmware.tree, { arch, cpus, kernel, ...(swiotlb ? { swiotlb } : {}) });
+    } = dtMemoryInput(firmware.tree, {
+      arch,
+      cpus,
+      kernel,
+      ...(swiotlb ? { swiotlb } : {}),
+      ...(ofContext ? { ofContext } : {}),
+    });
     return { memory: started(createPlatform(input), scanLog, log), cpus, reserved: reservations };
   }
   if (!platformMemory || platformMemory.length === 0) {
