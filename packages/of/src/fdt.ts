@@ -59,6 +59,54 @@ export function latin1(bytes: Uint8Array, start: number, end: number): string {
 const align4 = (offset: number) => (offset + 3) & ~3;
 
 /**
+ * The property names the model looks up, as this source's own string constants. A name read from
+ * a blob is swapped for its constant here, so that the lookups (a scan of each node's properties,
+ * many per node) compare it by identity; looking it up also gives any other name its hash, which
+ * settles most mismatches at once.
+ */
+const KNOWN_PROPERTY_NAMES = new Map(
+  [
+    'compatible',
+    'status',
+    'reg',
+    'reg-names',
+    'ranges',
+    'dma-ranges',
+    'device_type',
+    '#address-cells',
+    '#size-cells',
+    'phandle',
+    'linux,phandle',
+    'interrupt-controller',
+    'interrupt-parent',
+    '#interrupt-cells',
+    'dma-coherent',
+    'dma-noncoherent',
+    'iommus',
+    '#iommu-cells',
+    'iommu-map',
+    'iommu-map-mask',
+    'iommu-addresses',
+    'msi-parent',
+    'msi-map',
+    'msi-map-mask',
+    'interconnects',
+    'interconnect-names',
+    'memory-region',
+    'bus-range',
+    'linux,pci-domain',
+    'no-map',
+    'reusable',
+    'size',
+    'alignment',
+    'alloc-ranges',
+    'linux,cma-default',
+    'linux,dma-default',
+    'linux,usable-memory',
+  ].map((name) => [name, name]),
+);
+
+/**
  * A property read from a blob: its bytes are viewed (a subarray of the blob) when first asked
  * for. Most properties are only ever looked up by name, and making a view for each of the
  * million or so properties of a directory of blobs was much of the reader's cost.
@@ -307,6 +355,7 @@ function readStructure(
             );
           }
           name = latin1(blob, stringsStart + nameOffset, nul);
+          name = KNOWN_PROPERTY_NAMES.get(name) ?? name;
           propNames.set(nameOffset, name);
         }
         node.properties.push(new BlobProperty(name, blob, dataStart, dataStart + length));
