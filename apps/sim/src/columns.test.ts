@@ -5,6 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { formatColumns } from './columns.js';
 import { exampleDir } from './corpus.js';
 import { stdout as stdoutSink } from './stdout.js';
+import { PLAIN_STYLE, setOutputStyle } from './terminal.js';
 import { cli } from './test-cli.js';
 
 const plain = (width: number | null) => ({ color: false, width });
@@ -130,6 +131,12 @@ describe('every table-printing command fits a fixed terminal width', () => {
       overflowing(narrow, width, (l) => (l.startsWith('/') || l.startsWith(' ') ? column : null)),
     ).toEqual([]);
     expect(words(narrow.join('\n'))).toEqual(words(piped.join('\n')));
+    // With several inputs, each input's table wraps as the single input's does (from a plain
+    // style: the one the last run left must not be what makes it wrap).
+    setOutputStyle(PLAIN_STYLE);
+    const twice = onTerminal([...argv, dts], width, { NO_COLOR: '1' }).stdout;
+    const one = narrow.join('\n');
+    expect(twice).toBe(`== ${dts}\n${one}\n== ${dts}\n${one}`);
   });
 });
 

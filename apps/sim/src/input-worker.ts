@@ -4,9 +4,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { findCommand } from './command-table.js';
 import { type InputResult, prepareInputTask, runInputTask } from './input-task.js';
+import { setOutputStyle } from './terminal.js';
 import type { WorkerBatch, WorkerReply, WorkerStart } from './worker-pool.js';
 
-const command = findCommand((workerData as WorkerStart).command)!;
+const start = workerData as WorkerStart;
+const command = findCommand(start.command)!;
+setOutputStyle(start.style);
 
 async function serve(): Promise<void> {
   const run = await command.load();

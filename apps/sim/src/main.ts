@@ -118,6 +118,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return failure(p.command.spec.name, e, undefined);
   }
   if (isManyInputsRun(p, run)) {
+    setStyleFor(p);
     return runManyInputs(p, run).catch((e) => failure(p.command.spec.name, e, undefined));
   }
   try {
@@ -147,10 +148,20 @@ function inputsOf(p: RunPlan): string[] {
   return p.args.positionals.slice(p.args.positionals.length - p.inputs);
 }
 
+/** Text for a terminal may be coloured and fitted to its width; JSON and pipes get plain text. */
+function setStyleFor(p: RunPlan): void {
+  setOutputStyle(
+    p.args.flags.has('--json')
+      ? { color: false, width: null }
+      : outputStyleFor(stdout.terminal(), process.env),
+  );
+}
+
 function execute(p: RunPlan, run: CommandRun): number {
   const { command, args } = p;
   const asJson = args.flags.has('--json');
   const inputs = inputsOf(p);
+  setStyleFor(p);
   // Several inputs: one record each, in order, on this thread (main() spreads them over workers).
   if (isManyInputsRun(p, run)) {
     try {
@@ -159,10 +170,6 @@ function execute(p: RunPlan, run: CommandRun): number {
       return failure(command.spec.name, e, undefined);
     }
   }
-  // Text for a terminal may be coloured and fitted to its width; JSON and pipes get plain text.
-  setOutputStyle(
-    asJson ? { color: false, width: null } : outputStyleFor(stdout.terminal(), process.env),
-  );
   try {
     const out = run(args);
     stdout.write(

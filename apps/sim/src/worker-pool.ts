@@ -6,6 +6,7 @@
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import type { InputResult, InputTask } from './input-task.js';
+import { type OutputStyle, outputStyle } from './terminal.js';
 
 export interface PoolOptions {
   /** Threads in all (at least 2): this one and jobs - 1 workers. */
@@ -21,6 +22,8 @@ export interface PoolOptions {
 /** What a worker is started with: the command whose module it loads before saying it is ready. */
 export interface WorkerStart {
   command: string;
+  /** The calling thread's output style: a worker has no terminal of its own to ask. */
+  style: OutputStyle;
 }
 
 /** A run of consecutive tasks for one worker. */
@@ -86,7 +89,7 @@ export async function runInWorkers(tasks: readonly InputTask[], pool: PoolOption
       const batch: WorkerBatch = { first: range.first, tasks: tasks.slice(range.first, range.end) };
       worker.postMessage(batch);
     };
-    const start: WorkerStart = { command: tasks[0]!.command };
+    const start: WorkerStart = { command: tasks[0]!.command, style: outputStyle() };
     const count = Math.min(pool.jobs - 1, tasks.length - 1);
     for (let w = 0; w < count; w++) {
       const worker = new Worker(WORKER_URL, { workerData: start });
