@@ -133,8 +133,10 @@ describe.each(allCommands().map((c) => [c.spec.name, c] as const))('dmasim %s', 
     for (const [option, o] of Object.entries(c.spec.options)) {
       if (o.type !== 'string') continue;
       for (const value of ['garbage', '-1', '0x', '99999999999999999999999']) {
-        // Where an output file goes: into the test's own directory.
-        const v = option === 'output' ? join(dir, value) : value;
+        // An option that names a file to write (OUT.html, report.html) writes into the test's
+        // own directory, never into the working directory.
+        const writesFile = /\.[a-z]+$/.test(o.value ?? '');
+        const v = writesFile ? join(dir, value) : value;
         const r = cli([...validArgv(c), `--${option}`, v]);
         expect(r.stderr, `--${option} ${value}`).not.toMatch(BUILTIN);
         expect(r.stderr).not.toMatch(/internal error/);
