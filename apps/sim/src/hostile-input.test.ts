@@ -138,6 +138,23 @@ describe('YAML with many keys', () => {
   });
 });
 
+describe('deeply nested YAML flow collections', () => {
+  it('a million levels of [ end in a typed error naming the line, before the parser runs', () => {
+    const text = `cmdline: x\nmemory: ${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}\n`;
+    expect(() => parsePlatformFile(text, 'p.yaml')).toThrow(
+      /^p\.yaml: flow collections nested more than 1000 deep at line 2$/,
+    );
+  });
+  it('100 levels still parse', () => {
+    const value = parseYamlText(`a: ${'['.repeat(100)}1${']'.repeat(100)}\n`) as {
+      a: unknown;
+    };
+    let depth = 0;
+    for (let v: unknown = value.a; Array.isArray(v); v = v[0]) depth++;
+    expect(depth).toBe(100);
+  });
+});
+
 describe('found by pnpm fuzz', () => {
   it('a /memreserve/ running past 2^64 is capped as memblock_reserve() caps it', () => {
     // Minimised from a mutated nvidia__tegra210-p2571.dtb (fuzz seed 3): the memory report built

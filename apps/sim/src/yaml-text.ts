@@ -63,7 +63,31 @@ export function parseYamlDocument(
   return viaYaml(text, options);
 }
 
+/**
+ * Deeper than any real input file, and shallow enough that the library's recursion ends in its
+ * own error well before memory does (a million levels of `[` took it past 1 GiB).
+ */
+export const MAX_YAML_FLOW_DEPTH = 1000;
+
+/** The offset where `[`/`{` open past MAX_YAML_FLOW_DEPTH levels, counted in one pass. */
+function flowTooDeep(text: string): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_YAML_FLOW_DEPTH) return i;
+    } else if ((c === 0x5d || c === 0x7d) && depth > 0) depth--;
+  }
+  return undefined;
+}
+
 function viaYaml(text: string, options: { intAsBigInt?: boolean }): YamlDocument {
+  const tooDeep = flowTooDeep(text);
+  if (tooDeep !== undefined) {
+    throw new YamlTextError(
+      `flow collections nested more than ${MAX_YAML_FLOW_DEPTH} deep at line ${lineAt(text, tooDeep)}`,
+    );
+  }
   try {
     const library = yamlLibrary();
     const { isMap, isScalar, parseDocument, visit } = library;
