@@ -155,6 +155,18 @@ describe('deeply nested YAML flow collections', () => {
   });
 });
 
+describe('a YAML flow mapping with tens of thousands of errors on one line', () => {
+  // Minimised from fuzz seeds 13084600 and 13287588: a DTS source mutated to open with '{' reads
+  // as a YAML flow mapping, and the library placed each of its errors by copying the 190 KB line
+  // (60 s). Only the first error is reported, and only it is placed.
+  it('ends in the first error, with its line', () => {
+    const text = `{ ${'"a" "b" '.repeat(20_000)}\n`;
+    expect(() => parsePlatformFile(text, 'p.yaml')).toThrow(
+      /^p\.yaml: Missing , or : between flow map items at line 1$/,
+    );
+  });
+});
+
 describe('found by pnpm fuzz', () => {
   it('a /memreserve/ running past 2^64 is capped as memblock_reserve() caps it', () => {
     // Minimised from a mutated nvidia__tegra210-p2571.dtb (fuzz seed 3): the memory report built

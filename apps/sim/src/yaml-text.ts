@@ -91,8 +91,17 @@ function viaYaml(text: string, options: { intAsBigInt?: boolean }): YamlDocument
   try {
     const library = yamlLibrary();
     const { isMap, isScalar, parseDocument, visit } = library;
-    const doc = parseDocument(text, { uniqueKeys: false, intAsBigInt: options.intAsBigInt });
-    if (doc.errors.length > 0) throw new YamlTextError(doc.errors[0]!.message);
+    // prettyErrors copies the line of every error: one 190 KB line with tens of thousands of
+    // errors took a minute. Only the first error is reported, so only it is placed.
+    const doc = parseDocument(text, {
+      uniqueKeys: false,
+      intAsBigInt: options.intAsBigInt,
+      prettyErrors: false,
+    });
+    const first = doc.errors[0];
+    if (first !== undefined) {
+      throw new YamlTextError(`${first.message} at line ${lineAt(text, first.pos[0])}`);
+    }
     visit(doc, {
       Map(_key, map) {
         if (!isMap(map)) return;
