@@ -96,7 +96,7 @@ parentPort.on('message', async (job) => {
     // The typed error's class, from "dmasim <command>: <Name>: ...".
     errorName:
       code === 1 || code === 2
-        ? (/^dmasim [a-z]+: (?:\S+: )?([A-Za-z]+Error)\b/.exec(message)?.[1] ??
+        ? (/^dmasim [a-z]+(?: [a-z]+)?: (?:\S+: )?([A-Za-z]+Error)\b/.exec(message)?.[1] ??
           (code === 2 ? 'usage' : 'other'))
         : undefined,
     input: code === EXIT_INTERNAL_ERROR ? describe(input) : undefined,
