@@ -90,7 +90,17 @@ if (values.extreme) {
 const stats = Object.fromEntries(
   formats.map((f) => [
     f,
-    { inputs: 0, typed: 0, ok: 0, untyped: 0, hangs: 0, memory: 0, slowest: 0, errors: {} },
+    {
+      inputs: 0,
+      typed: 0,
+      ok: 0,
+      untyped: 0,
+      hangs: 0,
+      memory: 0,
+      harness: 0,
+      slowest: 0,
+      errors: {},
+    },
   ]),
 );
 const failures = [];
@@ -166,7 +176,10 @@ function startWorker() {
 function record(j, msg) {
   const s = stats[j.format];
   s.inputs++;
-  if (msg.hang) {
+  if (msg.harness) {
+    s.harness++;
+    failures.push({ kind: 'harness', ...j, message: msg.harness });
+  } else if (msg.hang) {
     s.hangs++;
     failures.push({ kind: 'hang', ...j });
   } else if (msg.crashed) {
@@ -218,6 +231,12 @@ const summary = [
   `${done} inputs${stopped ? ` of the ${total} asked for (stopped at the time budget)` : ''} (seed ${seed}, ${workers} workers) in ${seconds.toFixed(0)} s: ${(done / seconds).toFixed(1)} inputs/s; corpus ${corpus ? 'used' : 'absent'}.`,
   '',
   ...lines,
+  ...(failures.some((f) => f.kind === 'harness')
+    ? [
+        '',
+        `Harness errors (inputs the generator could not make): ${failures.filter((f) => f.kind === 'harness').length}`,
+      ]
+    : []),
   '',
   'Typed errors by class:',
   '',

@@ -465,9 +465,16 @@ const iortMutation = fc.oneof(
   }),
 );
 
+/** A value a mutation can set fields on: an earlier mutation may have put a number there. */
+const isRecord = (x) => x !== null && typeof x === 'object' && !Array.isArray(x);
+
 function applyIort(spec, m) {
-  const nodes = spec.nodes;
-  const pick = (i) => (nodes.length ? nodes[i % nodes.length] : undefined);
+  // An earlier 'table' mutation may have made `nodes` a value of the wrong kind: leave it so.
+  const nodes = Array.isArray(spec.nodes) ? spec.nodes : [];
+  const pick = (i) => {
+    const n = nodes.length ? nodes[i % nodes.length] : undefined;
+    return isRecord(n) ? n : undefined;
+  };
   switch (m.kind) {
     case 'field': {
       const n = pick(m.node);
@@ -476,7 +483,8 @@ function applyIort(spec, m) {
     }
     case 'mapping-field': {
       const n = pick(m.node);
-      if (n && Array.isArray(n.mappings) && n.mappings.length) n.mappings[0][m.field] = m.value;
+      if (n && Array.isArray(n.mappings) && isRecord(n.mappings[0]))
+        n.mappings[0][m.field] = m.value;
       break;
     }
     case 'self-reference': {
@@ -495,7 +503,7 @@ function applyIort(spec, m) {
     case 'cycle': {
       const a = m.a % Math.max(1, nodes.length);
       const b = m.b % Math.max(1, nodes.length);
-      if (nodes[a] && nodes[b]) {
+      if (isRecord(nodes[a]) && isRecord(nodes[b])) {
         nodes[a].mappings = [
           { inputBase: 0, idCount: 0xffff, outputBase: 0, outputReference: `#${b}` },
         ];

@@ -73,7 +73,14 @@ async function minimise(format, seed) {
 
 parentPort.on('message', async (job) => {
   const { format, seed } = job;
-  const [input] = fc.sample(arbs[format], { seed, numRuns: 1 });
+  let input;
+  try {
+    [input] = fc.sample(arbs[format], { seed, numRuns: 1 });
+  } catch (e) {
+    // A bug in this harness, not in dmasim: reported as such, never as a dmasim failure.
+    parentPort.postMessage({ format, seed, harness: String(e?.stack ?? e) });
+    return;
+  }
   const start = performance.now();
   const { code, stderr: message } = await runInput(input);
   const ms = performance.now() - start;
