@@ -90,17 +90,7 @@ if (values.extreme) {
 const stats = Object.fromEntries(
   formats.map((f) => [
     f,
-    {
-      inputs: 0,
-      typed: 0,
-      ok: 0,
-      untyped: 0,
-      hangs: 0,
-      memory: 0,
-      harness: 0,
-      slowest: 0,
-      errors: {},
-    },
+    { inputs: 0, typed: 0, ok: 0, untyped: 0, hangs: 0, memory: 0, slowest: 0, errors: {} },
   ]),
 );
 const failures = [];
@@ -177,7 +167,6 @@ function record(j, msg) {
   const s = stats[j.format];
   s.inputs++;
   if (msg.harness) {
-    s.harness++;
     failures.push({ kind: 'harness', ...j, message: msg.harness });
   } else if (msg.hang) {
     s.hangs++;
@@ -227,15 +216,13 @@ const lines = [
     return `| ${f} | ${s.inputs} | ${s.ok} | ${s.typed} | ${s.untyped} | ${s.hangs} | ${s.memory} | ${(s.slowest / 1000).toFixed(2)} s |`;
   }),
 ];
+const harnessErrors = failures.filter((f) => f.kind === 'harness').length;
 const summary = [
   `${done} inputs${stopped ? ` of the ${total} asked for (stopped at the time budget)` : ''} (seed ${seed}, ${workers} workers) in ${seconds.toFixed(0)} s: ${(done / seconds).toFixed(1)} inputs/s; corpus ${corpus ? 'used' : 'absent'}.`,
   '',
   ...lines,
-  ...(failures.some((f) => f.kind === 'harness')
-    ? [
-        '',
-        `Harness errors (inputs the generator could not make): ${failures.filter((f) => f.kind === 'harness').length}`,
-      ]
+  ...(harnessErrors > 0
+    ? ['', `Harness errors (inputs the generator could not make): ${harnessErrors}`]
     : []),
   '',
   'Typed errors by class:',
